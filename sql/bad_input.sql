@@ -1,0 +1,55 @@
+-- Every bad input gets a clear error and changes nothing.
+\set VERBOSITY terse
+
+-- Errors that name the live data directory or port print them as placeholders.
+CREATE FUNCTION pg_temp.refused(sql text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE sql;
+    RETURN 'accepted';
+EXCEPTION WHEN OTHERS THEN
+    RETURN replace(replace(SQLERRM, current_setting('data_directory'), '$PGDATA'),
+                   current_setting('port'), '$PORT');
+END;
+$$;
+
+-- Nothing restorable yet.
+SELECT safekeep.recover_full_database(target_dir => '/tmp/pg_safekeep_regress_target');
+SELECT safekeep.point_in_time_recovery('2999-01-01 00:00:00+00',
+                                       target_dir => '/tmp/pg_safekeep_regress_target');
+SELECT safekeep.point_in_time_recovery(NULL, target_dir => '/tmp/pg_safekeep_regress_target');
+
+-- Bad target directories and ports.
+SELECT safekeep.recover_full_database();
+SELECT safekeep.recover_full_database(target_dir => 'relative/dir');
+SELECT pg_temp.refused($$SELECT safekeep.recover_full_database(
+           target_dir => current_setting('data_directory') || '/restore_here')$$);
+SELECT pg_temp.refused($$SELECT safekeep.recover_full_database(
+           target_dir => current_setting('data_directory'))$$);
+SELECT pg_temp.refused($$SELECT safekeep.recover_full_database(target_dir => '/')$$);
+SELECT pg_temp.refused($$SELECT safekeep.recover_full_database(
+           target_dir => '/tmp/pg_safekeep_regress_target',
+           port => current_setting('port')::integer)$$);
+SELECT safekeep.recover_full_database(target_dir => '/tmp/pg_safekeep_regress_target',
+                                      port => 70000);
+
+-- Non-superusers change nothing.
+CREATE ROLE regress_safekeep_user;
+SET ROLE regress_safekeep_user;
+SELECT safekeep.create_full_backup();
+SELECT safekeep.recover_full_database(target_dir => '/tmp/pg_safekeep_regress_target');
+SELECT count(*) FROM safekeep.backup_catalog;
+RESET ROLE;
+
+-- A repository path that does not exist.
+ALTER SYSTEM SET safekeep.repo1_path = '/nonexistent/pg_safekeep_repo';
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+SELECT safekeep.create_full_backup();
+ALTER SYSTEM RESET safekeep.repo1_path;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+
+-- Nothing was recorded by any of the above.
+SELECT count(*) AS backups FROM safekeep.backup_catalog;
+SELECT count(*) AS recoveries FROM safekeep.recovery_log;
+SELECT count(*) AS jobs FROM safekeep.jobs;

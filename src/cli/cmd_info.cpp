@@ -1,0 +1,110 @@
+// info: what the repository holds, read from the repository alone.
+#include "commands.h"
+
+#include "capi.h"
+#include "cli_error.h"
+#include "format.h"
+#include "options.h"
+#include "repo_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <memory>
+
+namespace safekeep::cli {
+
+namespace {
+
+using nlohmann::json;
+
+// The repository document as JSON (sk_repo_info_json with_wal=0).
+json load_info(const RepoConfig &repo) {
+    sk_msg msg{};
+    std::unique_ptr<char, void (*)(void *)> text(sk_repo_info_json(repo.get(), 0, &msg), sk_free);
+    if (!text)
+        throw CliError(std::string("cannot read repository ") + repo.path() + ": " + msg.text);
+    try {
+        return json::parse(text.get());
+    } catch (const json::exception &e) {
+        throw CliError(std::string("repository description is not valid JSON: ") + e.what());
+    }
+}
+
+std::string field(const json &obj, const char *key) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null())
+        return "-";
+    if (it->is_string())
+        return it->get<std::string>();
+    return it->dump();
+}
+
+// Times may come as unix seconds or as text; both print as UTC ISO.
+std::string time_field(const json &obj, const char *key) {
+    auto it = obj.find(key);
+    if (it != obj.end() && it->is_number_integer())
+        return format_utc(it->get<int64_t>());
+    return field(obj, key);
+}
+
+std::string size_field(const json &obj, const char *key) {
+    auto it = obj.find(key);
+    if (it != obj.end() && it->is_number())
+        return format_bytes(it->get<uint64_t>());
+    return field(obj, key);
+}
+
+void print_text(const RepoConfig &repo, const json &doc) {
+    std::printf("repository: %s\n", repo.path().c_str());
+    std::printf("stanza:     %s\n\n", field(doc, "stanza").c_str());
+
+    Table table({"label", "type", "status", "start (UTC)", "stop (UTC)", "stop LSN", "original",
+                 "stored", "files"});
+    const json backups = doc.value("backups", json::array());
+    for (const auto &b : backups)
+        table.add({field(b, "label"), field(b, "type"), field(b, "status"),
+                   time_field(b, "start_time"), time_field(b, "stop_time"), field(b, "stop_lsn"),
+                   size_field(b, "original_bytes"), size_field(b, "stored_bytes"),
+                   field(b, "file_count")});
+    if (backups.empty())
+        std::printf("backups: none\n");
+    else
+        std::fputs(table.render().c_str(), stdout);
+
+    const json archive = doc.value("archive", json::object());
+    uint64_t count = archive.value("count", uint64_t{0});
+    if (count == 0)
+        std::printf("\nwal archive: empty\n");
+    else
+        std::printf("\nwal archive: %s .. %s (%llu files)\n", field(archive, "min").c_str(),
+                    field(archive, "max").c_str(), static_cast<unsigned long long>(count));
+}
+
+} // namespace
+
+int run_info(const std::vector<std::string> &args) {
+    std::vector<OptionSpec> spec = repo_option_specs();
+    spec.push_back({"output", true});
+    spec.push_back({"help", false});
+    ParsedArgs parsed = parse_options("info", args, spec);
+    if (parsed.has("help")) {
+        print_help("info");
+        return kExitOk;
+    }
+    if (!parsed.positionals.empty())
+        throw UsageError("unexpected argument \"" + parsed.positionals[0] + "\" for info");
+    std::string output = parsed.get("output").value_or("text");
+    if (output != "text" && output != "json")
+        throw UsageError("--output must be text or json, not \"" + output + "\"");
+
+    RepoConfig repo(parsed);
+    json doc = load_info(repo);
+    if (output == "json")
+        std::printf("%s\n", doc.dump(2).c_str());
+    else
+        print_text(repo, doc);
+    return kExitOk;
+}
+
+} // namespace safekeep::cli

@@ -1,0 +1,119 @@
+// restore: a backup into an empty data directory, set up to recover to a target.
+#include "commands.h"
+
+#include "capi.h"
+#include "cli_error.h"
+#include "format.h"
+#include "options.h"
+#include "repo_config.h"
+#include "restore_target.h"
+
+#include <chrono>
+#include <climits>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+
+namespace safekeep::cli {
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+
+void on_signal(int) {
+    g_stop = 1;
+}
+
+// Polled by the core: Ctrl-C stops the restore cleanly instead of killing it.
+int cancel_requested() {
+    return g_stop;
+}
+
+std::vector<OptionSpec> restore_specs() {
+    std::vector<OptionSpec> spec = repo_option_specs();
+    for (const char *v : {"pgdata", "set", "target-time", "target-lsn", "target-xid", "target-name",
+                          "target", "target-action", "parallel", "compress-level"})
+        spec.push_back({v, true});
+    for (const char *f : {"target-exclusive", "tablespace-in-place", "help"})
+        spec.push_back({f, false});
+    return spec;
+}
+
+// restore_command must name this binary even when it was run by a relative path.
+std::string self_path() {
+    char buf[PATH_MAX];
+    if (!realpath("/proc/self/exe", buf))
+        throw CliError("cannot resolve /proc/self/exe");
+    return buf;
+}
+
+void print_summary(const sk_restore_result &res, const std::string &pgdata,
+                   const RestoreTarget &target, double seconds, const char *core_note) {
+    std::printf("restored backup %s into %s: %llu files, %s in %.1f s\n", res.label, pgdata.c_str(),
+                static_cast<unsigned long long>(res.file_count), format_bytes(res.bytes).c_str(),
+                seconds);
+    if (target.type.empty())
+        std::printf("recovery target: end of backup\n");
+    else
+        std::printf("recovery target: %s%s%s%s (then %s)\n", target.type.c_str(),
+                    target.value.empty() ? "" : " '", target.value.c_str(),
+                    target.value.empty() ? "" : "'",
+                    target.action.empty() ? "promote" : target.action.c_str());
+    if (core_note && *core_note)
+        std::printf("%s\n", core_note);
+    std::printf("start the server to replay WAL: pg_ctl -D %s start\n", pgdata.c_str());
+}
+
+} // namespace
+
+int run_restore(const std::vector<std::string> &args) {
+    ParsedArgs parsed = parse_options("restore", args, restore_specs());
+    if (parsed.has("help")) {
+        print_help("restore");
+        return kExitOk;
+    }
+    if (!parsed.positionals.empty())
+        throw UsageError("unexpected argument \"" + parsed.positionals[0] + "\" for restore");
+    RepoConfig repo(parsed);
+    auto pgdata_opt = parsed.get("pgdata");
+    if (!pgdata_opt || pgdata_opt->empty())
+        throw UsageError("--pgdata is required");
+    const std::string pgdata = std::filesystem::absolute(*pgdata_opt).lexically_normal().string();
+    RestoreTarget target = parse_restore_target(parsed, static_cast<int64_t>(std::time(nullptr)));
+
+    sk_config cfg = *repo.get();
+    if (auto p = parsed.get("parallel"))
+        cfg.parallel = parse_int_option("parallel", *p, 1, 64);
+    const std::string tool = self_path();
+    const std::string label = parsed.get("set").value_or("");
+
+    sk_restore_opts opts{};
+    opts.pgdata = pgdata.c_str();
+    opts.label = label.empty() ? nullptr : label.c_str();
+    opts.target_type = target.type.empty() ? nullptr : target.type.c_str();
+    opts.target_value = target.value.empty() ? nullptr : target.value.c_str();
+    opts.target_action = target.action.empty() ? nullptr : target.action.c_str();
+    opts.target_time_unix = target.time_unix;
+    opts.target_inclusive = target.inclusive ? 1 : 0;
+    opts.tool_path = tool.c_str();
+    opts.tablespaces_in_place = parsed.has("tablespace-in-place") ? 1 : 0;
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    auto started = std::chrono::steady_clock::now();
+    sk_restore_result res{};
+    sk_msg msg{};
+    int rc = sk_restore(&cfg, &opts, cancel_requested, &res, &msg);
+    if (rc == SK_CANCELED)
+        throw CliError("restore canceled");
+    if (rc != SK_OK)
+        throw CliError(std::string("restore failed: ") + msg.text);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    print_summary(res, pgdata, target, seconds, msg.text);
+    return kExitOk;
+}
+
+} // namespace safekeep::cli

@@ -1,0 +1,87 @@
+// Usage and version text.
+#include "commands.h"
+
+#include "cli_error.h"
+
+#include <cstdio>
+
+#ifndef PG_SAFEKEEP_VERSION
+#define PG_SAFEKEEP_VERSION "0.1.0"
+#endif
+
+namespace safekeep::cli {
+
+static const char *kOverview = "pg_safekeep - restore and inspect a pg_safekeep backup repository\n"
+                               "\n"
+                               "Usage: pg_safekeep COMMAND [OPTIONS]\n"
+                               "\n"
+                               "Commands:\n"
+                               "  info          list backups and the archived WAL range\n"
+                               "  restore       restore a backup into an empty data directory\n"
+                               "  archive-get   fetch one WAL file (the restore_command)\n"
+                               "  version       print the version\n"
+                               "  help [CMD]    print this text, or a command's options\n"
+                               "\n"
+                               "Options take the form --name=value or --name value.\n";
+
+static const char *kInfo =
+    "Usage: pg_safekeep info --repo1-path=DIR [--stanza=S] [--output=text|json]\n"
+    "\n"
+    "Lists the backups and the archived WAL range of a repository, read from the\n"
+    "repository alone (the server may be down).\n"
+    "  --repo1-path=DIR    repository root\n"
+    "  --stanza=S          cluster directory under the root (default: the only one)\n"
+    "  --output=FORMAT     text (default) or json\n";
+
+static const char *kRestore =
+    "Usage: pg_safekeep restore --repo1-path=DIR --pgdata=DIR [OPTIONS]\n"
+    "\n"
+    "Restores a backup into DIR (missing or empty), checking every file's sha256,\n"
+    "and sets up recovery so that starting the server replays WAL to the target.\n"
+    "  --repo1-path=DIR          repository root\n"
+    "  --stanza=S                cluster directory under the root\n"
+    "  --pgdata=DIR              data directory to restore into\n"
+    "  --set=LABEL               backup to restore (default: newest that ends\n"
+    "                            before the target)\n"
+    "  --target-time=TS          'YYYY-MM-DD HH:MM:SS[.frac][Z|+HH[:MM]]';\n"
+    "                            without a zone the time is UTC\n"
+    "  --target-lsn=LSN          e.g. 0/3000060\n"
+    "  --target-xid=XID\n"
+    "  --target-name=NAME        a restore point made with pg_create_restore_point\n"
+    "  --target=immediate        stop as soon as the backup is consistent\n"
+    "  --target-action=ACTION    promote (default), pause or shutdown\n"
+    "  --target-exclusive        stop just before the target instead of after it\n"
+    "  --tablespace-in-place     restore tablespaces as directories in pg_tblspc\n"
+    "  --parallel=N              copy threads (default 2)\n"
+    "  --compress-level=N        accepted and ignored\n"
+    "With no target, recovery stops at the end of the backup, where the copy is\n"
+    "consistent, and promotes.\n";
+
+static const char *kArchiveGet =
+    "Usage: pg_safekeep archive-get WALNAME DESTPATH --repo1-path=DIR [--stanza=S]\n"
+    "\n"
+    "Fetches one archived WAL file (checking its sha256); meant as\n"
+    "  restore_command = 'pg_safekeep archive-get %f \"%p\" --repo1-path=DIR'\n"
+    "Exit status: 0 fetched; 1 the repository does not have it (PostgreSQL then\n"
+    "ends recovery or tries another source); 200 any other error, including bad\n"
+    "options, a corrupt or unreadable object. PostgreSQL treats an exit status\n"
+    "above 125 as fatal, so recovery stops there instead of silently ending early.\n";
+
+void print_help(const std::string &name) {
+    const char *text = kOverview;
+    if (name == "info")
+        text = kInfo;
+    else if (name == "restore")
+        text = kRestore;
+    else if (name == "archive-get")
+        text = kArchiveGet;
+    else if (!name.empty() && name != "help" && name != "version")
+        throw UsageError("unknown subcommand \"" + name + "\" (try \"pg_safekeep help\")");
+    std::fputs(text, stdout);
+}
+
+void print_version() {
+    std::printf("pg_safekeep %s\n", PG_SAFEKEEP_VERSION);
+}
+
+} // namespace safekeep::cli

@@ -1,0 +1,286 @@
+// The C interface (capi.h). Every function is noexcept and turns every
+// exception into a status plus message, so no C++ unwinding ever meets
+// PostgreSQL's longjmp.
+#include "capi.h"
+
+#include "backup/backup.h"
+#include "repo/info.h"
+#include "repo/layout.h"
+#include "restore/restore.h"
+#include "util/checks.h"
+#include "util/error.h"
+#include "util/server.h"
+#include "wal/archive.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+
+using namespace safekeep;
+
+struct sk_backup {
+    std::unique_ptr<BackupSession> session;
+};
+
+namespace {
+
+void set_msg(sk_msg *msg, const char *text) {
+    if (msg)
+        std::snprintf(msg->text, sizeof msg->text, "%s", text);
+}
+
+void clear_msg(sk_msg *msg) {
+    if (msg)
+        msg->text[0] = '\0';
+}
+
+std::string str(const char *s) {
+    return s ? std::string(s) : std::string();
+}
+
+Config to_config(const sk_config *cfg) {
+    if (!cfg)
+        throw Error("no repository configuration given");
+    Config c;
+    c.repo_root = str(cfg->repo1_path);
+    c.stanza = str(cfg->stanza);
+    c.compress_level = cfg->compress_level;
+    c.parallel = cfg->parallel < 1 ? 1 : cfg->parallel;
+    return c;
+}
+
+CancelPoll to_cancel(sk_cancel_fn fn) {
+    if (!fn)
+        return {};
+    return [fn]() { return fn() != 0; };
+}
+
+// Runs on the calling thread only; the relaxed atomic stores let another
+// thread read the struct loosely without tearing.
+ProgressFn to_progress(sk_progress *p) {
+    if (!p)
+        return {};
+    return [p](const ProgressReport &r) {
+        __atomic_store_n(&p->files_total, r.files_total, __ATOMIC_RELAXED);
+        __atomic_store_n(&p->files_done, r.files_done, __ATOMIC_RELAXED);
+        __atomic_store_n(&p->bytes_total, r.bytes_total, __ATOMIC_RELAXED);
+        __atomic_store_n(&p->bytes_done, r.bytes_done, __ATOMIC_RELAXED);
+    };
+}
+
+void copy_str(char *dst, size_t size, const std::string &src) {
+    std::snprintf(dst, size, "%s", src.c_str());
+}
+
+// Calls f(), mapping exceptions onto statuses.
+template <typename F> int guarded(sk_msg *msg, F &&f) noexcept {
+    try {
+        clear_msg(msg);
+        return f();
+    } catch (const Canceled &e) {
+        set_msg(msg, e.what());
+        return SK_CANCELED;
+    } catch (const NotFound &e) {
+        set_msg(msg, e.what());
+        return SK_NOT_FOUND;
+    } catch (const std::bad_alloc &) {
+        set_msg(msg, "out of memory");
+        return SK_ERROR;
+    } catch (const std::exception &e) {
+        set_msg(msg, e.what());
+        return SK_ERROR;
+    } catch (...) {
+        set_msg(msg, "unexpected internal error");
+        return SK_ERROR;
+    }
+}
+
+} // namespace
+
+extern "C" {
+
+int sk_archive_push(const sk_config *cfg, uint64_t system_id, int pg_version, const char *wal_name,
+                    const char *wal_path, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        if (!wal_name || !wal_path)
+            throw Error("archive push needs a WAL file name and path");
+        PushOutcome o = wal_push(to_config(cfg), system_id, pg_version, wal_name, wal_path);
+        set_msg(msg, o == PushOutcome::Stored ? "archived" : "already archived");
+        return SK_OK;
+    });
+}
+
+int sk_archive_get(const sk_config *cfg, const char *wal_name, const char *dest_path,
+                   sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        if (!wal_name || !dest_path)
+            throw Error("archive get needs a WAL file name and destination path");
+        wal_get(to_config(cfg), wal_name, dest_path);
+        return SK_OK;
+    });
+}
+
+sk_backup *sk_backup_begin(const sk_config *cfg, const sk_backup_start *start,
+                           sk_msg *msg) noexcept {
+    sk_backup *result = nullptr;
+    guarded(msg, [&] {
+        if (!start || !start->pgdata)
+            throw Error("backup start needs a data directory");
+        auto b = std::make_unique<sk_backup>();
+        b->session =
+            std::make_unique<BackupSession>(to_config(cfg), start->pgdata, start->system_id,
+                                            start->pg_version, start->type ? start->type : "full");
+        result = b.release();
+        return SK_OK;
+    });
+    return result;
+}
+
+const char *sk_backup_label(const sk_backup *b) noexcept {
+    if (!b || !b->session)
+        return "";
+    return b->session->label().c_str();
+}
+
+int sk_backup_copy(sk_backup *b, sk_cancel_fn cancel, sk_progress *progress, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        if (!b || !b->session)
+            throw Error("no backup in progress");
+        b->session->copy(to_cancel(cancel), to_progress(progress));
+        return SK_OK;
+    });
+}
+
+int sk_backup_finish(sk_backup *b, const sk_backup_stop *stop, sk_backup_result *res,
+                     sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        if (!b || !b->session)
+            throw Error("no backup in progress");
+        if (!stop || !stop->start_lsn || !stop->stop_lsn || !stop->labelfile)
+            throw Error("backup " + b->session->label() +
+                        ": stop information lacks LSNs or the label file");
+        BackupStopInfo s;
+        s.start_lsn = stop->start_lsn;
+        s.stop_lsn = stop->stop_lsn;
+        s.labelfile = stop->labelfile;
+        s.spcmapfile = str(stop->spcmapfile);
+        s.table_counts = str(stop->table_counts);
+        s.start_time = stop->start_time;
+        s.stop_time = stop->stop_time;
+        BackupOutcome o = b->session->finish(s);
+        if (res) {
+            std::memset(res, 0, sizeof *res);
+            copy_str(res->label, sizeof res->label, o.label);
+            copy_str(res->manifest_path, sizeof res->manifest_path, o.manifest_path);
+            copy_str(res->manifest_sha256, sizeof res->manifest_sha256, o.manifest_sha256);
+            copy_str(res->start_wal, sizeof res->start_wal, o.manifest.start_wal);
+            copy_str(res->stop_wal, sizeof res->stop_wal, o.manifest.stop_wal);
+            res->timeline = o.manifest.timeline;
+            res->file_count = o.manifest.file_count;
+            res->original_bytes = o.manifest.original_bytes;
+            res->stored_bytes = o.manifest.stored_bytes;
+        }
+        set_msg(msg, ("backup " + o.label + " completed").c_str());
+        return SK_OK;
+    });
+}
+
+void sk_backup_abort(sk_backup *b) noexcept {
+    try {
+        if (b && b->session)
+            b->session->abort();
+    } catch (...) {
+        // Best effort: a leftover directory without manifest is not a backup.
+    }
+}
+
+void sk_backup_free(sk_backup *b) noexcept {
+    delete b;
+}
+
+int sk_backup_discard_partial(const sk_config *cfg, const char *label, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        discard_partial_backup(to_config(cfg), str(label));
+        return SK_OK;
+    });
+}
+
+int sk_restore(const sk_config *cfg, const sk_restore_opts *opts, sk_cancel_fn cancel,
+               sk_restore_result *res, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        if (!opts || !opts->pgdata)
+            throw Error("restore needs a target data directory");
+        RestoreRequest r;
+        r.pgdata = opts->pgdata;
+        r.label = str(opts->label);
+        r.target.type = str(opts->target_type);
+        r.target.value = str(opts->target_value);
+        r.target.action = str(opts->target_action);
+        r.target.time_unix = opts->target_time_unix;
+        r.target.inclusive = opts->target_inclusive != 0;
+        r.tool_path = opts->tool_path && *opts->tool_path ? opts->tool_path : "pg_safekeep";
+        r.tablespaces_in_place = opts->tablespaces_in_place != 0;
+        r.extra_conf = str(opts->extra_conf);
+        RestoreOutcome o = restore_backup(to_config(cfg), r, to_cancel(cancel), {});
+        if (res) {
+            std::memset(res, 0, sizeof *res);
+            copy_str(res->label, sizeof res->label, o.label);
+            res->file_count = o.file_count;
+            res->bytes = o.bytes;
+        }
+        set_msg(msg, ("restored backup " + o.label + " into " + r.pgdata).c_str());
+        return SK_OK;
+    });
+}
+
+char *sk_repo_info_json(const sk_config *cfg, int with_wal, sk_msg *msg) noexcept {
+    char *out = nullptr;
+    guarded(msg, [&] {
+        std::string doc = repo_info_json(to_config(cfg), with_wal != 0);
+        out = static_cast<char *>(std::malloc(doc.size() + 1));
+        if (!out)
+            throw std::bad_alloc();
+        std::memcpy(out, doc.c_str(), doc.size() + 1);
+        return SK_OK;
+    });
+    return out;
+}
+
+void sk_free(void *p) noexcept {
+    std::free(p);
+}
+
+int sk_check_target_dir(const char *dir, const char *live_pgdata, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        check_target_dir(str(dir), str(live_pgdata));
+        return SK_OK;
+    });
+}
+
+int sk_check_port_free(int port, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        check_port_free(port);
+        return SK_OK;
+    });
+}
+
+int sk_check_repo(const sk_config *cfg, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        check_repo_root(to_config(cfg).repo_root);
+        return SK_OK;
+    });
+}
+
+int sk_start_server(const char *bindir, const char *pgdata, int port, const char *log_path,
+                    int timeout_seconds, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        if (!bindir || !pgdata || !log_path)
+            throw Error("starting a server needs bindir, data directory and log path");
+        start_server(bindir, pgdata, port, log_path, timeout_seconds);
+        return SK_OK;
+    });
+}
+
+} // extern "C"

@@ -1,0 +1,193 @@
+/*
+ * capi.h - the one C interface between the PostgreSQL shim (src/pg) and the
+ * C++ core (src/core).
+ *
+ * Rules (DESIGN.md, boundary rule):
+ *  - every function here is noexcept on the C++ side: it catches every
+ *    exception and reports it as SK_ERROR plus a message;
+ *  - the core never calls into PostgreSQL; cancellation is polled through
+ *    sk_cancel_fn, which may only read flags;
+ *  - memory crossing the boundary is malloc'ed by the core and released with
+ *    the matching sk_*_free function.
+ */
+#ifndef SAFEKEEP_CAPI_H
+#define SAFEKEEP_CAPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+/* Declared noexcept so the compiler holds the definitions to it too. */
+#define SK_NOEXCEPT noexcept
+extern "C" {
+#else
+#define SK_NOEXCEPT
+#endif
+
+enum sk_status
+{
+	SK_OK = 0,
+	SK_ERROR = 1,	  /* failure; message says what and where */
+	SK_NOT_FOUND = 2, /* e.g. archive-get of a segment the repository lacks */
+	SK_CANCELED = 3	  /* sk_cancel_fn returned nonzero */
+};
+
+#define SK_MSG_LEN 2048
+
+/* Error text (and on success an optional one-line summary). */
+typedef struct sk_msg
+{
+	char text[SK_MSG_LEN];
+} sk_msg;
+
+/* Returns nonzero when the caller wants the operation to stop. */
+typedef int (*sk_cancel_fn)(void);
+
+/* Repository and tuning settings, as the GUCs (or the tool's options) give them. */
+typedef struct sk_config
+{
+	const char *repo1_path; /* repository root directory (must exist) */
+	const char *stanza;		/* cluster directory under the root; usually the system id */
+	int compress_level;		/* zstd level */
+	int parallel;			/* copy threads */
+} sk_config;
+
+/* ---- WAL archive --------------------------------------------------------- */
+
+/*
+ * Push one file from pg_wal (segment, .partial, .history or .backup) into the
+ * repository.  Returns SK_OK only once the object is durable.  The same name
+ * with the same sha256 already present is SK_OK; a different sha256 is
+ * SK_ERROR and nothing is overwritten.  pg_version/system_id initialise
+ * repo.json on first use and must match it afterwards.
+ */
+int sk_archive_push(const sk_config *cfg, uint64_t system_id, int pg_version,
+					const char *wal_name, const char *wal_path, sk_msg *msg) SK_NOEXCEPT;
+
+/* Fetch one archived file into dest_path, checking its sha256.
+ * SK_NOT_FOUND when the repository has no such file. */
+int sk_archive_get(const sk_config *cfg, const char *wal_name, const char *dest_path,
+				   sk_msg *msg) SK_NOEXCEPT;
+
+/* ---- physical backup ----------------------------------------------------- */
+
+typedef struct sk_backup sk_backup;
+
+typedef struct sk_backup_start
+{
+	const char *pgdata;	  /* live data directory */
+	uint64_t system_id;
+	int pg_version;		  /* PG_VERSION_NUM */
+	const char *type;	  /* "full" */
+} sk_backup_start;
+
+/* Allocate a label and create the backup's directory (no manifest yet). */
+sk_backup *sk_backup_begin(const sk_config *cfg, const sk_backup_start *start, sk_msg *msg) SK_NOEXCEPT;
+const char *sk_backup_label(const sk_backup *b) SK_NOEXCEPT;
+
+typedef struct sk_progress
+{
+	uint64_t files_total, files_done;
+	uint64_t bytes_total, bytes_done;
+} sk_progress;
+
+/* Copy every file of pgdata (and tablespaces) that PostgreSQL's exclusion
+ * rules keep.  Runs outside any transaction; polls cancel. */
+int sk_backup_copy(sk_backup *b, sk_cancel_fn cancel, sk_progress *progress, sk_msg *msg) SK_NOEXCEPT;
+
+typedef struct sk_backup_stop
+{
+	const char *start_lsn;	  /* "0/2000028" as pg_backup_start returned it */
+	const char *stop_lsn;	  /* as pg_backup_stop returned it */
+	const char *labelfile;	  /* pg_backup_stop's labelfile (becomes backup_label) */
+	const char *spcmapfile;	  /* may be NULL or "" */
+	int64_t start_time;		  /* unix seconds */
+	int64_t stop_time;
+	const char *table_counts; /* optional JSON object {"db.schema.table": rows} */
+} sk_backup_stop;
+
+typedef struct sk_backup_result
+{
+	char label[64];
+	char manifest_path[1024];  /* repository location of manifest.json */
+	char manifest_sha256[65];
+	char start_wal[32], stop_wal[32];
+	uint32_t timeline;
+	uint64_t file_count;
+	uint64_t original_bytes;   /* sum of file sizes */
+	uint64_t stored_bytes;	   /* bytes written to the repository */
+} sk_backup_result;
+
+/* Store backup_label/tablespace_map and write the manifest (last, atomically). */
+int sk_backup_finish(sk_backup *b, const sk_backup_stop *stop, sk_backup_result *res,
+					 sk_msg *msg) SK_NOEXCEPT;
+
+/* Remove everything a backup that never got a manifest left behind. */
+void sk_backup_abort(sk_backup *b) SK_NOEXCEPT;
+void sk_backup_free(sk_backup *b) SK_NOEXCEPT;
+
+/* Remove backup/<label> if (and only if) it has no manifest.  SK_OK also when
+ * there is nothing to remove. */
+int sk_backup_discard_partial(const sk_config *cfg, const char *label, sk_msg *msg) SK_NOEXCEPT;
+
+/* ---- restore -------------------------------------------------------------- */
+
+typedef struct sk_restore_opts
+{
+	const char *pgdata;			 /* absolute, missing or empty */
+	const char *label;			 /* NULL: newest backup that ends before the target */
+	const char *target_type;	 /* NULL/"" (end of backup), "time", "lsn", "xid", "name", "immediate" */
+	const char *target_value;
+	const char *target_action;	 /* NULL: promote; "pause", "shutdown" */
+	int64_t target_time_unix;	 /* for target_type "time": used to choose the backup */
+	int target_inclusive;		 /* 1 (default) or 0 */
+	const char *tool_path;		 /* pg_safekeep binary named in restore_command */
+	int tablespaces_in_place;	 /* 1: tablespaces as directories inside pgdata */
+	const char *extra_conf;		 /* lines appended to postgresql.auto.conf */
+} sk_restore_opts;
+
+typedef struct sk_restore_result
+{
+	char label[64];
+	uint64_t file_count;
+	uint64_t bytes;
+} sk_restore_result;
+
+int sk_restore(const sk_config *cfg, const sk_restore_opts *opts, sk_cancel_fn cancel,
+			   sk_restore_result *res, sk_msg *msg) SK_NOEXCEPT;
+
+/* ---- repository queries ---------------------------------------------------- */
+
+/* JSON document describing the repository: {"stanza":..., "backups":[{label,
+ * type, status, start_time, stop_time, start_lsn, stop_lsn, start_wal,
+ * stop_wal, timeline, original_bytes, stored_bytes, file_count,
+ * manifest_path, manifest_sha256, pg_version, system_id}...], "archive":
+ * {"min": seg, "max": seg, "count": n}, "wal": [...] when with_wal}.
+ * Returns NULL on error.  Free with sk_free. */
+char *sk_repo_info_json(const sk_config *cfg, int with_wal, sk_msg *msg) SK_NOEXCEPT;
+
+void sk_free(void *p) SK_NOEXCEPT;
+
+/* ---- helpers the shim needs without PostgreSQL code ---------------------- */
+
+/* Check a SQL-side restore target directory: absolute, outside live_pgdata,
+ * missing or empty, parent writable. */
+int sk_check_target_dir(const char *dir, const char *live_pgdata, sk_msg *msg) SK_NOEXCEPT;
+
+/* SK_OK when nothing listens on the TCP port (127.0.0.1 and ::1). */
+int sk_check_port_free(int port, sk_msg *msg) SK_NOEXCEPT;
+
+/* Check that repo1_path exists, is a directory and is writable. */
+int sk_check_repo(const sk_config *cfg, sk_msg *msg) SK_NOEXCEPT;
+
+/* Start a restored data directory with pg_ctl (argument vector, no shell) and
+ * wait until it accepts connections as a primary.  log_path receives the
+ * server log. */
+int sk_start_server(const char *bindir, const char *pgdata, int port, const char *log_path,
+					int timeout_seconds, sk_msg *msg) SK_NOEXCEPT;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

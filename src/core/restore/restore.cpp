@@ -1,0 +1,124 @@
+#include "restore/restore.h"
+
+#include "repo/catalog.h"
+#include "repo/layout.h"
+#include "restore/recovery_conf.h"
+#include "restore/restore_files.h"
+#include "storage/posix.h"
+#include "util/error.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <map>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace safekeep {
+
+namespace {
+
+// Must be missing (created) or an empty directory.
+void prepare_empty_dir(const std::string &path, const char *what) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            throw Error(std::string(what) + " \"" + path + "\" exists and is not a directory");
+        if (!posix::is_empty_dir(path))
+            throw Error(std::string(what) + " \"" + path + "\" is not empty");
+        return;
+    }
+    if (errno != ENOENT)
+        throw_errno(std::string("could not stat ") + what + " \"" + path + "\"");
+}
+
+void set_mode(const std::string &path, uint32_t mode) {
+    if (::chmod(path.c_str(), mode) != 0)
+        throw_errno("could not set mode of \"" + path + "\"");
+}
+
+// Directories PostgreSQL needs even though the backup holds none of their contents.
+const char *const kRuntimeDirs[] = {"pg_wal",       "pg_wal/archive_status", "pg_dynshmem",
+                                    "pg_notify",    "pg_replslot",           "pg_serial",
+                                    "pg_snapshots", "pg_stat_tmp",           "pg_subtrans"};
+
+} // namespace
+
+RestoreOutcome restore_backup(const Config &cfg, const RestoreRequest &req,
+                              const CancelPoll &cancel, const ProgressFn &progress) {
+    const std::string &pgdata = req.pgdata;
+    if (pgdata.empty() || pgdata[0] != '/')
+        throw Error("restore target \"" + pgdata + "\" is not an absolute path");
+    prepare_empty_dir(pgdata, "restore target");
+
+    RepoLayout repo = RepoLayout::for_read(cfg);
+    std::vector<BackupEntry> backups = list_backups(repo);
+    const BackupEntry &chosen = select_backup(backups, req.label, req.target, repo.stanza_dir());
+    const Manifest &m = chosen.manifest;
+    const std::string backup_dir = repo.backup_dir(chosen.label);
+
+    // Build the settings first so a bad target fails before anything is written.
+    std::string settings =
+        recovery_settings(req.tool_path, repo.root(), repo.stanza(), req.target, req.extra_conf);
+
+    std::map<std::string, std::string> links; // pg_tblspc/<oid> -> location
+    if (!req.tablespaces_in_place)
+        for (const auto &t : m.tablespaces) {
+            if (t.location.empty() || t.location[0] != '/')
+                throw Error("tablespace " + t.oid + " has a relative location \"" + t.location +
+                            "\"");
+            prepare_empty_dir(t.location, "tablespace location");
+            links["pg_tblspc/" + t.oid] = t.location;
+        }
+
+    posix::make_dirs(pgdata, 0700);
+    set_mode(pgdata, 0700);
+
+    std::vector<ManifestDir> dirs = m.directories;
+    std::sort(dirs.begin(), dirs.end(),
+              [](const ManifestDir &a, const ManifestDir &b) { return a.path < b.path; });
+    std::vector<std::pair<std::string, uint32_t>> modes;
+    for (const auto &d : dirs) {
+        std::string path = posix::join(pgdata, d.path);
+        auto link = links.find(d.path);
+        if (link != links.end()) {
+            posix::make_dirs(link->second, 0700);
+            modes.emplace_back(link->second, d.mode);
+            if (::symlink(link->second.c_str(), path.c_str()) != 0)
+                throw_errno("could not create tablespace link \"" + path + "\" -> \"" +
+                            link->second + "\"");
+            continue;
+        }
+        // Owner-writable while we fill it; the recorded mode is applied at the end.
+        posix::make_dir(path, 0700, false);
+        modes.emplace_back(path, d.mode);
+    }
+
+    // tablespace_map would make PostgreSQL recreate the links we just made
+    // (or turn in-place directories back into links): leave it out.
+    std::vector<const ManifestFile *> files;
+    RestoreOutcome out;
+    out.label = chosen.label;
+    for (const auto &f : m.files) {
+        if (f.path == "tablespace_map")
+            continue;
+        files.push_back(&f);
+        out.bytes += f.size;
+    }
+    out.file_count = files.size();
+    restore_files(files, backup_dir, pgdata, cfg.parallel, cancel, progress);
+
+    for (const char *d : kRuntimeDirs)
+        posix::make_dir(posix::join(pgdata, d), 0700, false);
+    for (auto it = modes.rbegin(); it != modes.rend(); ++it)
+        set_mode(it->first, it->second);
+
+    // One sync per file system instead of an fsync per file.
+    posix::sync_filesystem(pgdata);
+    for (const auto &l : links)
+        posix::sync_filesystem(l.second);
+
+    write_recovery_config(pgdata, settings);
+    return out;
+}
+
+} // namespace safekeep

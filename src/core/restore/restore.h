@@ -1,0 +1,31 @@
+// Restores a backup into an empty data directory and sets up recovery.
+#pragma once
+
+#include "repo/config.h"
+#include "restore/select.h"
+#include "util/parallel.h"
+
+#include <cstdint>
+#include <string>
+
+namespace safekeep {
+
+struct RestoreRequest {
+    std::string pgdata;
+    std::string label; // empty: choose by target
+    RestoreTarget target;
+    std::string tool_path;
+    bool tablespaces_in_place = false;
+    std::string extra_conf;
+};
+
+struct RestoreOutcome {
+    std::string label;
+    uint64_t file_count = 0;
+    uint64_t bytes = 0;
+};
+
+RestoreOutcome restore_backup(const Config &cfg, const RestoreRequest &req,
+                              const CancelPoll &cancel, const ProgressFn &progress);
+
+} // namespace safekeep

@@ -1,0 +1,115 @@
+#include "util/parallel.h"
+
+#include "util/error.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <exception>
+#include <mutex>
+#include <pthread.h>
+#include <thread>
+#include <vector>
+
+namespace safekeep {
+
+void ParallelState::check() const {
+    if (stop.load(std::memory_order_relaxed))
+        throw Canceled();
+}
+
+void run_parallel(size_t count, int threads,
+                  const std::function<void(size_t, int, ParallelState &)> &job,
+                  const CancelPoll &cancel, const TickFn &tick) {
+    ParallelState state;
+    std::atomic<size_t> next{0};
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t running = 0;
+    std::exception_ptr first_error;
+    bool canceled = false;
+
+    // Poll once up front so a pending cancel stops even a tiny job set.
+    if (cancel && cancel())
+        throw Canceled();
+    if (threads < 1)
+        threads = 1;
+    if (static_cast<size_t>(threads) > count)
+        threads = static_cast<int>(count == 0 ? 1 : count);
+
+    auto worker = [&](int id) {
+        try {
+            for (;;) {
+                state.check();
+                size_t i = next.fetch_add(1);
+                if (i >= count)
+                    break;
+                job(i, id, state);
+            }
+        } catch (const Canceled &) {
+            // stop was set by someone else; they report why
+        } catch (...) {
+            std::lock_guard<std::mutex> g(mu);
+            if (!first_error)
+                first_error = std::current_exception();
+            state.stop = true;
+        }
+        std::lock_guard<std::mutex> g(mu);
+        running--;
+        cv.notify_all();
+    };
+
+    // Threads inherit the signal mask: block everything so signals keep going
+    // to the PostgreSQL process's main thread, whose handlers expect that.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    std::vector<std::thread> pool;
+    std::exception_ptr spawn_error;
+    try {
+        for (int t = 0; t < threads; t++) {
+            {
+                std::lock_guard<std::mutex> g(mu);
+                running++;
+            }
+            try {
+                pool.emplace_back(worker, t);
+            } catch (...) {
+                std::lock_guard<std::mutex> g(mu);
+                running--;
+                throw;
+            }
+        }
+    } catch (...) {
+        spawn_error = std::current_exception();
+        state.stop = true;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+
+    {
+        std::unique_lock<std::mutex> lk(mu);
+        while (running > 0) {
+            cv.wait_for(lk, std::chrono::milliseconds(100));
+            lk.unlock();
+            if (!canceled && cancel && cancel()) {
+                canceled = true;
+                state.stop = true;
+            }
+            if (tick)
+                tick(state);
+            lk.lock();
+        }
+    }
+    for (auto &t : pool)
+        t.join();
+    if (tick)
+        tick(state);
+    if (spawn_error)
+        std::rethrow_exception(spawn_error);
+    if (first_error)
+        std::rethrow_exception(first_error);
+    if (canceled)
+        throw Canceled();
+}
+
+} // namespace safekeep

@@ -1,0 +1,24 @@
+// WAL archive: push (idempotent, never overwrites) and get (sha256-checked).
+#pragma once
+
+#include "repo/config.h"
+#include "repo/layout.h"
+
+#include <cstdint>
+#include <string>
+
+namespace safekeep {
+
+enum class PushOutcome { Stored, AlreadyPresent };
+
+PushOutcome wal_push(const Config &cfg, uint64_t system_id, int pg_version,
+                     const std::string &wal_name, const std::string &wal_path);
+
+// Throws NotFound if the repository lacks wal_name.
+void wal_get(const Config &cfg, const std::string &wal_name, const std::string &dest_path);
+
+// Path of the stored object for wal_name, or "" if none. If several exist
+// (should not happen), the first in name order.
+std::string find_wal_object(const RepoLayout &repo, const std::string &wal_name);
+
+} // namespace safekeep

@@ -1,0 +1,68 @@
+#include "io/sha256.h"
+#include "io/zstd_filter.h"
+#include "repo/repo_json.h"
+#include "storage/posix.h"
+#include "util/error.h"
+#include "wal/archive.h"
+#include "wal/wal_name.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+namespace safekeep {
+
+std::string find_wal_object(const RepoLayout &repo, const std::string &wal_name) {
+    std::string dir = posix::join(repo.archive_root(), wal_archive_subdir(wal_name));
+    std::string best;
+    for (const auto &e : posix::list_dir_if_exists(dir)) {
+        std::string name, sha;
+        if (parse_wal_object_name(e.name, name, sha) && name == wal_name &&
+            (best.empty() || e.name < best))
+            best = e.name;
+    }
+    return best.empty() ? best : posix::join(dir, best);
+}
+
+static std::string read_whole(const std::string &path) {
+    posix::Fd fd = posix::open_file(path, O_RDONLY);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0)
+        throw_errno("could not stat \"" + path + "\"");
+    std::string data;
+    data.resize(static_cast<size_t>(st.st_size));
+    size_t n = posix::read_full(fd.get(), data.data(), data.size(), path);
+    data.resize(n);
+    return data;
+}
+
+PushOutcome wal_push(const Config &cfg, uint64_t system_id, int pg_version,
+                     const std::string &wal_name, const std::string &wal_path) {
+    if (classify_wal_name(wal_name) == WalKind::Invalid)
+        throw Error("refusing to archive \"" + wal_name + "\": not a WAL file name");
+    RepoLayout repo = RepoLayout::for_write(cfg, system_id);
+    ensure_repo_json(repo, system_id, pg_version);
+
+    // One read, in-memory hash and compression, one write: a 16 MiB segment
+    // must not cost more than a few tens of milliseconds.
+    std::string data = read_whole(wal_path);
+    std::string sha = sha256_hex(data.data(), data.size());
+
+    std::string existing = find_wal_object(repo, wal_name);
+    if (!existing.empty()) {
+        std::string name, have;
+        parse_wal_object_name(posix::basename(existing), name, have);
+        if (have == sha)
+            return PushOutcome::AlreadyPresent;
+        throw Error("WAL file " + wal_name + " already archived with different content (sha256 " +
+                    have + " in repository, " + sha + " offered); refusing to overwrite");
+    }
+
+    std::string dir = posix::join(repo.archive_root(), wal_archive_subdir(wal_name));
+    posix::make_dirs(dir, 0750);
+    std::vector<uint8_t> packed = zstd_compress(data.data(), data.size(), cfg.compress_level);
+    posix::write_file_atomic(posix::join(dir, wal_object_name(wal_name, sha)), packed.data(),
+                             packed.size());
+    return PushOutcome::Stored;
+}
+
+} // namespace safekeep

@@ -1,0 +1,122 @@
+/*
+ * safekeep.h - declarations shared by the PostgreSQL shim files (src/pg).
+ *
+ * Only src/pg includes postgres.h.  The engine lives in src/core behind
+ * capi.h; every call into it returns before we ereport (DESIGN.md,
+ * boundary rule), so no longjmp ever crosses a C++ frame.
+ */
+#ifndef SAFEKEEP_SHIM_H
+#define SAFEKEEP_SHIM_H
+
+#include "postgres.h"
+
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+
+#include "capi.h"
+
+/* ---- settings (safekeep.* GUCs, defined in pg_safekeep.c) ---------------- */
+extern char *sk_repo1_path;
+extern int	sk_compress_level;
+extern int	sk_parallel;
+extern char *sk_database;
+extern int	sk_max_backup_age;
+extern bool sk_start_fast;
+extern int	sk_restore_timeout;
+
+/* Fill cfg from the GUCs; stanza_buf receives the system identifier. */
+extern void sk_fill_config(sk_config *cfg, char *stanza_buf, size_t stanza_len);
+
+/* Directory holding the server programs (and our pg_safekeep tool). */
+extern void sk_bindir(char *buf, size_t len);
+
+/* ERROR unless the current user is superuser or a member of safekeep_admin. */
+extern void sk_require_admin(const char *what);
+
+/* ---- job slots in shared memory (shmem.c) -------------------------------- */
+#define SK_MAX_JOBS 8
+
+typedef enum SkJobKind
+{
+	SK_JOB_FULL_BACKUP = 1,
+	SK_JOB_RESTORE = 2
+} SkJobKind;
+
+typedef enum SkSlotState
+{
+	SK_SLOT_FREE = 0,
+	SK_SLOT_QUEUED,	 /* waiting for the launcher to start a worker */
+	SK_SLOT_RUNNING, /* a job worker owns it */
+	SK_SLOT_DONE	 /* result/error filled in; the waiter frees it */
+} SkSlotState;
+
+typedef struct SkRestoreParams
+{
+	char		recovery_type[32]; /* point_in_time, full */
+	char		label[64];		   /* "" = choose */
+	char		target_dir[MAXPGPATH];
+	char		target_time[64];   /* "" = end of backup */
+	int64		target_time_unix;
+	int			port;			   /* 0 = do not start */
+} SkRestoreParams;
+
+typedef struct SkJobSlot
+{
+	SkSlotState state;
+	int64		job_id;
+	SkJobKind	kind;
+	Oid			dboid;
+	Oid			userid;
+	bool		waiter_gone;	/* nobody waits: the worker frees the slot */
+	PGPROC	   *waiter;			/* whose latch to set when done */
+	pid_t		worker_pid;
+	SkRestoreParams restore;
+	sk_progress progress;		/* written loosely by the core's threads */
+	char		label[64];		/* backup label once known */
+	bool		success;
+	char		result[256];
+	char		error[SK_MSG_LEN];
+} SkJobSlot;
+
+typedef struct SkShared
+{
+	LWLock	   *lock;
+	pid_t		launcher_pid;
+	Latch	   *launcher_latch;
+	bool		backup_running;
+	SkJobSlot	slots[SK_MAX_JOBS];
+} SkShared;
+
+extern SkShared *sk_shared;
+
+extern void sk_shmem_request(void);
+extern void sk_shmem_startup(void);
+extern SkShared *sk_shared_or_error(void);
+/* Mark a slot done and wake its waiter (caller must NOT hold the lock). */
+extern void sk_slot_finish(int slotno, int64 job_id, bool success, const char *result,
+						   const char *error);
+
+/* ---- processes ------------------------------------------------------------ */
+extern void sk_register_launcher(void);
+PGDLLEXPORT void sk_launcher_main(Datum arg);
+PGDLLEXPORT void sk_job_worker_main(Datum arg);
+
+/* Job implementations, run inside the job worker. */
+extern void sk_run_full_backup(int slotno);
+extern void sk_run_restore(int slotno);
+
+/* Cancellation callback for the core: only reads interrupt flags. */
+extern int	sk_cancel_requested(void);
+
+/* ---- small SPI helpers (spi_util.c) --------------------------------------- */
+/* Run one statement with text parameters in its own transaction. */
+extern void sk_exec_in_xact(const char *sql, int nargs, const char **args);
+extern bool sk_extension_exists(void);
+/* Run a query in its own transaction; copy the first row's columns (NULL ->
+ * NULL) into out[] allocated in the caller's memory context.  Returns false
+ * when there was no row. */
+extern bool sk_query_in_xact(const char *sql, int nargs, const char **args, char **out,
+							 int nout);
+
+#endif

@@ -1,0 +1,168 @@
+# Helpers shared by the TAP tests: a node with pg_safekeep configured, WAL
+# archival waits, repository lookups and running the pg_safekeep tool.
+package SafekeepTest;
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use File::Find;
+use IPC::Run;
+use JSON::PP;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+our @EXPORT = qw(
+  safekeep_node wait_for_archive switch_and_wait archived_objects
+  backup_dirs run_tool tool_info wait_promoted data_fingerprint
+  flip_bytes files_under
+);
+
+# A started node with the library preloaded, archiving into a fresh repository
+# (or into $opts{repo}), and the extension created.  $opts{conf} adds lines.
+# Returns ($node, $repo).
+sub safekeep_node
+{
+	my ($name, %opts) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init(has_archiving => 0, extra => ['--data-checksums']);
+	my $repo = $opts{repo} // PostgreSQL::Test::Utils::tempdir("repo_$name");
+
+	# init() sets wal_level = minimal without streaming; archiving and
+	# pg_backup_start need replica.
+	$node->append_conf(
+		'postgresql.conf', qq{
+wal_level = replica
+shared_preload_libraries = 'pg_safekeep'
+archive_mode = on
+archive_library = 'pg_safekeep'
+safekeep.repo1_path = '$repo'
+safekeep.start_fast = on
+safekeep.parallel = 2
+} . ($opts{conf} // ''));
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION pg_safekeep');
+	return ($node, $repo);
+}
+
+# Waits until the archiver has archived $segment (or a later file).
+sub wait_for_archive
+{
+	my ($node, $segment) = @_;
+	$node->poll_query_until('postgres',
+		"SELECT coalesce(last_archived_wal COLLATE \"C\" >= '$segment', false) FROM pg_stat_archiver"
+	) or die "timed out waiting for $segment to be archived";
+	return;
+}
+
+# Closes the current WAL segment and waits until it is archived; returns its name.
+sub switch_and_wait
+{
+	my ($node) = @_;
+	# Something to switch away from, so the switch really closes a segment.
+	$node->safe_psql('postgres', 'SELECT txid_current()');
+	my $seg = $node->safe_psql('postgres', 'SELECT pg_walfile_name(pg_switch_wal())');
+	wait_for_archive($node, $seg);
+	return $seg;
+}
+
+# Repository objects holding WAL file $name (archive/<16 chars>/<name>-<sha>.zst).
+sub archived_objects
+{
+	my ($repo, $name) = @_;
+	my $dir = substr($name, 0, 16);
+	return grep { -f $_ } glob("$repo/*/archive/$dir/$name-*");
+}
+
+# backup/<label> directories of the repository, for one label or all of them.
+sub backup_dirs
+{
+	my ($repo, $label) = @_;
+	return grep { -d $_ } glob("$repo/*/backup/" . ($label // '*'));
+}
+
+# Every regular file under $dir.
+sub files_under
+{
+	my ($dir) = @_;
+	my @files;
+	find({ wanted => sub { push @files, $File::Find::name if -f $_ }, no_chdir => 1 },
+		$dir);
+	return sort @files;
+}
+
+# Runs the pg_safekeep tool; returns (exit status, stdout, stderr).
+sub run_tool
+{
+	my @args = @_;
+	my ($out, $err) = ('', '');
+	IPC::Run::run([ 'pg_safekeep', @args ], '<', \undef, '>', \$out, '2>', \$err);
+	my $rc = $? >> 8;
+	note("pg_safekeep @args => $rc\nstdout: $out\nstderr: $err");
+	return ($rc, $out, $err);
+}
+
+# `pg_safekeep info --output=json`, decoded.
+sub tool_info
+{
+	my ($repo) = @_;
+	my ($rc, $out, $err) = run_tool('info', "--repo1-path=$repo", '--output=json');
+	die "pg_safekeep info failed: $err" if $rc != 0;
+	return decode_json($out);
+}
+
+# Points a restored copy at its own port and socket, keeps it from archiving
+# into the primary's repository, starts it and waits for promotion.
+sub wait_promoted
+{
+	my ($node) = @_;
+	my $port = $node->port;
+	my $host = $node->host;
+	$node->append_conf(
+		'postgresql.conf', qq{
+port = $port
+unix_socket_directories = '$host'
+listen_addresses = ''
+archive_mode = off
+});
+	$node->start;
+	$node->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')
+	  or die "restored node " . $node->name . " did not promote";
+	return;
+}
+
+# One text that changes when any pgbench table changes: sums, counts and an
+# md5 over every account balance.
+sub data_fingerprint
+{
+	my ($node) = @_;
+	my $sql = q{
+SELECT (SELECT sum(abalance) || ':' || count(*) FROM pgbench_accounts) || '/' ||
+       (SELECT md5(string_agg(aid || ':' || abalance, ',' ORDER BY aid)) FROM pgbench_accounts) || '/' ||
+       (SELECT sum(bbalance) FROM pgbench_branches) || '/' ||
+       (SELECT sum(tbalance) FROM pgbench_tellers) || '/' ||
+       (SELECT count(*) FROM pgbench_history)};
+	return $node->safe_psql('postgres', $sql);
+}
+
+# Overwrites $len bytes in the middle of $file with their complement.
+sub flip_bytes
+{
+	my ($file, $len) = @_;
+	$len //= 16;
+	my $size = -s $file;
+	die "$file is too small to corrupt" if $size < 2;
+	$len = int($size / 2) if $len > $size / 2;
+	open my $fh, '+<:raw', $file or die "open $file: $!";
+	my $pos = int($size / 2);
+	seek $fh, $pos, 0;
+	my $buf;
+	read $fh, $buf, $len;
+	seek $fh, $pos, 0;
+	print $fh ($buf ^ ("\xff" x length $buf));
+	close $fh or die "close $file: $!";
+	return;
+}
+
+1;

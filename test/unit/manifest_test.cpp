@@ -1,0 +1,88 @@
+#include "repo/label.h"
+#include "repo/manifest.h"
+#include "temp_dir.h"
+#include "util/error.h"
+
+#include <algorithm>
+#include <gtest/gtest.h>
+
+using namespace safekeep;
+using safekeep::test::TempDir;
+
+TEST(Manifest, JsonRoundTrip) {
+    Manifest m;
+    m.label = "20261122-013045F";
+    m.system_id = "7312345678901234567";
+    m.pg_version = 150018;
+    m.start_time = 1795000000;
+    m.stop_time = 1795000100;
+    m.start_lsn = "0/2000028";
+    m.stop_lsn = "0/2000138";
+    m.start_wal = "000000010000000000000002";
+    m.stop_wal = "000000010000000000000002";
+    m.timeline = 1;
+    m.original_bytes = 8192;
+    m.stored_bytes = 100;
+    m.file_count = 1;
+    m.table_counts = {{"db.public.t", 42}};
+    m.tablespaces.push_back({"16390", "/srv/ts1"});
+    m.directories.push_back({"base", 0700});
+    m.files.push_back(
+        {"base/1/1259", 8192, 0600, 1795000000, std::string(64, 'a'), 100, "data/base/1/1259.zst"});
+    std::string text = m.to_json();
+    Manifest r = Manifest::from_json(text, "test");
+    EXPECT_EQ(r.to_json(), text);
+    EXPECT_EQ(r.label, m.label);
+    EXPECT_EQ(r.system_id, m.system_id);
+    EXPECT_EQ(r.prior, "");
+    EXPECT_EQ(r.table_counts["db.public.t"], 42);
+    ASSERT_EQ(r.files.size(), 1u);
+    EXPECT_EQ(r.files[0].mode, 0600u);
+    EXPECT_EQ(r.files[0].object, "data/base/1/1259.zst");
+    EXPECT_EQ(r.tablespaces[0].location, "/srv/ts1");
+    auto j = nlohmann::json::parse(text);
+    EXPECT_TRUE(j["prior"].is_null());
+    EXPECT_TRUE(j["system_id"].is_string());
+}
+
+TEST(Manifest, InvalidJsonNamesSource) {
+    try {
+        Manifest::from_json("{\"format\":1}", "/repo/x/manifest.json");
+        FAIL();
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("/repo/x/manifest.json"), std::string::npos);
+    }
+}
+
+TEST(Label, FormatIsUtcAndSortable) {
+    EXPECT_EQ(format_full_label(0), "19700101-000000F");
+    EXPECT_EQ(format_full_label(1795311045), "20261122-013045F");
+    std::vector<std::string> labels = {format_full_label(1795311045 + 86400),
+                                       format_full_label(1795311045),
+                                       format_full_label(1795311045 + 1)};
+    std::vector<std::string> sorted = labels;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted[0], labels[1]);
+    EXPECT_EQ(sorted[1], labels[2]);
+    EXPECT_EQ(sorted[2], labels[0]);
+}
+
+TEST(Label, Validation) {
+    EXPECT_TRUE(is_valid_label("20261122-013045F"));
+    EXPECT_TRUE(is_valid_label("20261122-013045F_20261123-013045I"));
+    EXPECT_FALSE(is_valid_label("20261122-013045"));
+    EXPECT_FALSE(is_valid_label("20261122_013045F"));
+    EXPECT_FALSE(is_valid_label("../etc"));
+    EXPECT_FALSE(is_valid_label(""));
+}
+
+TEST(Label, AllocationBumpsWhenTaken) {
+    TempDir t;
+    std::string a = allocate_label(t.path(), 1795311045);
+    std::string b = allocate_label(t.path(), 1795311045);
+    std::string c = allocate_label(t.path(), 1795311045);
+    EXPECT_EQ(a, "20261122-013045F");
+    EXPECT_EQ(b, "20261122-013046F");
+    EXPECT_EQ(c, "20261122-013047F");
+    EXPECT_TRUE(posix::is_dir(t / c));
+}

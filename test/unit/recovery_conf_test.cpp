@@ -1,0 +1,97 @@
+#include "restore/recovery_conf.h"
+#include "restore/select.h"
+#include "util/error.h"
+
+#include <gtest/gtest.h>
+
+using namespace safekeep;
+
+TEST(RecoveryConf, Quoting) {
+    EXPECT_EQ(shell_quote("/usr/bin/x"), "'/usr/bin/x'");
+    EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+    EXPECT_EQ(conf_quote("a'b"), "'a''b'");
+}
+
+TEST(RecoveryConf, RestoreCommand) {
+    EXPECT_EQ(restore_command_setting("/usr/bin/pg_safekeep", "/srv/repo", "main"),
+              "'''/usr/bin/pg_safekeep'' archive-get %f \"%p\" --repo1-path=''/srv/repo'' "
+              "--stanza=''main'''");
+    // quotes are escaped for the shell, then doubled for postgresql.conf; % is doubled
+    EXPECT_EQ(restore_command_setting("/opt/o'k/pg_safekeep", "/r%x", "s"),
+              "'''/opt/o''\\''''k/pg_safekeep'' archive-get %f \"%p\" --repo1-path=''/r%%x'' "
+              "--stanza=''s'''");
+}
+
+TEST(RecoveryConf, TargetSettings) {
+    RestoreTarget t;
+    std::string none = recovery_settings("/t", "/r", "s", t, "");
+    EXPECT_NE(none.find("restore_command = "), std::string::npos);
+    EXPECT_EQ(none.find("recovery_target"), std::string::npos);
+
+    t.type = "time";
+    t.value = "2026-11-22 01:30:45+00";
+    t.inclusive = false;
+    std::string s = recovery_settings("/t", "/r", "s", t, "work_mem = '8MB'");
+    EXPECT_NE(s.find("recovery_target_time = '2026-11-22 01:30:45+00'\n"), std::string::npos);
+    EXPECT_NE(s.find("recovery_target_inclusive = false\n"), std::string::npos);
+    EXPECT_NE(s.find("recovery_target_action = 'promote'\n"), std::string::npos);
+    EXPECT_NE(s.find("work_mem = '8MB'\n"), std::string::npos);
+
+    t = RestoreTarget();
+    t.type = "immediate";
+    t.action = "pause";
+    s = recovery_settings("/t", "/r", "s", t, "");
+    EXPECT_NE(s.find("recovery_target = 'immediate'\n"), std::string::npos);
+    EXPECT_NE(s.find("recovery_target_action = 'pause'\n"), std::string::npos);
+    EXPECT_EQ(s.find("recovery_target_inclusive"), std::string::npos);
+
+    t.type = "name";
+    t.value = "before'drop";
+    t.action = "";
+    s = recovery_settings("/t", "/r", "s", t, "");
+    EXPECT_NE(s.find("recovery_target_name = 'before''drop'\n"), std::string::npos);
+
+    t.type = "bogus";
+    EXPECT_THROW(recovery_settings("/t", "/r", "s", t, ""), Error);
+    t.type = "xid";
+    t.action = "explode";
+    EXPECT_THROW(recovery_settings("/t", "/r", "s", t, ""), Error);
+}
+
+static BackupEntry entry(const std::string &label, int64_t stop) {
+    BackupEntry b;
+    b.label = label;
+    b.manifest.label = label;
+    b.manifest.stop_time = stop;
+    return b;
+}
+
+TEST(SelectBackup, ByLabelTimeAndNewest) {
+    std::vector<BackupEntry> v = {entry("20260101-000000F", 100), entry("20260102-000000F", 200),
+                                  entry("20260103-000000F", 300)};
+    RestoreTarget none;
+    EXPECT_EQ(select_backup(v, "", none, "R").label, "20260103-000000F");
+    EXPECT_EQ(select_backup(v, "20260101-000000F", none, "R").label, "20260101-000000F");
+    try {
+        select_backup(v, "20990101-000000F", none, "R");
+        FAIL();
+    } catch (const NotFound &e) {
+        EXPECT_NE(std::string(e.what()).find("backup \"20990101-000000F\" does not exist"),
+                  std::string::npos);
+    }
+    RestoreTarget t;
+    t.type = "time";
+    t.time_unix = 250;
+    EXPECT_EQ(select_backup(v, "", t, "R").label, "20260102-000000F");
+    t.time_unix = 200;
+    EXPECT_EQ(select_backup(v, "", t, "R").label, "20260102-000000F");
+    t.time_unix = 99;
+    try {
+        select_backup(v, "", t, "R");
+        FAIL();
+    } catch (const NotFound &e) {
+        EXPECT_NE(std::string(e.what()).find("no backup ends before the target time"),
+                  std::string::npos);
+    }
+    EXPECT_THROW(select_backup({}, "", none, "R"), NotFound);
+}

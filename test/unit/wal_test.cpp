@@ -1,0 +1,154 @@
+#include "io/zstd_filter.h"
+#include "temp_dir.h"
+#include "util/error.h"
+#include "wal/archive.h"
+#include "wal/lsn.h"
+#include "wal/wal_name.h"
+
+#include <gtest/gtest.h>
+
+using namespace safekeep;
+using safekeep::test::TempDir;
+using safekeep::test::write_text;
+
+TEST(WalName, Classification) {
+    EXPECT_EQ(classify_wal_name("000000010000000000000002"), WalKind::Segment);
+    EXPECT_EQ(classify_wal_name("000000010000000A000000FF"), WalKind::Segment);
+    EXPECT_EQ(classify_wal_name("000000010000000000000002.partial"), WalKind::Partial);
+    EXPECT_EQ(classify_wal_name("000000010000000000000002.00000028.backup"), WalKind::Backup);
+    EXPECT_EQ(classify_wal_name("00000002.history"), WalKind::History);
+    EXPECT_EQ(classify_wal_name("00000001000000000000002"), WalKind::Invalid);
+    EXPECT_EQ(classify_wal_name("000000010000000000000002x"), WalKind::Invalid);
+    EXPECT_EQ(classify_wal_name("00000001000000000000000a"), WalKind::Invalid);
+    EXPECT_EQ(classify_wal_name("000000010000000000000002.backup"), WalKind::Invalid);
+    EXPECT_EQ(classify_wal_name("0000002.history"), WalKind::Invalid);
+    EXPECT_EQ(classify_wal_name("../../etc/passwd"), WalKind::Invalid);
+    EXPECT_EQ(classify_wal_name(""), WalKind::Invalid);
+}
+
+TEST(WalName, ArchiveObjectPath) {
+    EXPECT_EQ(wal_archive_subdir("000000010000000000000002"), "0000000100000000");
+    EXPECT_EQ(wal_archive_subdir("000000010000000300000002.partial"), "0000000100000003");
+    EXPECT_EQ(wal_archive_subdir("000000010000000000000002.00000028.backup"), "0000000100000000");
+    EXPECT_EQ(wal_archive_subdir("00000002.history"), "");
+    EXPECT_THROW(wal_archive_subdir("bogus"), Error);
+    std::string sha(64, 'c');
+    std::string obj = wal_object_name("000000010000000000000002", sha);
+    EXPECT_EQ(obj, "000000010000000000000002-" + sha + ".zst");
+    std::string name, got;
+    ASSERT_TRUE(parse_wal_object_name(obj, name, got));
+    EXPECT_EQ(name, "000000010000000000000002");
+    EXPECT_EQ(got, sha);
+    EXPECT_FALSE(parse_wal_object_name(obj + ".tmp.1.2", name, got));
+    EXPECT_FALSE(parse_wal_object_name("000000010000000000000002-abc.zst", name, got));
+}
+
+TEST(Lsn, ParseAndSegments) {
+    EXPECT_EQ(parse_lsn("0/2000028"), 0x2000028u);
+    EXPECT_EQ(parse_lsn("1A/FF000000"), 0x1AFF000000ull);
+    EXPECT_THROW(parse_lsn("12345"), Error);
+    EXPECT_THROW(parse_lsn("0/2000028x"), Error);
+    EXPECT_EQ(stop_wal_segment(1, 0x2000138), "000000010000000000000002");
+    // exactly at a boundary: the previous segment holds the last record
+    EXPECT_EQ(stop_wal_segment(1, 0x3000000), "000000010000000000000002");
+    EXPECT_EQ(stop_wal_segment(2, 0x1AFF000001ull), "000000020000001A000000FF");
+    EXPECT_EQ(stop_wal_segment(1, 0x100000000ull), "0000000100000000000000FF");
+}
+
+TEST(Lsn, LabelFile) {
+    auto info = parse_labelfile("START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\n"
+                                "CHECKPOINT LOCATION: 0/2000060\n"
+                                "BACKUP METHOD: streamed\n"
+                                "START TIMELINE: 3\n");
+    EXPECT_EQ(info.start_wal, "000000010000000000000002");
+    EXPECT_EQ(info.timeline, 3u);
+    EXPECT_THROW(parse_labelfile("garbage"), Error);
+}
+
+class ArchiveTest : public ::testing::Test {
+  protected:
+    TempDir dir;
+    Config cfg;
+    void SetUp() override {
+        posix::make_dir(dir / "repo", 0700);
+        cfg.repo_root = dir / "repo";
+        cfg.compress_level = 3;
+    }
+};
+
+TEST_F(ArchiveTest, PushIsIdempotentAndRefusesDifferentContent) {
+    const std::string seg = "000000010000000000000005";
+    std::string content(1 << 20, '\0');
+    for (size_t i = 0; i < content.size(); i += 97)
+        content[i] = static_cast<char>(i);
+    write_text(dir / "pg_wal/a", content);
+    EXPECT_EQ(wal_push(cfg, 7001, 150018, seg, dir / "pg_wal/a"), PushOutcome::Stored);
+    EXPECT_EQ(wal_push(cfg, 7001, 150018, seg, dir / "pg_wal/a"), PushOutcome::AlreadyPresent);
+
+    RepoLayout repo = RepoLayout::for_read(cfg);
+    EXPECT_EQ(repo.stanza(), "7001");
+    std::string object = find_wal_object(repo, seg);
+    ASSERT_FALSE(object.empty());
+    EXPECT_EQ(posix::dirname(object), dir / "repo/7001/archive/0000000100000000");
+    auto before = posix::read_file(object);
+
+    write_text(dir / "pg_wal/b", content + "x");
+    try {
+        wal_push(cfg, 7001, 150018, seg, dir / "pg_wal/b");
+        FAIL() << "different content must be refused";
+    } catch (const Error &e) {
+        std::string m = e.what();
+        EXPECT_NE(m.find("already archived with different content"), std::string::npos) << m;
+        EXPECT_NE(m.find(seg), std::string::npos);
+    }
+    EXPECT_EQ(posix::list_dir(posix::dirname(object)).size(), 1u);
+    EXPECT_EQ(posix::read_file(object), before);
+
+    wal_get(cfg, seg, dir / "restored");
+    EXPECT_EQ(posix::read_file(dir / "restored"), content);
+}
+
+TEST_F(ArchiveTest, HistoryFilesAtArchiveRootAndNotFound) {
+    write_text(dir / "h", "1\t0/3000000\tno recovery target specified\n");
+    wal_push(cfg, 7001, 150018, "00000002.history", dir / "h");
+    RepoLayout repo = RepoLayout::for_read(cfg);
+    EXPECT_EQ(posix::dirname(find_wal_object(repo, "00000002.history")), dir / "repo/7001/archive");
+    EXPECT_THROW(wal_get(cfg, "00000003.history", dir / "x"), NotFound);
+    EXPECT_FALSE(posix::exists(dir / "x"));
+    EXPECT_THROW(wal_push(cfg, 7001, 150018, "not-a-wal", dir / "h"), Error);
+}
+
+TEST_F(ArchiveTest, SystemIdMismatchIsRefused) {
+    write_text(dir / "s", "data");
+    cfg.stanza = "main";
+    wal_push(cfg, 1, 150018, "000000010000000000000001", dir / "s");
+    EXPECT_THROW(wal_push(cfg, 2, 150018, "000000010000000000000002", dir / "s"), Error);
+}
+
+TEST_F(ArchiveTest, CorruptObjectIsReportedByName) {
+    write_text(dir / "s", std::string(100000, 'w'));
+    const std::string seg = "000000010000000000000009";
+    wal_push(cfg, 7001, 150018, seg, dir / "s");
+    std::string object = find_wal_object(RepoLayout::for_read(cfg), seg);
+    std::string packed = posix::read_file(object);
+    packed[packed.size() / 2] ^= 0x5a;
+    posix::write_file_atomic(object, packed.data(), packed.size(), false);
+    try {
+        wal_get(cfg, seg, dir / "out");
+        FAIL();
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find(object), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(posix::exists(dir / "out"));
+}
+
+TEST_F(ArchiveTest, MissingRepositoryIsNamed) {
+    cfg.repo_root = dir / "nope";
+    write_text(dir / "s", "x");
+    try {
+        wal_push(cfg, 1, 150018, "000000010000000000000001", dir / "s");
+        FAIL();
+    } catch (const Error &e) {
+        EXPECT_EQ(std::string(e.what()), "repository path \"" + dir / "nope" + "\" does not exist");
+    }
+}
