@@ -309,8 +309,8 @@ check_unix_socket_free(int port)
 		snprintf(path, sizeof(path), "%s/.s.PGSQL.%d", (char *) lfirst(lc), port);
 		if (lstat(path, &st) == 0)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							errmsg("invalid port: port %d is in use (socket \"%s\" exists)",
-								   port, path)));
+							errmsg("invalid port: port %d is in use", port),
+							errdetail("Socket \"%s\" exists.", path)));
 	}
 }
 

@@ -60,7 +60,8 @@ TEST(Checks, PortInUse) {
 
 TEST(Checks, RepoAndServerErrorsComeBackAsMessages) {
     TempDir t;
-    sk_config cfg{(t / "absent").c_str(), "", 3, 1};
+    std::string absent = t / "absent";
+    sk_config cfg{absent.c_str(), "", 3, 1};
     sk_msg msg;
     EXPECT_EQ(sk_check_repo(&cfg, &msg), SK_ERROR);
     EXPECT_NE(std::string(msg.text).find("does not exist"), std::string::npos);
