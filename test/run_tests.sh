@@ -78,6 +78,14 @@ chown -R "$RUN_USER": "$WORK"
 only=("$@")
 if [ ${#only[@]} -eq 0 ]; then
     heading "pg_regress"
+    # The temporary instance archives into the repository test/regress.conf
+    # names; start it empty so expected output does not depend on older runs.
+    regress_repo=$(sed -n "s/^safekeep.repo1_path *= *'\(.*\)'.*/\1/p" test/regress.conf)
+    if [ -n "$regress_repo" ]; then
+        rm -rf "$regress_repo"
+        mkdir -p "$regress_repo"
+        chown "$RUN_USER": "$regress_repo"
+    fi
     # TAP_TESTS= : the TAP tests run one by one below, so each counts as a suite.
     as_user timeout "$SUITE_TIMEOUT" make -C "$WORK" installcheck PG_CONFIG=$PG_CONFIG TAP_TESTS=
     rc=$?

@@ -50,7 +50,7 @@ std::string self_path() {
 }
 
 void print_summary(const sk_restore_result &res, const std::string &pgdata,
-                   const RestoreTarget &target, double seconds, const char *core_note) {
+                   const RestoreTarget &target, double seconds) {
     std::printf("restored backup %s into %s: %llu files, %s in %.1f s\n", res.label, pgdata.c_str(),
                 static_cast<unsigned long long>(res.file_count), format_bytes(res.bytes).c_str(),
                 seconds);
@@ -61,8 +61,6 @@ void print_summary(const sk_restore_result &res, const std::string &pgdata,
                     target.value.empty() ? "" : " '", target.value.c_str(),
                     target.value.empty() ? "" : "'",
                     target.action.empty() ? "promote" : target.action.c_str());
-    if (core_note && *core_note)
-        std::printf("%s\n", core_note);
     std::printf("start the server to replay WAL: pg_ctl -D %s start\n", pgdata.c_str());
 }
 
@@ -112,7 +110,8 @@ int run_restore(const std::vector<std::string> &args) {
         throw CliError(std::string("restore failed: ") + msg.text);
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    print_summary(res, pgdata, target, seconds, msg.text);
+    // msg.text holds the core's one-line summary, which this one covers.
+    print_summary(res, pgdata, target, seconds);
     return kExitOk;
 }
 

@@ -141,7 +141,8 @@ sk_run_restore(int slotno)
 		memset(&opts, 0, sizeof(opts));
 		opts.pgdata = p.target_dir;
 		opts.label = p.label[0] ? p.label : NULL;
-		opts.target_type = p.target_time[0] ? "time" : NULL;
+		/* Without a target time: the end of the backup (its consistency point). */
+		opts.target_type = p.target_time[0] ? "time" : "immediate";
 		opts.target_value = p.target_time[0] ? p.target_time : NULL;
 		opts.target_action = "promote";
 		opts.target_time_unix = p.target_time_unix;

@@ -84,7 +84,7 @@ my ($job, $label, $pid) = start_backup_and_catch_worker();
 ok(kill('KILL', $pid), "SIGKILL to job worker $pid");
 
 # The postmaster restarts every backend after a crash: wait for it to be back.
-$node->poll_query_until('postgres', 'SELECT 1') or die 'server did not come back';
+$node->poll_query_until('postgres', 'SELECT true') or die 'server did not come back';
 check_failed_cleanly($job, $label, 'SIGKILL');
 set_compress_level(3);
 next_backup_succeeds('SIGKILL');

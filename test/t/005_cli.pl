@@ -52,6 +52,16 @@ fails_with(2, qr/--target must be "immediate"/, 'bad --target', @restore, '--tar
 fails_with(2, qr/option --set needs a value/, 'missing value', @restore, '--set');
 ok(!-e "$tmp/pgdata", 'rejected restores create nothing');
 
+# Accepted time forms get past the option checks and fail only at the empty
+# repository (exit 1, not 2).
+for my $ts ('2024-01-01 00:00:00', '2024-01-01T00:00:00Z', '2024-01-01 00:00:00.123456+00',
+	'2024-01-01 05:30:00+05:30', '2024-01-01 00:00:00 -0800', '2024-02-29 23:59')
+{
+	($rc, $out, $err) = run_tool(@restore, "--target-time=$ts");
+	is($rc, 1, "target time \"$ts\" is accepted");
+	unlike($err, qr/target-time/, "target time \"$ts\": the error is about the repository");
+}
+
 # restore_command contract: anything but "not found" is fatal (> 125).
 fails_with(200, qr/archive-get needs WALNAME and DESTPATH/, 'archive-get without arguments',
 	'archive-get', "--repo1-path=$repo");

@@ -152,3 +152,13 @@ TEST_F(ArchiveTest, MissingRepositoryIsNamed) {
         EXPECT_EQ(std::string(e.what()), "repository path \"" + dir / "nope" + "\" does not exist");
     }
 }
+
+TEST_F(ArchiveTest, EmptyFileRoundTrip) {
+    write_text(dir / "empty", "");
+    const std::string name = "000000010000000000000007.partial";
+    EXPECT_EQ(wal_push(cfg, 7001, 150018, name, dir / "empty"), PushOutcome::Stored);
+    EXPECT_EQ(wal_push(cfg, 7001, 150018, name, dir / "empty"), PushOutcome::AlreadyPresent);
+    write_text(dir / "got", "old content");
+    wal_get(cfg, name, dir / "got");
+    EXPECT_EQ(posix::read_file(dir / "got"), "");
+}

@@ -17,6 +17,9 @@ namespace {
 
 constexpr size_t kBufferSize = 1 << 20;
 constexpr uint64_t kCancelCheckBytes = 64ULL << 20;
+constexpr uint64_t kFrameBytes = 64ULL << 20;
+// zstd threads one file may borrow; each holds ~20 MB of job buffers at level 3.
+constexpr int kMaxHelpers = 3;
 
 // Per-thread state, reused for every file the thread copies.
 struct Worker {
@@ -49,25 +52,42 @@ std::optional<ManifestFile> copy_one(const SourceFile &src, const std::string &b
 
     w.sha.reset();
     w.zstd.reset(sink);
-    uint64_t total = 0, since_check = 0;
-    for (;;) {
-        size_t n = posix::read_full(in.get(), w.buffer.data(), w.buffer.size(), src.abs);
-        w.sha.update(w.buffer.data(), n);
-        total += n;
-        state.bytes_done.fetch_add(n, std::memory_order_relaxed);
-        if (n < w.buffer.size()) {
-            // EOF. A file that changed size meanwhile is fine: we record what
-            // we read and WAL replay repairs the rest.
-            w.zstd.write_last(w.buffer.data(), n);
-            break;
+    // Big files are cut into frames; each frame may borrow idle threads, so the
+    // last big file of a backup does not run on one core alone.
+    const bool big = src.size >= 2 * kFrameBytes;
+    int helpers = 0;
+    uint64_t total = 0, since_check = 0, in_frame = 0;
+    try {
+        for (;;) {
+            size_t n = posix::read_full(in.get(), w.buffer.data(), w.buffer.size(), src.abs);
+            w.sha.update(w.buffer.data(), n);
+            total += n;
+            state.bytes_done.fetch_add(n, std::memory_order_relaxed);
+            if (n < w.buffer.size()) {
+                // EOF. A file that changed size meanwhile is fine: we record what
+                // we read and WAL replay repairs the rest.
+                w.zstd.write_last(w.buffer.data(), n);
+                break;
+            }
+            w.zstd.write(w.buffer.data(), n);
+            since_check += n;
+            in_frame += n;
+            if (since_check >= kCancelCheckBytes) {
+                since_check = 0;
+                state.check();
+            }
+            if (big && in_frame >= kFrameBytes) {
+                in_frame = 0;
+                state.give_idle(helpers);
+                helpers = state.take_idle(kMaxHelpers);
+                w.zstd.new_frame(helpers);
+            }
         }
-        w.zstd.write(w.buffer.data(), n);
-        since_check += n;
-        if (since_check >= kCancelCheckBytes) {
-            since_check = 0;
-            state.check();
-        }
+    } catch (...) {
+        state.give_idle(helpers);
+        throw;
     }
+    state.give_idle(helpers);
     out.close(dest);
     mf.size = total;
     mf.sha256 = w.sha.final_hex();
@@ -99,7 +119,7 @@ std::vector<ManifestFile> copy_files(const std::vector<SourceFile> &files,
 
     std::vector<std::optional<ManifestFile>> results(files.size());
     run_parallel(
-        files.size(), static_cast<int>(workers.size()),
+        files.size(), threads,
         [&](size_t i, int w, ParallelState &state) {
             size_t idx = order[i];
             results[idx] = copy_one(files[idx], backup_dir, *workers[w], state);

@@ -15,8 +15,8 @@ ZstdCompressor::ZstdCompressor(int level) : cctx_(ZSTD_createCCtx()) {
     if (!cctx_)
         throw Error("out of memory creating zstd compression context");
     check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level), "zstd level");
-    // Parallelism comes from our own threads; zstd workers would oversubscribe.
-    check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_nbWorkers, 0), "zstd workers");
+    // Parallelism comes from our own threads; zstd workers would oversubscribe
+    // (new_frame() hands idle threads' share to zstd for big files).
     check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 1), "zstd checksum");
     out_.resize(ZSTD_CStreamOutSize());
 }
@@ -27,6 +27,7 @@ ZstdCompressor::~ZstdCompressor() {
 
 void ZstdCompressor::reset(Sink &next) {
     check(ZSTD_CCtx_reset(cctx_, ZSTD_reset_session_only), "zstd reset");
+    check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_nbWorkers, 0), "zstd workers");
     next_ = &next;
 }
 
@@ -100,9 +101,32 @@ void ZstdDecompressor::finish() {
     next_->finish();
 }
 
+void ZstdCompressor::new_frame(int nb_workers) {
+    drive(nullptr, 0, ZSTD_e_end);
+    check(ZSTD_CCtx_reset(cctx_, ZSTD_reset_session_only), "zstd reset");
+    check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_nbWorkers, nb_workers), "zstd workers");
+    if (nb_workers > 0) // small jobs keep each helper's buffers small
+        check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_jobSize, 4 << 20), "zstd job size");
+}
+
 void ZstdCompressor::write_last(const uint8_t *data, size_t len) {
     drive(data, len, ZSTD_e_end);
     next_->finish();
+}
+
+ByteBuffer zstd_compress_oneshot(const void *data, size_t len, int level) {
+    std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx *)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+    if (!cctx)
+        throw Error("out of memory creating zstd compression context");
+    check(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level), "zstd level");
+    check(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1), "zstd checksum");
+    ByteBuffer out;
+    size_t bound = ZSTD_compressBound(len);
+    out.data.reset(new uint8_t[bound]);
+    size_t n = ZSTD_compress2(cctx.get(), out.data.get(), bound, data, len);
+    check(n, "zstd compression failed");
+    out.size = n;
+    return out;
 }
 
 std::vector<uint8_t> zstd_compress(const void *data, size_t len, int level) {

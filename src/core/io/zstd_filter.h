@@ -4,6 +4,7 @@
 
 #include "io/sink.h"
 
+#include <memory>
 #include <vector>
 
 struct ZSTD_CCtx_s;
@@ -23,6 +24,10 @@ class ZstdCompressor : public Sink {
     void write(const uint8_t *data, size_t len) override;
     // Ends the frame and finishes next.
     void finish() override;
+    // Ends the current frame and starts another whose compression runs on
+    // nb_workers zstd threads (0: on the caller's thread). Concatenated frames
+    // decompress as one stream; this lets idle copy threads help with a big file.
+    void new_frame(int nb_workers);
     // write() + finish() in one call; lets zstd size its tables for small inputs.
     void write_last(const uint8_t *data, size_t len);
 
@@ -53,6 +58,14 @@ class ZstdDecompressor : public Sink {
     size_t pending_ = 0; // last ZSTD_decompressStream hint; 0 = frame complete
     bool any_input_ = false;
 };
+
+// Heap bytes without the zero-fill std::vector would do.
+struct ByteBuffer {
+    std::unique_ptr<uint8_t[]> data;
+    size_t size = 0;
+};
+// One frame, compressed in one call (for whole files already in memory).
+ByteBuffer zstd_compress_oneshot(const void *data, size_t len, int level);
 
 // One-shot helpers.
 std::vector<uint8_t> zstd_compress(const void *data, size_t len, int level);

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <random>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -216,6 +217,26 @@ std::string read_file(const std::string &path) {
             break;
     }
     return out;
+}
+
+MappedFile::MappedFile(const std::string &path) {
+    Fd fd = open_file(path, O_RDONLY);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0)
+        throw_errno("could not stat \"" + path + "\"");
+    size_ = static_cast<size_t>(st.st_size);
+    if (size_ == 0)
+        return;
+    addr_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd.get(), 0);
+    if (addr_ == MAP_FAILED) {
+        addr_ = nullptr;
+        throw_errno("could not map \"" + path + "\"");
+    }
+}
+
+MappedFile::~MappedFile() {
+    if (addr_)
+        ::munmap(addr_, size_);
 }
 
 static std::string temp_name_for(const std::string &final_path) {

@@ -69,6 +69,21 @@ void remove_tree(const std::string &path);
 
 std::string read_file(const std::string &path);
 
+// A whole file mapped read-only (pre-faulted): no copy, no zero-filled buffer.
+class MappedFile {
+  public:
+    explicit MappedFile(const std::string &path);
+    ~MappedFile();
+    MappedFile(const MappedFile &) = delete;
+    MappedFile &operator=(const MappedFile &) = delete;
+    const uint8_t *data() const { return static_cast<const uint8_t *>(addr_); }
+    size_t size() const { return size_; }
+
+  private:
+    void *addr_ = nullptr;
+    size_t size_ = 0;
+};
+
 // Writes a new file under a temporary name in the destination directory;
 // commit() makes it appear atomically under the final name. Destroying it
 // uncommitted removes the temp file, so failures replace nothing.

@@ -18,6 +18,17 @@ void ParallelState::check() const {
         throw Canceled();
 }
 
+int ParallelState::take_idle(int max) {
+    int have = idle_tokens.load();
+    for (;;) {
+        int take = have < max ? have : max;
+        if (take <= 0)
+            return 0;
+        if (idle_tokens.compare_exchange_weak(have, have - take))
+            return take;
+    }
+}
+
 void run_parallel(size_t count, int threads,
                   const std::function<void(size_t, int, ParallelState &)> &job,
                   const CancelPoll &cancel, const TickFn &tick) {
@@ -34,16 +45,22 @@ void run_parallel(size_t count, int threads,
         throw Canceled();
     if (threads < 1)
         threads = 1;
-    if (static_cast<size_t>(threads) > count)
-        threads = static_cast<int>(count == 0 ? 1 : count);
+    if (static_cast<size_t>(threads) > count) {
+        // Threads we do not start are idle from the outset.
+        int spawn = static_cast<int>(count == 0 ? 1 : count);
+        state.give_idle(threads - spawn);
+        threads = spawn;
+    }
 
     auto worker = [&](int id) {
         try {
             for (;;) {
                 state.check();
                 size_t i = next.fetch_add(1);
-                if (i >= count)
+                if (i >= count) {
+                    state.give_idle(1); // our CPU is free for others' big items
                     break;
+                }
                 job(i, id, state);
             }
         } catch (const Canceled &) {
@@ -110,6 +127,38 @@ void run_parallel(size_t count, int threads,
         std::rethrow_exception(first_error);
     if (canceled)
         throw Canceled();
+}
+
+void run_concurrently(const std::function<void()> &a, const std::function<void()> &b) {
+    std::exception_ptr a_error;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    std::thread t;
+    try {
+        t = std::thread([&] {
+            try {
+                a();
+            } catch (...) {
+                a_error = std::current_exception();
+            }
+        });
+    } catch (...) {
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        throw;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    std::exception_ptr b_error;
+    try {
+        b();
+    } catch (...) {
+        b_error = std::current_exception();
+    }
+    t.join();
+    if (a_error)
+        std::rethrow_exception(a_error);
+    if (b_error)
+        std::rethrow_exception(b_error);
 }
 
 } // namespace safekeep

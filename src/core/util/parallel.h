@@ -15,6 +15,12 @@ struct ParallelState {
     std::atomic<uint64_t> files_done{0};
     std::atomic<uint64_t> bytes_done{0};
 
+    // One token per worker that has run out of work: a job may borrow them
+    // to use more threads for one big item.
+    std::atomic<int> idle_tokens{0};
+    int take_idle(int max);
+    void give_idle(int n) { idle_tokens.fetch_add(n); }
+
     // Workers call this between files and every few MiB: throws Canceled once
     // the run is stopping (cancel requested or another worker failed).
     void check() const;
@@ -31,10 +37,14 @@ struct ProgressReport {
 };
 using ProgressFn = std::function<void(const ProgressReport &)>;
 
-// job(index, worker) for index in [0, count); worker in [0, threads).
+// job(index, worker) for index in [0, count); worker in [0, min(threads, count)).
 // Rethrows the first job error, or throws Canceled.
 void run_parallel(size_t count, int threads,
                   const std::function<void(size_t, int, ParallelState &)> &job,
                   const CancelPoll &cancel, const TickFn &tick);
+
+// Runs a on a new thread (all signals blocked) and b on the calling thread;
+// returns when both are done, rethrowing a's or b's exception.
+void run_concurrently(const std::function<void()> &a, const std::function<void()> &b);
 
 } // namespace safekeep

@@ -3,6 +3,7 @@
 #include "repo/repo_json.h"
 #include "storage/posix.h"
 #include "util/error.h"
+#include "util/parallel.h"
 #include "wal/archive.h"
 #include "wal/wal_name.h"
 
@@ -23,18 +24,6 @@ std::string find_wal_object(const RepoLayout &repo, const std::string &wal_name)
     return best.empty() ? best : posix::join(dir, best);
 }
 
-static std::string read_whole(const std::string &path) {
-    posix::Fd fd = posix::open_file(path, O_RDONLY);
-    struct stat st;
-    if (::fstat(fd.get(), &st) != 0)
-        throw_errno("could not stat \"" + path + "\"");
-    std::string data;
-    data.resize(static_cast<size_t>(st.st_size));
-    size_t n = posix::read_full(fd.get(), data.data(), data.size(), path);
-    data.resize(n);
-    return data;
-}
-
 PushOutcome wal_push(const Config &cfg, uint64_t system_id, int pg_version,
                      const std::string &wal_name, const std::string &wal_path) {
     if (classify_wal_name(wal_name) == WalKind::Invalid)
@@ -42,10 +31,14 @@ PushOutcome wal_push(const Config &cfg, uint64_t system_id, int pg_version,
     RepoLayout repo = RepoLayout::for_write(cfg, system_id);
     ensure_repo_json(repo, system_id, pg_version);
 
-    // One read, in-memory hash and compression, one write: a 16 MiB segment
-    // must not cost more than a few tens of milliseconds.
-    std::string data = read_whole(wal_path);
-    std::string sha = sha256_hex(data.data(), data.size());
+    // One read, then hash and compress side by side in memory, one write: a
+    // 16 MiB segment must not cost more than a few tens of milliseconds.
+    posix::MappedFile data(wal_path);
+    std::string sha;
+    ByteBuffer packed;
+    run_concurrently(
+        [&] { sha = sha256_hex(data.data(), data.size()); },
+        [&] { packed = zstd_compress_oneshot(data.data(), data.size(), cfg.compress_level); });
 
     std::string existing = find_wal_object(repo, wal_name);
     if (!existing.empty()) {
@@ -59,9 +52,8 @@ PushOutcome wal_push(const Config &cfg, uint64_t system_id, int pg_version,
 
     std::string dir = posix::join(repo.archive_root(), wal_archive_subdir(wal_name));
     posix::make_dirs(dir, 0750);
-    std::vector<uint8_t> packed = zstd_compress(data.data(), data.size(), cfg.compress_level);
-    posix::write_file_atomic(posix::join(dir, wal_object_name(wal_name, sha)), packed.data(),
-                             packed.size());
+    posix::write_file_atomic(posix::join(dir, wal_object_name(wal_name, sha)), packed.data.get(),
+                             packed.size);
     return PushOutcome::Stored;
 }
 
