@@ -116,8 +116,10 @@ void discard_partial_backup(const Config &cfg, const std::string &label) {
     RepoLayout repo = RepoLayout::for_read(cfg, true);
     if (repo.stanza().empty())
         return;
+    // A backup with a manifest is complete (e.g. this catalog was restored
+    // from a copy taken while that very backup ran): nothing to discard.
     if (posix::exists(repo.manifest_path(label)))
-        throw Error("backup " + label + " is complete (it has a manifest); not discarding it");
+        return;
     posix::remove_tree(repo.backup_dir(label));
 }
 
