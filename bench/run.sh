@@ -117,6 +117,9 @@ record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$RAW"; }   
 mkdir_pg() { rm -rf "$1"; mkdir -p "$1"; chown postgres: "$1"; chmod 0700 "$1"; }
 ready_count() { local f=("$PGDATA"/pg_wal/archive_status/*.ready); echo "${#f[@]}"; }
 shopt -s nullglob
+# Before every timed step: flush dirty pages and let the disk go quiet (the
+# previous step's writes and deletions otherwise land in the next timing).
+settle() { sync; sleep 2; }
 
 # ---------------------------------------------------------------- server
 pg_start() {
@@ -169,13 +172,16 @@ archive_set() {
     write_archive_conf "$1" "$2"
     reload
     if [[ $NEW_LIB != "$CUR_LIB" ]]; then
-        # PostgreSQL 15 restarts the archiver when archive_library changes
-        local i
+        # PostgreSQL 15 restarts the archiver when archive_library changes; the
+        # postmaster forks the new one on its next loop, which another SIGHUP
+        # starts at once instead of after up to a minute
+        local i p
         for i in $(seq 300); do
-            local p; p=$(archiver_pid)
+            p=$(archiver_pid)
             [[ $p != 0 && $p != "$old_pid" ]] && break
             (( i == 300 )) && die "archiver did not restart after archive_library changed to '$NEW_LIB'"
             sleep 0.1
+            [[ $p == 0 ]] && reload
         done
     fi
     CUR_LIB=$NEW_LIB
@@ -268,9 +274,9 @@ backup_sk() {   # scale run
     local scale=$1 run=$2 t0 t1 label stop=$S/sampler.stop out=$S/sampler.out
     archive_set sk on
     wait_drained "before pg_safekeep backup" 600
-    sql "CHECKPOINT" >/dev/null; sync
+    sql "CHECKPOINT" >/dev/null; settle
     rm -f "$stop"
-    /usr/bin/python3 "$BENCH_DIR/sample_worker.py" "$stop" 7200 >"$out" &
+    /usr/bin/python3 "$BENCH_DIR/sample_worker.py" "$(head -n 1 "$PGDATA/postmaster.pid")" "$stop" 7200 >"$out" &
     SAMPLER_PID=$!
     t0=$EPOCHREALTIME
     if ! label=$(sql "SELECT safekeep.create_full_backup()" 2>"$S/sk.err"); then
@@ -297,7 +303,7 @@ backup_pgbr() {
     local scale=$1 run=$2 t0 t1 label tf=$S/time.out
     archive_set pgbr on
     wait_drained "before pgBackRest backup" 600
-    sql "CHECKPOINT" >/dev/null; sync
+    sql "CHECKPOINT" >/dev/null; settle
     t0=$EPOCHREALTIME
     as_pg /usr/bin/time -f '%e %U %S %M' -o "$tf" "$PGBR" --config="$PGBR_CONF" --stanza=bench --type=full backup \
         >"$S/pgbr.out" 2>&1 || die "pgbackrest backup failed (scale $scale, run $run): $(cat "$S/pgbr.out")"
@@ -317,7 +323,7 @@ backup_pgbr() {
 restore_one() {   # tool scale run
     local tool=$1 scale=$2 run=$3 dst=$S/restore t0 t1
     mkdir_pg "$dst"
-    sync
+    settle
     t0=$EPOCHREALTIME
     if [[ $tool == sk ]]; then
         as_pg "$PGBIN/pg_safekeep" restore --repo1-path="$SK_REPO" --pgdata="$dst" --set="${LABEL[sk]}" \
@@ -365,6 +371,7 @@ wal_drain() {   # method run
     gen_wal "$SEGMENTS"
     n=$(ready_count)
     (( n >= SEGMENTS )) || die "only $n segments .ready after generating $SEGMENTS"
+    settle
     write_archive_conf "$method" on
     t0=$EPOCHREALTIME
     reload
@@ -418,6 +425,8 @@ log "scratch $S, results in $OUT"
     echo "mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
     echo "disk=$(df -hT "$S" | awk 'NR == 2 { printf "%s %s, %s total, %s free", $1, $2, $3, $5 }')"
     echo "kernel=$(uname -r)"
+    echo "started=$(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "pg=$("$PGBIN/postgres" --version)"
     echo "pgbackrest=$("$PGBR" version)"
     echo "commit=$(cd "$REPO_DIR" && git rev-parse --short HEAD 2>/dev/null)$(cd "$REPO_DIR" && [[ -n $(git status --porcelain -- src sql 2>/dev/null) ]] && echo ' + uncommitted changes in src/ or sql/')"
@@ -490,9 +499,10 @@ archive_set sk on
 
 # ---- report
 cat >>"$META" <<'EOF'
-method=- Each run of each measurement alternates the tools (odd runs pg_safekeep first, even runs pgBackRest first; the four WAL methods rotate). Every run uses fresh, empty repositories on the same disk as PGDATA. The page cache is warm (both tools read the same cached files); `CHECKPOINT` and `sync` precede every backup, `sync` every restore.\n- Settings: pg_safekeep `safekeep.compress_level=3`, `safekeep.parallel=2`, `safekeep.start_fast=on`, `archive_library='pg_safekeep'`; pgBackRest `compress-type=zst`, `compress-level=3`, `process-max=2`, `start-fast=y`, `archive-check=y`, `checksum-page=y`, file logging off. During each tool's backup the archiver ships WAL with that tool.\n- Full backup: wall time of `SELECT safekeep.create_full_backup()` (queue, job worker, WAL of the backup archived) and of `pgbackrest backup --type=full`. CPU time: pg_safekeep, utime+stime of the job worker (all its threads) from /proc/<pid>/stat sampled every 20 ms until it exits; pgBackRest, user+system of `/usr/bin/time` (its local worker processes included). The checkpointer's work is in neither. Stored size: `du -sb` of the backup directory.\n- Restore: wall time of `pg_safekeep restore --set=<label>` and `pgbackrest restore --set=<label>` into a new empty directory.\n- WAL drain: archiving is paused by leaving the method's target empty (its check_configured callback then reports "not configured" and the archiver waits without failing), 64+ segments are generated (INSERTs copying pgbench_accounts rows and, about 20% of the bytes, incompressible rnd rows, then pg_switch_wal), the target is filled in and the postmaster sent SIGHUP; the time runs until no `.ready` file is left in pg_wal/archive_status (polled every 20 ms). Methods: `archive_library='pg_safekeep'`; `archive_command='pgbackrest archive-push %p'`; the same with `--archive-async` (spool on the same disk, process-max=2); `archive_library='basic_archive'` (contrib, copy + fsync, no compression or checksum).\n- Peak RSS: VmHWM of the pg_safekeep job worker (sampled every 20 ms), at both scales; for pgBackRest the largest process's maximum RSS from `/usr/bin/time`.
+method=- Each run of each measurement alternates the tools (odd runs pg_safekeep first, even runs pgBackRest first; the four WAL methods rotate). Every run uses fresh, empty repositories on the same disk as PGDATA. The page cache is warm (both tools read the same cached files); `CHECKPOINT` precedes every backup, and `sync` plus a 2 s pause every timed step (backup, restore, WAL drain), so one step's writeback does not land in the next one's time.\n- Settings: pg_safekeep `safekeep.compress_level=3`, `safekeep.parallel=2`, `safekeep.start_fast=on`, `archive_library='pg_safekeep'`; pgBackRest `compress-type=zst`, `compress-level=3`, `process-max=2`, `start-fast=y`, `archive-check=y`, `checksum-page=y`, file logging off. During each tool's backup the archiver ships WAL with that tool.\n- Full backup: wall time of `SELECT safekeep.create_full_backup()` (queue, job worker, WAL of the backup archived) and of `pgbackrest backup --type=full`. CPU time: pg_safekeep, utime+stime of the job worker (all its threads) from /proc/<pid>/stat sampled every 20 ms until it exits; pgBackRest, user+system of `/usr/bin/time` (its local worker processes included). The checkpointer's work is in neither. Stored size: `du -sb` of the backup directory.\n- Restore: wall time of `pg_safekeep restore --set=<label>` and `pgbackrest restore --set=<label>` into a new empty directory.\n- WAL drain: archiving is paused by leaving the method's target empty (its check_configured callback then reports "not configured" and the archiver waits without failing), 64+ segments are generated (INSERTs copying pgbench_accounts rows and, about 20% of the bytes, incompressible rnd rows, then pg_switch_wal), the target is filled in and the postmaster sent SIGHUP; the time runs until no `.ready` file is left in pg_wal/archive_status (polled every 20 ms). Methods: `archive_library='pg_safekeep'`; `archive_command='pgbackrest archive-push %p'`; the same with `--archive-async` (spool on the same disk, process-max=2); `archive_library='basic_archive'` (contrib, copy + fsync, no compression or checksum).\n- Peak RSS: VmHWM of the pg_safekeep job worker (sampled every 20 ms), at both scales; for pgBackRest the largest process's maximum RSS from `/usr/bin/time`.
 EOF
-echo "finished=$(date -u '+%Y-%m-%d %H:%M UTC')" >>"$META"
+echo "finished=$(date -u '+%H:%M UTC')" >>"$META"
+echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$META"
 log "done; results"
 echo
 /usr/bin/python3 "$BENCH_DIR/report.py" "$RAW" "$META" "$OUT/table.md" ${MD:+"$MD"}

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Sample the pg_safekeep job worker while a backup runs.
 
-Usage: sample_worker.py STOP_FILE [TIMEOUT_S]
+Usage: sample_worker.py POSTMASTER_PID STOP_FILE [TIMEOUT_S]
 
-Scans /proc every 20 ms for a process whose title starts with
-"postgres: pg_safekeep job " (the dynamic background worker; bgw_name is
-"pg_safekeep job <id>"), then polls that pid every 20 ms, keeping the
+Scans /proc every 20 ms for a child of POSTMASTER_PID whose title starts
+with "postgres: pg_safekeep job " (the dynamic background worker; bgw_name
+is "pg_safekeep job <id>"; other clusters on the machine are ignored), then
+polls that pid every 20 ms, keeping the
 largest VmHWM (peak RSS) and the last utime+stime (all threads, live and
 exited) until the process is gone.  Prints one line:
 
@@ -23,16 +24,20 @@ INTERVAL = 0.02
 TCK = os.sysconf("SC_CLK_TCK")
 
 
-def find_worker():
+def find_worker(postmaster):
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
             with open(f"/proc/{d}/cmdline", "rb") as f:
                 c = f.read(64)
+            if not c.startswith(PREFIX):
+                continue
+            with open(f"/proc/{d}/stat", "rb") as f:
+                stat = f.read()
         except OSError:
             continue
-        if c.startswith(PREFIX):
+        if int(stat[stat.rindex(b")") + 2:].split()[1]) == postmaster:
             return int(d)
     return None
 
@@ -60,12 +65,13 @@ def sample(pid):
 
 
 def main():
-    stop_file = sys.argv[1]
-    timeout = float(sys.argv[2]) if len(sys.argv) > 2 else 7200.0
+    postmaster = int(sys.argv[1])
+    stop_file = sys.argv[2]
+    timeout = float(sys.argv[3]) if len(sys.argv) > 3 else 7200.0
     deadline = time.monotonic() + timeout
     pid = None
     while pid is None:
-        pid = find_worker()
+        pid = find_worker(postmaster)
         if pid is not None:
             break
         if os.path.exists(stop_file) or time.monotonic() > deadline:

@@ -111,6 +111,6 @@ step "12. the repository, read by the command-line tool: pg_safekeep info"
 pg "$PG_BIN/pg_safekeep" info --repo1-path="$DEMO/repo"
 
 step "13. SELECT * FROM safekeep.check_backup_health()"
-sql -c "SELECT * FROM safekeep.check_backup_health()"
+sql -x -c "SELECT * FROM safekeep.check_backup_health()"
 
 step "done: both servers are stopped on exit; files stay in $DEMO"

@@ -125,7 +125,7 @@ DECLARE
     v_label text;
 BEGIN
     UPDATE safekeep.jobs SET status = 'failed', finished_at = now(), error_message = p_error
-     WHERE id = p_job RETURNING label INTO v_label;
+     WHERE id = p_job AND status IN ('queued', 'running') RETURNING label INTO v_label;
     IF v_label IS NOT NULL THEN
         UPDATE safekeep.backup_catalog
            SET status = 'failed', error_message = p_error, completed_at = now(),
@@ -173,6 +173,10 @@ CREATE FUNCTION safekeep.backup_started(p_job bigint, p_label text, p_type text)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE safekeep.jobs SET label = p_label WHERE id = p_job;
+    -- A failed backup's label is free again once its directory is discarded;
+    -- keep that failed row under a suffixed label.
+    UPDATE safekeep.backup_catalog SET label = label || '~' || id
+     WHERE label = p_label AND status = 'failed';
     INSERT INTO safekeep.backup_catalog (label, backup_type, status, job_id, started_at,
                                          pg_version, system_identifier)
     VALUES (p_label, p_type, 'running', p_job, now(),

@@ -63,7 +63,7 @@ else
 fi
 
 heading "unit tests (ctest)"
-(cd build && timeout "$SUITE_TIMEOUT" ctest --output-on-failure)
+timeout "$SUITE_TIMEOUT" make unittest PG_CONFIG=$PG_CONFIG
 record unit $?
 
 # A copy of the tree the server user owns: pg_regress and the TAP tests write

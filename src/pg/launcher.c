@@ -60,10 +60,10 @@ start_job_worker(int slotno)
 }
 
 /*
- * A worker stopped without reporting (it hit a FATAL, or was terminated):
- * fail its slot, its catalog rows and whatever partial backup it left.  A
- * worker that reported its result already left the slot DONE or FREE, and
- * the slot may since carry a new job: sk_slot_finish checks the job id.
+ * A worker stopped: if it did so without reporting (it hit a FATAL, or was
+ * terminated), fail its slot, its catalog rows and whatever partial backup
+ * it left.  The slot may since carry a new job: sk_slot_finish checks the
+ * job id.
  */
 static void
 fail_vanished_job(int slotno, int64 job_id)
@@ -77,8 +77,9 @@ fail_vanished_job(int slotno, int64 job_id)
 	strlcpy(label, sk_shared->slots[slotno].job_id == job_id ? sk_shared->slots[slotno].label : "",
 			sizeof(label));
 	LWLockRelease(sk_shared->lock);
-	sk_slot_finish(slotno, job_id, false, NULL, why);
-
+	/* A worker that reported its result already (the normal case) is done. */
+	if (!sk_slot_finish(slotno, job_id, false, NULL, why))
+		return;
 	if (!sk_extension_exists())
 		return;
 	snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);

@@ -93,8 +93,10 @@ extern SkShared *sk_shared;
 extern void sk_shmem_request(void);
 extern void sk_shmem_startup(void);
 extern SkShared *sk_shared_or_error(void);
-/* Mark a slot done and wake its waiter (caller must NOT hold the lock). */
-extern void sk_slot_finish(int slotno, int64 job_id, bool success, const char *result,
+/* Mark a slot done and wake its waiter (caller must NOT hold the lock).
+ * Returns false when the slot no longer carries that job or already has a
+ * result. */
+extern bool sk_slot_finish(int slotno, int64 job_id, bool success, const char *result,
 						   const char *error);
 
 /* ---- processes ------------------------------------------------------------ */

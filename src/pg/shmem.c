@@ -45,7 +45,7 @@ sk_shared_or_error(void)
 	return sk_shared;
 }
 
-void
+bool
 sk_slot_finish(int slotno, int64 job_id, bool success, const char *result, const char *error)
 {
 	SkJobSlot  *slot = &sk_shared->slots[slotno];
@@ -55,7 +55,7 @@ sk_slot_finish(int slotno, int64 job_id, bool success, const char *result, const
 	if (slot->job_id != job_id || slot->state == SK_SLOT_FREE || slot->state == SK_SLOT_DONE)
 	{
 		LWLockRelease(sk_shared->lock);
-		return;
+		return false;
 	}
 	slot->success = success;
 	strlcpy(slot->result, result ? result : "", sizeof(slot->result));
@@ -71,4 +71,5 @@ sk_slot_finish(int slotno, int64 job_id, bool success, const char *result, const
 
 	if (waiter)
 		SetLatch(&waiter->procLatch);
+	return true;
 }

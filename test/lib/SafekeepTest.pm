@@ -16,7 +16,7 @@ use Test::More;
 our @EXPORT = qw(
   safekeep_node wait_for_archive switch_and_wait archived_objects
   backup_dirs run_tool tool_info wait_promoted data_fingerprint
-  flip_bytes files_under
+  flip_bytes files_under job_status_of
 );
 
 # A started node with the library preloaded, archiving into a fresh repository
@@ -56,6 +56,17 @@ sub wait_for_archive
 	return;
 }
 
+# Final status of the job that made backup $label (waits while it is running).
+sub job_status_of
+{
+	my ($node, $label) = @_;
+	$node->poll_query_until('postgres',
+		"SELECT count(*) = 1 AND bool_and(status NOT IN ('queued', 'running')) FROM safekeep.jobs WHERE label = '$label'"
+	) or return 'unfinished';
+	return $node->safe_psql('postgres',
+		"SELECT status || coalesce(': ' || error_message, '') FROM safekeep.jobs WHERE label = '$label'");
+}
+
 # Closes the current WAL segment and waits until it is archived; returns its name.
 sub switch_and_wait
 {
@@ -89,7 +100,9 @@ sub files_under
 	my @files;
 	find({ wanted => sub { push @files, $File::Find::name if -f $_ }, no_chdir => 1 },
 		$dir);
-	return sort @files;
+	# Through an array: sort in scalar context is undefined.
+	my @sorted = sort @files;
+	return @sorted;
 }
 
 # Runs the pg_safekeep tool; returns (exit status, stdout, stderr).

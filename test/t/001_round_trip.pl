@@ -37,6 +37,7 @@ SELECT status, backup_type, backup_size > 0, database_size > 0, stop_lsn IS NOT 
 FROM safekeep.backup_catalog WHERE label = '$label'}),
 	'completed|full|t|t|t',
 	'backup_catalog row is completed with sizes');
+is(job_status_of($node, $label), 'succeeded', 'the backup job succeeded');
 is(scalar(backup_dirs($repo, $label)), 1, 'the backup is in the repository');
 ok(-f (backup_dirs($repo, $label))[0] . '/manifest.json', 'with its manifest');
 

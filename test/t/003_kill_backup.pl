@@ -22,7 +22,8 @@ sub set_compress_level
 		"ALTER SYSTEM SET safekeep.compress_level = $level; SELECT pg_reload_conf()");
 }
 
-# Queues a backup and waits until its worker is copying; returns (label, pid).
+# Queues a backup and waits until its worker is copying files; returns
+# (job id, label, worker pid).
 sub start_backup_and_catch_worker
 {
 	my $job = $node->safe_psql('postgres', 'SELECT safekeep.create_full_backup(wait => false)');
@@ -37,9 +38,14 @@ FROM safekeep.backup_catalog c, pg_stat_activity a
 WHERE c.status = 'running' AND a.backend_type = 'pg_safekeep job worker'
 LIMIT 1});
 		($label, $pid) = split /\|/, $row;
-		last if $pid;
-		my $state = $node->safe_psql('postgres', "SELECT status FROM safekeep.jobs WHERE id = $job");
-		die("backup job $job ended ($state) before its worker could be caught")
+		# Copying has begun once the backup's data directory holds a file.
+		my ($dir) = $pid ? backup_dirs($repo, $label) : ();
+		last if $dir && -d "$dir/data" && files_under("$dir/data");
+		$pid = undef;
+		my ($state, $error) = split /\|/,
+		  $node->safe_psql('postgres',
+			"SELECT status, error_message FROM safekeep.jobs WHERE id = $job");
+		die("backup job $job ended ($state: " . ($error // '') . ") before its worker was caught")
 		  if $state eq 'succeeded' || $state eq 'failed';
 		sleep 0.1;
 	}
@@ -62,7 +68,8 @@ sub check_failed_cleanly
 	# The directory may be removed a moment after the catalog is updated.
 	for (my $i = 0; $i < 100 && backup_dirs($repo, $label); $i++) { sleep 0.1 }
 	is(scalar(backup_dirs($repo, $label)), 0, "$what: the repository has no directory for $label");
-	ok(!glob("$repo/*/backup/$label/manifest.json"), "$what: and no manifest");
+	my @manifests = glob("$repo/*/backup/$label/manifest.json");
+	is(scalar @manifests, 0, "$what: and no manifest");
 	my $info = tool_info($repo);
 	ok(!grep({ $_->{label} eq $label } @{ $info->{backups} }),
 		"$what: pg_safekeep info does not list it");
@@ -75,7 +82,9 @@ sub next_backup_succeeds
 	like($label, qr/^\d{8}-\d{6}F$/, "$what: the next backup succeeds ($label)");
 	is($node->safe_psql('postgres', "SELECT status FROM safekeep.backup_catalog WHERE label = '$label'"),
 		'completed', "$what: and is completed in the catalog");
-	ok(glob("$repo/*/backup/$label/manifest.json"), "$what: with a manifest");
+	is(job_status_of($node, $label), 'succeeded', "$what: its job succeeded");
+	my @manifests = glob("$repo/*/backup/$label/manifest.json");
+	is(scalar @manifests, 1, "$what: with a manifest");
 }
 
 # --- SIGKILL of the job worker ---------------------------------------------------
