@@ -18,115 +18,94 @@
 
 PG_MODULE_MAGIC;
 
-void		_PG_init(void);
+void _PG_init(void);
 
-char	   *sk_repo1_path = NULL;
-int			sk_compress_level = 3;
-int			sk_parallel = 2;
-char	   *sk_database = NULL;
-int			sk_max_backup_age = 86400;
-bool		sk_start_fast = false;
-int			sk_restore_timeout = 3600;
+char *sk_repo1_path = NULL;
+int sk_compress_level = 3;
+int sk_parallel = 2;
+char *sk_database = NULL;
+int sk_max_backup_age = 86400;
+bool sk_start_fast = false;
+int sk_restore_timeout = 3600;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
-static void
-sk_shmem_request_hook(void)
-{
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	sk_shmem_request();
+static void sk_shmem_request_hook(void) {
+    if (prev_shmem_request_hook)
+        prev_shmem_request_hook();
+    sk_shmem_request();
 }
 
-static void
-sk_shmem_startup_hook(void)
-{
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	sk_shmem_startup();
+static void sk_shmem_startup_hook(void) {
+    if (prev_shmem_startup_hook)
+        prev_shmem_startup_hook();
+    sk_shmem_startup();
 }
 
-static void
-define_settings(void)
-{
-	DefineCustomStringVariable("safekeep.repo1_path",
-							   "Directory of the first backup repository.",
-							   "Must exist and be writable by the server's user.",
-							   &sk_repo1_path, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY,
-							   NULL, NULL, NULL);
-	DefineCustomIntVariable("safekeep.compress_level", "zstd level for backups and WAL.",
-							NULL, &sk_compress_level, 3, 1, 19, PGC_SIGHUP, 0,
-							NULL, NULL, NULL);
-	DefineCustomIntVariable("safekeep.parallel", "Copy threads per backup or restore job.",
-							NULL, &sk_parallel, 2, 1, 64, PGC_SIGHUP, 0, NULL, NULL, NULL);
-	DefineCustomStringVariable("safekeep.database",
-							   "Database the launcher connects to (where the extension lives).",
-							   NULL, &sk_database, "postgres", PGC_POSTMASTER, 0,
-							   NULL, NULL, NULL);
-	DefineCustomIntVariable("safekeep.max_backup_age",
-							"Age of the newest backup past which health reports backup_old.",
-							NULL, &sk_max_backup_age, 86400, 60, INT_MAX, PGC_SIGHUP,
-							GUC_UNIT_S, NULL, NULL, NULL);
-	DefineCustomBoolVariable("safekeep.start_fast",
-							 "Request an immediate checkpoint when a backup starts.",
-							 "Off spreads the checkpoint like pg_basebackup does by default.",
-							 &sk_start_fast, false, PGC_SIGHUP, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("safekeep.restore_timeout",
-							"How long a SQL-started recovery may take to promote.",
-							NULL, &sk_restore_timeout, 3600, 10, INT_MAX, PGC_SIGHUP,
-							GUC_UNIT_S, NULL, NULL, NULL);
-	MarkGUCPrefixReserved("safekeep");
+static void define_settings(void) {
+    DefineCustomStringVariable("safekeep.repo1_path", "Directory of the first backup repository.",
+                               "Must exist and be writable by the server's user.", &sk_repo1_path,
+                               "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, NULL, NULL, NULL);
+    DefineCustomIntVariable("safekeep.compress_level", "zstd level for backups and WAL.", NULL,
+                            &sk_compress_level, 3, 1, 19, PGC_SIGHUP, 0, NULL, NULL, NULL);
+    DefineCustomIntVariable("safekeep.parallel", "Copy threads per backup or restore job.", NULL,
+                            &sk_parallel, 2, 1, 64, PGC_SIGHUP, 0, NULL, NULL, NULL);
+    DefineCustomStringVariable("safekeep.database",
+                               "Database the launcher connects to (where the extension lives).",
+                               NULL, &sk_database, "postgres", PGC_POSTMASTER, 0, NULL, NULL, NULL);
+    DefineCustomIntVariable(
+        "safekeep.max_backup_age", "Age of the newest backup past which health reports backup_old.",
+        NULL, &sk_max_backup_age, 86400, 60, INT_MAX, PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+    DefineCustomBoolVariable("safekeep.start_fast",
+                             "Request an immediate checkpoint when a backup starts.",
+                             "Off spreads the checkpoint like pg_basebackup does by default.",
+                             &sk_start_fast, false, PGC_SIGHUP, 0, NULL, NULL, NULL);
+    DefineCustomIntVariable(
+        "safekeep.restore_timeout", "How long a SQL-started recovery may take to promote.", NULL,
+        &sk_restore_timeout, 3600, 10, INT_MAX, PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+    MarkGUCPrefixReserved("safekeep");
 }
 
-void
-_PG_init(void)
-{
-	define_settings();
+void _PG_init(void) {
+    define_settings();
 
-	if (!process_shared_preload_libraries_in_progress)
-		return;
+    if (!process_shared_preload_libraries_in_progress)
+        return;
 
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = sk_shmem_request_hook;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = sk_shmem_startup_hook;
+    prev_shmem_request_hook = shmem_request_hook;
+    shmem_request_hook = sk_shmem_request_hook;
+    prev_shmem_startup_hook = shmem_startup_hook;
+    shmem_startup_hook = sk_shmem_startup_hook;
 
-	sk_register_launcher();
+    sk_register_launcher();
 }
 
-void
-sk_fill_config(sk_config *cfg, char *stanza_buf, size_t stanza_len)
-{
-	snprintf(stanza_buf, stanza_len, UINT64_FORMAT, GetSystemIdentifier());
-	cfg->repo1_path = sk_repo1_path ? sk_repo1_path : "";
-	cfg->stanza = stanza_buf;
-	cfg->compress_level = sk_compress_level;
-	cfg->parallel = sk_parallel;
+void sk_fill_config(sk_config *cfg, char *stanza_buf, size_t stanza_len) {
+    snprintf(stanza_buf, stanza_len, UINT64_FORMAT, GetSystemIdentifier());
+    cfg->repo1_path = sk_repo1_path ? sk_repo1_path : "";
+    cfg->stanza = stanza_buf;
+    cfg->compress_level = sk_compress_level;
+    cfg->parallel = sk_parallel;
 }
 
-void
-sk_bindir(char *buf, size_t len)
-{
-	char	   *slash;
+void sk_bindir(char *buf, size_t len) {
+    char *slash;
 
-	strlcpy(buf, my_exec_path, len);
-	slash = strrchr(buf, '/');
-	if (slash)
-		*slash = '\0';
+    strlcpy(buf, my_exec_path, len);
+    slash = strrchr(buf, '/');
+    if (slash)
+        *slash = '\0';
 }
 
-void
-sk_require_admin(const char *what)
-{
-	Oid			admin = get_role_oid("safekeep_admin", true);
+void sk_require_admin(const char *what) {
+    Oid admin = get_role_oid("safekeep_admin", true);
 
-	if (superuser())
-		return;
-	if (OidIsValid(admin) && has_privs_of_role(GetUserId(), admin))
-		return;
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("permission denied to %s", what),
-			 errhint("Only superusers and members of safekeep_admin may do this.")));
+    if (superuser())
+        return;
+    if (OidIsValid(admin) && has_privs_of_role(GetUserId(), admin))
+        return;
+    ereport(ERROR,
+            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied to %s", what),
+             errhint("Only superusers and members of safekeep_admin may do this.")));
 }

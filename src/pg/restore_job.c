@@ -23,191 +23,178 @@
  * needs a commit after it to stop at), switch segments and wait until the
  * archiver has shipped the switched segment.
  */
-static void
-archive_recent_wal(void)
-{
-	char	   *row[1];
-	char	   *segment;
-	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 120 * 1000);
+static void archive_recent_wal(void) {
+    char *row[1];
+    char *segment;
+    TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 120 * 1000);
 
-	sk_query_in_xact("SELECT pg_current_xact_id()::text", 0, NULL, row, 1);
-	sk_query_in_xact("SELECT pg_walfile_name(pg_switch_wal())", 0, NULL, row, 1);
-	segment = row[0];
-	for (;;)
-	{
-		char	   *last[1];
+    sk_query_in_xact("SELECT pg_current_xact_id()::text", 0, NULL, row, 1);
+    sk_query_in_xact("SELECT pg_walfile_name(pg_switch_wal())", 0, NULL, row, 1);
+    segment = row[0];
+    for (;;) {
+        char *last[1];
 
-		sk_query_in_xact("SELECT last_archived_wal FROM pg_stat_archiver", 0, NULL, last, 1);
-		if (last[0] != NULL && strncmp(last[0], segment, 24) >= 0)
-			return;
-		if (GetCurrentTimestamp() > deadline)
-			ereport(ERROR, (errmsg("WAL segment %s was not archived within 120 seconds", segment),
-							errhint("Check pg_stat_archiver and the server log.")));
-		pg_usleep(100 * 1000L);
-		CHECK_FOR_INTERRUPTS();
-	}
+        sk_query_in_xact("SELECT last_archived_wal FROM pg_stat_archiver", 0, NULL, last, 1);
+        if (last[0] != NULL && strncmp(last[0], segment, 24) >= 0)
+            return;
+        if (GetCurrentTimestamp() > deadline)
+            ereport(ERROR, (errmsg("WAL segment %s was not archived within 120 seconds", segment),
+                            errhint("Check pg_stat_archiver and the server log.")));
+        pg_usleep(100 * 1000L);
+        CHECK_FOR_INTERRUPTS();
+    }
 }
 
 /* Config files the copy needs when the live server keeps them outside PGDATA. */
-static void
-copy_config_if_missing(const char *target_dir, const char *live_file, const char *name)
-{
-	char		dest[MAXPGPATH];
-	struct stat st;
+static void copy_config_if_missing(const char *target_dir, const char *live_file,
+                                   const char *name) {
+    char dest[MAXPGPATH];
+    struct stat st;
 
-	snprintf(dest, sizeof(dest), "%s/%s", target_dir, name);
-	if (stat(dest, &st) == 0 || live_file == NULL || stat(live_file, &st) != 0)
-		return;
-	copy_file(unconstify(char *, live_file), dest);
+    snprintf(dest, sizeof(dest), "%s/%s", target_dir, name);
+    if (stat(dest, &st) == 0 || live_file == NULL || stat(live_file, &st) != 0)
+        return;
+    copy_file(unconstify(char *, live_file), dest);
 }
 
-static char *
-copy_settings(const SkRestoreParams *p)
-{
-	StringInfoData conf;
-	char		path[MAXPGPATH];
-	struct stat st;
+static char *copy_settings(const SkRestoreParams *p) {
+    StringInfoData conf;
+    char path[MAXPGPATH];
+    struct stat st;
 
-	initStringInfo(&conf);
-	appendStringInfoString(&conf, "# added by pg_safekeep for a recovery started from SQL\n");
-	appendStringInfoString(&conf, "archive_mode = off\n");
-	appendStringInfoString(&conf, "safekeep.repo1_path = ''\n");
-	/* pg_ctl -w then returns only once recovery is over and the copy promoted */
-	appendStringInfoString(&conf, "hot_standby = off\n");
-	if (p->port > 0)
-		appendStringInfo(&conf, "port = %d\n", p->port);
+    initStringInfo(&conf);
+    appendStringInfoString(&conf, "# added by pg_safekeep for a recovery started from SQL\n");
+    appendStringInfoString(&conf, "archive_mode = off\n");
+    appendStringInfoString(&conf, "safekeep.repo1_path = ''\n");
+    /* pg_ctl -w then returns only once recovery is over and the copy promoted */
+    appendStringInfoString(&conf, "hot_standby = off\n");
+    if (p->port > 0)
+        appendStringInfo(&conf, "port = %d\n", p->port);
 
-	snprintf(path, sizeof(path), "%s/postgresql.conf", DataDir);
-	if (stat(path, &st) != 0)
-	{
-		/* Configuration lives outside PGDATA (Debian layout): keep the essentials. */
-		const char *sockets = GetConfigOption("unix_socket_directories", false, false);
-		const char *preload = GetConfigOption("shared_preload_libraries", false, false);
+    snprintf(path, sizeof(path), "%s/postgresql.conf", DataDir);
+    if (stat(path, &st) != 0) {
+        /* Configuration lives outside PGDATA (Debian layout): keep the essentials. */
+        const char *sockets = GetConfigOption("unix_socket_directories", false, false);
+        const char *preload = GetConfigOption("shared_preload_libraries", false, false);
 
-		appendStringInfo(&conf, "unix_socket_directories = %s\n",
-						 quote_literal_cstr(sockets ? sockets : ""));
-		appendStringInfo(&conf, "shared_preload_libraries = %s\n",
-						 quote_literal_cstr(preload ? preload : ""));
-	}
-	return conf.data;
+        appendStringInfo(&conf, "unix_socket_directories = %s\n",
+                         quote_literal_cstr(sockets ? sockets : ""));
+        appendStringInfo(&conf, "shared_preload_libraries = %s\n",
+                         quote_literal_cstr(preload ? preload : ""));
+    }
+    return conf.data;
 }
 
-void
-sk_run_restore(int slotno)
-{
-	SkJobSlot  *slot = &sk_shared->slots[slotno];
-	MemoryContext job_cxt = CurrentMemoryContext;
-	SkRestoreParams p = slot->restore;
-	int64		job_id = slot->job_id;
-	char		job_text[32];
-	char		user_text[32];
-	char		port_text[16];
+void sk_run_restore(int slotno) {
+    SkJobSlot *slot = &sk_shared->slots[slotno];
+    MemoryContext job_cxt = CurrentMemoryContext;
+    SkRestoreParams p = slot->restore;
+    int64 job_id = slot->job_id;
+    char job_text[32];
+    char user_text[32];
+    char port_text[16];
 
-	snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
-	snprintf(user_text, sizeof(user_text), "%u", slot->userid);
-	snprintf(port_text, sizeof(port_text), "%d", p.port);
+    snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
+    snprintf(user_text, sizeof(user_text), "%u", slot->userid);
+    snprintf(port_text, sizeof(port_text), "%d", p.port);
 
-	PG_TRY();
-	{
-		sk_config	cfg;
-		char		stanza[32];
-		char		bindir[MAXPGPATH];
-		char		tool[MAXPGPATH];
-		char		log_path[MAXPGPATH];
-		sk_msg		msg;
-		sk_restore_opts opts;
-		sk_restore_result res;
-		const char *args[8];
-		char	   *summary;
+    PG_TRY();
+    {
+        sk_config cfg;
+        char stanza[32];
+        char bindir[MAXPGPATH];
+        char tool[MAXPGPATH];
+        char log_path[MAXPGPATH];
+        sk_msg msg;
+        sk_restore_opts opts;
+        sk_restore_result res;
+        const char *args[8];
+        char *summary;
 
-		args[0] = job_text;
-		args[1] = "restore";
-		args[2] = user_text;
-		sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
-		args[1] = p.recovery_type;
-		args[2] = p.label[0] ? p.label : NULL;
-		args[3] = p.target_time[0] ? p.target_time : NULL;
-		args[4] = p.target_dir;
-		args[5] = p.port > 0 ? port_text : NULL;
-		sk_exec_in_xact("SELECT safekeep.recovery_started($1::bigint, $2, $3, $4::timestamptz, "
-						"$5, $6::integer)", 6, args);
+        args[0] = job_text;
+        args[1] = "restore";
+        args[2] = user_text;
+        sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
+        args[1] = p.recovery_type;
+        args[2] = p.label[0] ? p.label : NULL;
+        args[3] = p.target_time[0] ? p.target_time : NULL;
+        args[4] = p.target_dir;
+        args[5] = p.port > 0 ? port_text : NULL;
+        sk_exec_in_xact("SELECT safekeep.recovery_started($1::bigint, $2, $3, $4::timestamptz, "
+                        "$5, $6::integer)",
+                        6, args);
 
-		if (p.target_time[0])
-			archive_recent_wal();
+        if (p.target_time[0])
+            archive_recent_wal();
 
-		sk_fill_config(&cfg, stanza, sizeof(stanza));
-		sk_bindir(bindir, sizeof(bindir));
-		snprintf(tool, sizeof(tool), "%s/pg_safekeep", bindir);
-		memset(&opts, 0, sizeof(opts));
-		opts.pgdata = p.target_dir;
-		opts.label = p.label[0] ? p.label : NULL;
-		/* Without a target time: the end of the backup (its consistency point). */
-		opts.target_type = p.target_time[0] ? "time" : "immediate";
-		opts.target_value = p.target_time[0] ? p.target_time : NULL;
-		opts.target_action = "promote";
-		opts.target_time_unix = p.target_time_unix;
-		opts.target_inclusive = 1;
-		opts.tool_path = tool;
-		opts.tablespaces_in_place = 1; /* never touch the live server's tablespaces */
-		opts.extra_conf = copy_settings(&p);
-		memset(&res, 0, sizeof(res));
-		if (sk_restore(&cfg, &opts, sk_cancel_requested, &res, &msg) != SK_OK)
-		{
-			CHECK_FOR_INTERRUPTS();
-			ereport(ERROR, (errmsg("restore failed: %s", msg.text)));
-		}
-		args[0] = job_text;
-		args[1] = res.label;
-		sk_exec_in_xact("SELECT safekeep.recovery_backup_chosen($1::bigint, $2)", 2, args);
+        sk_fill_config(&cfg, stanza, sizeof(stanza));
+        sk_bindir(bindir, sizeof(bindir));
+        snprintf(tool, sizeof(tool), "%s/pg_safekeep", bindir);
+        memset(&opts, 0, sizeof(opts));
+        opts.pgdata = p.target_dir;
+        opts.label = p.label[0] ? p.label : NULL;
+        /* Without a target time: the end of the backup (its consistency point). */
+        opts.target_type = p.target_time[0] ? "time" : "immediate";
+        opts.target_value = p.target_time[0] ? p.target_time : NULL;
+        opts.target_action = "promote";
+        opts.target_time_unix = p.target_time_unix;
+        opts.target_inclusive = 1;
+        opts.tool_path = tool;
+        opts.tablespaces_in_place = 1; /* never touch the live server's tablespaces */
+        opts.extra_conf = copy_settings(&p);
+        memset(&res, 0, sizeof(res));
+        if (sk_restore(&cfg, &opts, sk_cancel_requested, &res, &msg) != SK_OK) {
+            CHECK_FOR_INTERRUPTS();
+            ereport(ERROR, (errmsg("restore failed: %s", msg.text)));
+        }
+        args[0] = job_text;
+        args[1] = res.label;
+        sk_exec_in_xact("SELECT safekeep.recovery_backup_chosen($1::bigint, $2)", 2, args);
 
-		copy_config_if_missing(p.target_dir, GetConfigOption("hba_file", false, false),
-							   "pg_hba.conf");
-		copy_config_if_missing(p.target_dir, GetConfigOption("ident_file", false, false),
-							   "pg_ident.conf");
-		snprintf(log_path, sizeof(log_path), "%s/postgresql.conf", p.target_dir);
-		if (access(log_path, F_OK) != 0)
-		{
-			FILE	   *f = AllocateFile(log_path, "w");
+        copy_config_if_missing(p.target_dir, GetConfigOption("hba_file", false, false),
+                               "pg_hba.conf");
+        copy_config_if_missing(p.target_dir, GetConfigOption("ident_file", false, false),
+                               "pg_ident.conf");
+        snprintf(log_path, sizeof(log_path), "%s/postgresql.conf", p.target_dir);
+        if (access(log_path, F_OK) != 0) {
+            FILE *f = AllocateFile(log_path, "w");
 
-			if (f == NULL || FreeFile(f) != 0)
-				ereport(ERROR, (errcode_for_file_access(),
-								errmsg("could not create \"%s\": %m", log_path)));
-		}
+            if (f == NULL || FreeFile(f) != 0)
+                ereport(ERROR, (errcode_for_file_access(),
+                                errmsg("could not create \"%s\": %m", log_path)));
+        }
 
-		if (p.port > 0)
-		{
-			snprintf(log_path, sizeof(log_path), "%s/pg_safekeep_start.log", p.target_dir);
-			if (sk_start_server(bindir, p.target_dir, p.port, log_path, sk_restore_timeout,
-								&msg) != SK_OK)
-			{
-				CHECK_FOR_INTERRUPTS();
-				ereport(ERROR, (errmsg("the restored copy did not start: %s", msg.text)));
-			}
-			summary = psprintf("restored backup %s into %s; running on port %d", res.label,
-							   p.target_dir, p.port);
-		}
-		else
-			summary = psprintf("restored backup %s into %s", res.label, p.target_dir);
+        if (p.port > 0) {
+            snprintf(log_path, sizeof(log_path), "%s/pg_safekeep_start.log", p.target_dir);
+            if (sk_start_server(bindir, p.target_dir, p.port, log_path, sk_restore_timeout, &msg) !=
+                SK_OK) {
+                CHECK_FOR_INTERRUPTS();
+                ereport(ERROR, (errmsg("the restored copy did not start: %s", msg.text)));
+            }
+            summary = psprintf("restored backup %s into %s; running on port %d", res.label,
+                               p.target_dir, p.port);
+        } else
+            summary = psprintf("restored backup %s into %s", res.label, p.target_dir);
 
-		args[0] = job_text;
-		args[1] = summary;
-		sk_exec_in_xact("SELECT safekeep.recovery_finished($1::bigint, NULL, $2)", 2, args);
-		sk_slot_finish(slotno, job_id, true, summary, NULL);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-		const char *args[2];
+        args[0] = job_text;
+        args[1] = summary;
+        sk_exec_in_xact("SELECT safekeep.recovery_finished($1::bigint, NULL, $2)", 2, args);
+        sk_slot_finish(slotno, job_id, true, summary, NULL);
+    }
+    PG_CATCH();
+    {
+        ErrorData *edata;
+        const char *args[2];
 
-		MemoryContextSwitchTo(job_cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		AbortOutOfAnyTransaction();
-		ereport(LOG, (errmsg("pg_safekeep job %s failed: %s", job_text, edata->message)));
-		args[0] = job_text;
-		args[1] = edata->message;
-		sk_exec_in_xact("SELECT safekeep.recovery_finished($1::bigint, $2, NULL)", 2, args);
-		sk_slot_finish(slotno, job_id, false, NULL, edata->message);
-	}
-	PG_END_TRY();
+        MemoryContextSwitchTo(job_cxt);
+        edata = CopyErrorData();
+        FlushErrorState();
+        AbortOutOfAnyTransaction();
+        ereport(LOG, (errmsg("pg_safekeep job %s failed: %s", job_text, edata->message)));
+        args[0] = job_text;
+        args[1] = edata->message;
+        sk_exec_in_xact("SELECT safekeep.recovery_finished($1::bigint, $2, NULL)", 2, args);
+        sk_slot_finish(slotno, job_id, false, NULL, edata->message);
+    }
+    PG_END_TRY();
 }

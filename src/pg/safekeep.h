@@ -18,12 +18,12 @@
 
 /* ---- settings (safekeep.* GUCs, defined in pg_safekeep.c) ---------------- */
 extern char *sk_repo1_path;
-extern int	sk_compress_level;
-extern int	sk_parallel;
+extern int sk_compress_level;
+extern int sk_parallel;
 extern char *sk_database;
-extern int	sk_max_backup_age;
+extern int sk_max_backup_age;
 extern bool sk_start_fast;
-extern int	sk_restore_timeout;
+extern int sk_restore_timeout;
 
 /* Fill cfg from the GUCs; stanza_buf receives the system identifier. */
 extern void sk_fill_config(sk_config *cfg, char *stanza_buf, size_t stanza_len);
@@ -37,55 +37,47 @@ extern void sk_require_admin(const char *what);
 /* ---- job slots in shared memory (shmem.c) -------------------------------- */
 #define SK_MAX_JOBS 8
 
-typedef enum SkJobKind
-{
-	SK_JOB_FULL_BACKUP = 1,
-	SK_JOB_RESTORE = 2
-} SkJobKind;
+typedef enum SkJobKind { SK_JOB_FULL_BACKUP = 1, SK_JOB_RESTORE = 2 } SkJobKind;
 
-typedef enum SkSlotState
-{
-	SK_SLOT_FREE = 0,
-	SK_SLOT_QUEUED,	 /* waiting for the launcher to start a worker */
-	SK_SLOT_RUNNING, /* a job worker owns it */
-	SK_SLOT_DONE	 /* result/error filled in; the waiter frees it */
+typedef enum SkSlotState {
+    SK_SLOT_FREE = 0,
+    SK_SLOT_QUEUED,  /* waiting for the launcher to start a worker */
+    SK_SLOT_RUNNING, /* a job worker owns it */
+    SK_SLOT_DONE     /* result/error filled in; the waiter frees it */
 } SkSlotState;
 
-typedef struct SkRestoreParams
-{
-	char		recovery_type[32]; /* point_in_time, full */
-	char		label[64];		   /* "" = choose */
-	char		target_dir[MAXPGPATH];
-	char		target_time[64];   /* "" = end of backup */
-	int64		target_time_unix;
-	int			port;			   /* 0 = do not start */
+typedef struct SkRestoreParams {
+    char recovery_type[32]; /* point_in_time, full */
+    char label[64];         /* "" = choose */
+    char target_dir[MAXPGPATH];
+    char target_time[64]; /* "" = end of backup */
+    int64 target_time_unix;
+    int port; /* 0 = do not start */
 } SkRestoreParams;
 
-typedef struct SkJobSlot
-{
-	SkSlotState state;
-	int64		job_id;
-	SkJobKind	kind;
-	Oid			dboid;
-	Oid			userid;
-	bool		waiter_gone;	/* nobody waits: the worker frees the slot */
-	PGPROC	   *waiter;			/* whose latch to set when done */
-	pid_t		worker_pid;
-	SkRestoreParams restore;
-	sk_progress progress;		/* written loosely by the core's threads */
-	char		label[64];		/* backup label once known */
-	bool		success;
-	char		result[256];
-	char		error[SK_MSG_LEN];
+typedef struct SkJobSlot {
+    SkSlotState state;
+    int64 job_id;
+    SkJobKind kind;
+    Oid dboid;
+    Oid userid;
+    bool waiter_gone; /* nobody waits: the worker frees the slot */
+    PGPROC *waiter;   /* whose latch to set when done */
+    pid_t worker_pid;
+    SkRestoreParams restore;
+    sk_progress progress; /* written loosely by the core's threads */
+    char label[64];       /* backup label once known */
+    bool success;
+    char result[256];
+    char error[SK_MSG_LEN];
 } SkJobSlot;
 
-typedef struct SkShared
-{
-	LWLock	   *lock;
-	pid_t		launcher_pid;
-	Latch	   *launcher_latch;
-	bool		backup_running;
-	SkJobSlot	slots[SK_MAX_JOBS];
+typedef struct SkShared {
+    LWLock *lock;
+    pid_t launcher_pid;
+    Latch *launcher_latch;
+    bool backup_running;
+    SkJobSlot slots[SK_MAX_JOBS];
 } SkShared;
 
 extern SkShared *sk_shared;
@@ -97,7 +89,7 @@ extern SkShared *sk_shared_or_error(void);
  * Returns false when the slot no longer carries that job or already has a
  * result. */
 extern bool sk_slot_finish(int slotno, int64 job_id, bool success, const char *result,
-						   const char *error);
+                           const char *error);
 
 /* ---- processes ------------------------------------------------------------ */
 extern void sk_register_launcher(void);
@@ -109,7 +101,7 @@ extern void sk_run_full_backup(int slotno);
 extern void sk_run_restore(int slotno);
 
 /* Cancellation callback for the core: only reads interrupt flags. */
-extern int	sk_cancel_requested(void);
+extern int sk_cancel_requested(void);
 
 /* ---- small SPI helpers (spi_util.c) --------------------------------------- */
 /* Run one statement with text parameters in its own transaction. */
@@ -118,7 +110,6 @@ extern bool sk_extension_exists(void);
 /* Run a query in its own transaction; copy the first row's columns (NULL ->
  * NULL) into out[] allocated in the caller's memory context.  Returns false
  * when there was no row. */
-extern bool sk_query_in_xact(const char *sql, int nargs, const char **args, char **out,
-							 int nout);
+extern bool sk_query_in_xact(const char *sql, int nargs, const char **args, char **out, int nout);
 
 #endif
