@@ -59,11 +59,11 @@ void print_text(const RepoConfig &repo, const json &doc) {
     std::printf("repository: %s\n", repo.path().c_str());
     std::printf("stanza:     %s\n\n", field(doc, "stanza").c_str());
 
-    Table table({"label", "type", "status", "start (UTC)", "stop (UTC)", "stop LSN", "original",
-                 "stored", "files"});
+    Table table({"label", "type", "prior", "status", "start (UTC)", "stop (UTC)", "stop LSN",
+                 "original", "stored", "files"});
     const json backups = doc.value("backups", json::array());
     for (const auto &b : backups)
-        table.add({field(b, "label"), field(b, "type"), field(b, "status"),
+        table.add({field(b, "label"), field(b, "type"), field(b, "prior"), field(b, "status"),
                    time_field(b, "start_time"), time_field(b, "stop_time"), field(b, "stop_lsn"),
                    size_field(b, "original_bytes"), size_field(b, "stored_bytes"),
                    field(b, "file_count")});

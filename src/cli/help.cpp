@@ -19,6 +19,8 @@ static const char *kOverview = "pg_safekeep - restore and inspect a pg_safekeep 
                                "  info          list backups and the archived WAL range\n"
                                "  restore       restore a backup into an empty data directory\n"
                                "  archive-get   fetch one WAL file (the restore_command)\n"
+                               "  verify        check backups, their chains and their WAL\n"
+                               "  expire        remove backups and WAL a retention policy lets go\n"
                                "  version       print the version\n"
                                "  help [CMD]    print this text, or a command's options\n"
                                "\n"
@@ -67,6 +69,43 @@ static const char *kArchiveGet =
     "options, a corrupt or unreadable object. PostgreSQL treats an exit status\n"
     "above 125 as fatal, so recovery stops there instead of silently ending early.\n";
 
+static const char *kVerify =
+    "Usage: pg_safekeep verify --repo1-path=DIR [--stanza=S] [--set=LABEL]\n"
+    "                          [--wal-to-newest] [--output=text|json] [--parallel=N]\n"
+    "\n"
+    "Checks every backup (or LABEL): the manifest, the chain of earlier backups an\n"
+    "incremental or differential reads from, every object (present, stored size,\n"
+    "sha256 and size of its contents) and the archived WAL from the backup's start\n"
+    "to its stop segment (sha256 checked).\n"
+    "  --set=LABEL          verify this backup only\n"
+    "  --wal-to-newest      also require every WAL segment after the backup up to the\n"
+    "                       newest archived one\n"
+    "  --output=FORMAT      text (default) or json: [{label, kind, object, detail}]\n"
+    "  --parallel=N         threads (default 2)\n"
+    "Exit status: 0 no problems, 1 problems found (each printed), 2 bad options.\n";
+
+static const char *kExpire =
+    "Usage: pg_safekeep expire --repo1-path=DIR [--stanza=S] [RETENTION] [--dry-run]\n"
+    "                          [--output=text|json]\n"
+    "\n"
+    "Removes the backups a retention policy does not keep, and the WAL no kept\n"
+    "backup needs. A backup is kept when any rule keeps it; 0 turns a rule off.\n"
+    "  --retention-full=N       the N newest full backups and their incrementals\n"
+    "                           and differentials\n"
+    "  --retention-days=D       backups that ended less than D days ago\n"
+    "  --retention-daily=N      the newest backup of each of the last N days (UTC)\n"
+    "  --retention-weekly=N     ... of each of the last N weeks\n"
+    "  --retention-monthly=N    ... of each of the last N months\n"
+    "  --retention-yearly=N     ... of each of the last N years\n"
+    "  --wal-retention=MODE     all (default): keep all WAL from the oldest kept\n"
+    "                           backup on; consistent: older than the newest kept\n"
+    "                           backup, keep only what each backup needs\n"
+    "  --dry-run                show the plan, change nothing\n"
+    "  --output=FORMAT          text (default) or json\n"
+    "Without any --retention-* option: daily 30, weekly 12, monthly 12, yearly 7.\n"
+    "Never expired: the newest full backup, the newest backup, and any backup a\n"
+    "kept one depends on.\n";
+
 void print_help(const std::string &name) {
     const char *text = kOverview;
     if (name == "info")
@@ -75,6 +114,10 @@ void print_help(const std::string &name) {
         text = kRestore;
     else if (name == "archive-get")
         text = kArchiveGet;
+    else if (name == "verify")
+        text = kVerify;
+    else if (name == "expire")
+        text = kExpire;
     else if (!name.empty() && name != "help" && name != "version")
         throw UsageError("unknown subcommand \"" + name + "\" (try \"pg_safekeep help\")");
     std::fputs(text, stdout);

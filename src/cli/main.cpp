@@ -21,6 +21,10 @@ static int dispatch(const std::string &command, const std::vector<std::string> &
         return run_restore(args);
     if (command == "archive-get")
         return run_archive_get(args);
+    if (command == "verify")
+        return run_verify(args);
+    if (command == "expire")
+        return run_expire(args);
     if (command == "version" || command == "--version") {
         print_version();
         return kExitOk;

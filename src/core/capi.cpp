@@ -4,12 +4,15 @@
 #include "capi.h"
 
 #include "backup/backup.h"
+#include "repo/catalog.h"
 #include "repo/info.h"
 #include "repo/layout.h"
+#include "repo/retention.h"
 #include "restore/restore.h"
 #include "util/checks.h"
 #include "util/error.h"
 #include "util/server.h"
+#include "verify/verify.h"
 #include "wal/archive.h"
 
 #include <cstdio>
@@ -17,6 +20,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <nlohmann/json.hpp>
 
 using namespace safekeep;
 
@@ -68,6 +72,18 @@ ProgressFn to_progress(sk_progress *p) {
         __atomic_store_n(&p->bytes_total, r.bytes_total, __ATOMIC_RELAXED);
         __atomic_store_n(&p->bytes_done, r.bytes_done, __ATOMIC_RELAXED);
     };
+}
+
+char *dup_string(const std::string &s) {
+    char *out = static_cast<char *>(std::malloc(s.size() + 1));
+    if (!out)
+        throw std::bad_alloc();
+    std::memcpy(out, s.c_str(), s.size() + 1);
+    return out;
+}
+
+std::string problems_json_text(const VerifyReport &r) {
+    return problems_json(r.problems);
 }
 
 void copy_str(char *dst, size_t size, const std::string &src) {
@@ -129,9 +145,19 @@ sk_backup *sk_backup_begin(const sk_config *cfg, const sk_backup_start *start,
         if (!start || !start->pgdata)
             throw Error("backup start needs a data directory");
         auto b = std::make_unique<sk_backup>();
-        b->session =
-            std::make_unique<BackupSession>(to_config(cfg), start->pgdata, start->system_id,
-                                            start->pg_version, start->type ? start->type : "full");
+        BackupOptions o;
+        o.type = start->type && *start->type ? start->type : "full";
+        // The fields after type are only read for incremental/differential
+        // backups, so a caller that predates them works for full backups.
+        if (o.type != "full") {
+            o.prior = str(start->prior_label);
+            o.timeline = start->timeline;
+            o.fallback_full = start->fallback_full != 0;
+        }
+        b->session = std::make_unique<BackupSession>(to_config(cfg), start->pgdata,
+                                                     start->system_id, start->pg_version, o);
+        if (!b->session->notice().empty())
+            set_msg(msg, b->session->notice().c_str());
         result = b.release();
         return SK_OK;
     });
@@ -142,6 +168,40 @@ const char *sk_backup_label(const sk_backup *b) noexcept {
     if (!b || !b->session)
         return "";
     return b->session->label().c_str();
+}
+
+const char *sk_backup_type(const sk_backup *b) noexcept {
+    if (!b || !b->session)
+        return "";
+    return b->session->type().c_str();
+}
+
+const char *sk_backup_prior(const sk_backup *b) noexcept {
+    if (!b || !b->session)
+        return "";
+    return b->session->prior().c_str();
+}
+
+const char *sk_backup_notice(const sk_backup *b) noexcept {
+    if (!b || !b->session)
+        return "";
+    return b->session->notice().c_str();
+}
+
+int sk_backup_choose_prior(const sk_config *cfg, const char *type, uint32_t timeline,
+                           char *prior_label, sk_msg *msg) noexcept {
+    if (prior_label)
+        prior_label[0] = '\0';
+    return guarded(msg, [&] {
+        if (!prior_label)
+            throw Error("sk_backup_choose_prior needs a result buffer");
+        RepoLayout repo = RepoLayout::for_read(to_config(cfg), true);
+        PriorChoice c = choose_prior(list_backups(repo), type && *type ? type : "full", timeline);
+        if (c.label.empty() && !c.reason.empty())
+            throw NotFound(c.reason);
+        copy_str(prior_label, 64, c.label);
+        return SK_OK;
+    });
 }
 
 int sk_backup_copy(sk_backup *b, sk_cancel_fn cancel, sk_progress *progress, sk_msg *msg) noexcept {
@@ -181,8 +241,14 @@ int sk_backup_finish(sk_backup *b, const sk_backup_stop *stop, sk_backup_result 
             res->file_count = o.manifest.file_count;
             res->original_bytes = o.manifest.original_bytes;
             res->stored_bytes = o.manifest.stored_bytes;
+            copy_str(res->type, sizeof res->type, o.manifest.type);
+            copy_str(res->prior, sizeof res->prior, o.manifest.prior);
+            res->copied_bytes = o.manifest.copied_bytes;
+            res->changed_files = o.changed_files;
         }
-        set_msg(msg, ("backup " + o.label + " completed").c_str());
+        set_msg(msg, ((o.manifest.type == "full" ? "" : o.manifest.type + " ") + "backup " +
+                      o.label + " completed")
+                         .c_str());
         return SK_OK;
     });
 }
@@ -250,6 +316,44 @@ char *sk_repo_info_json(const sk_config *cfg, int with_wal, sk_msg *msg) noexcep
 
 void sk_free(void *p) noexcept {
     std::free(p);
+}
+
+int sk_verify_backup(const sk_config *cfg, const char *label, int check_wal_to_newest,
+                     sk_cancel_fn cancel, char **problems_json, sk_msg *msg) noexcept {
+    if (problems_json)
+        *problems_json = nullptr;
+    return guarded(msg, [&] {
+        if (!problems_json)
+            throw Error("sk_verify_backup needs a result pointer");
+        VerifyReport r =
+            verify_backups(to_config(cfg), str(label), check_wal_to_newest != 0, to_cancel(cancel));
+        *problems_json = dup_string(problems_json_text(r));
+        set_msg(msg, ("verified " + std::to_string(r.checked.size()) +
+                      " backup(s): " + std::to_string(r.problems.size()) + " problem(s)")
+                         .c_str());
+        return SK_OK;
+    });
+}
+
+int sk_expire(const sk_config *cfg, const char *policy_json, int dry_run, char **plan_json,
+              sk_msg *msg) noexcept {
+    if (plan_json)
+        *plan_json = nullptr;
+    return guarded(msg, [&] {
+        if (!plan_json)
+            throw Error("sk_expire needs a result pointer");
+        std::string plan = expire_repository(to_config(cfg), str(policy_json), dry_run != 0);
+        *plan_json = dup_string(plan);
+        auto j = nlohmann::json::parse(plan);
+        size_t expired = 0;
+        for (const auto &b : j["backups"])
+            expired += b["action"] == "expire";
+        set_msg(msg, ((dry_run ? std::string("would expire ") : std::string("expired ")) +
+                      std::to_string(expired) + " backup(s) and " +
+                      std::to_string(j["wal"]["removed_count"].get<uint64_t>()) + " WAL file(s)")
+                         .c_str());
+        return SK_OK;
+    });
 }
 
 int sk_check_target_dir(const char *dir, const char *live_pgdata, sk_msg *msg) noexcept {

@@ -78,12 +78,45 @@ typedef struct sk_backup_start
 	const char *pgdata;	  /* live data directory */
 	uint64_t system_id;
 	int pg_version;		  /* PG_VERSION_NUM */
-	const char *type;	  /* "full" */
+	const char *type;	  /* "full" (NULL too), "incremental" or "differential" */
+	/* Fields below were added for incremental/differential backups;
+	 * zero-initialise the struct so that they default to off. */
+	const char *prior_label;  /* NULL/"": the core chooses, as sk_backup_choose_prior does */
+	uint32_t timeline;		  /* the server's current timeline (0: checked at finish only) */
+	int fallback_full;		  /* 1: with no usable prior, take a full backup instead of
+							   * failing; sk_backup_notice() says why */
 } sk_backup_start;
 
-/* Allocate a label and create the backup's directory (no manifest yet). */
+/*
+ * Allocate a label and create the backup's directory (no manifest yet).
+ * Labels: YYYYMMDD-HHMMSSF for a full backup, <full label>_YYYYMMDD-HHMMSSI
+ * for an incremental (relative to prior_label, by default the newest backup
+ * of any type) and <full label>_YYYYMMDD-HHMMSSD for a differential
+ * (relative to the newest full backup).  Without a usable prior (no full
+ * backup in the repository, timeline changed, prior's chain incomplete) it
+ * fails with the reason in msg, or with fallback_full takes a full backup.
+ */
 sk_backup *sk_backup_begin(const sk_config *cfg, const sk_backup_start *start, sk_msg *msg) SK_NOEXCEPT;
 const char *sk_backup_label(const sk_backup *b) SK_NOEXCEPT;
+/* "full", "incremental" or "differential": what is actually being taken. */
+const char *sk_backup_type(const sk_backup *b) SK_NOEXCEPT;
+/* Label of the backup this one is relative to; "" for a full backup. */
+const char *sk_backup_prior(const sk_backup *b) SK_NOEXCEPT;
+/* Why an incremental/differential request became a full backup, e.g. "the
+ * repository holds no full backup: taking a full backup instead of an
+ * incremental backup"; "" when it did not. */
+const char *sk_backup_notice(const sk_backup *b) SK_NOEXCEPT;
+
+/*
+ * The prior an incremental (newest backup of any type) or differential
+ * (newest full backup) backup would use, read from the repository.
+ * SK_OK: prior_label (64 bytes) holds it ("" for type "full").
+ * SK_NOT_FOUND: there is none; msg says why (no full backup, timeline
+ * changed since it (when timeline != 0), its chain incomplete): the caller
+ * takes a full backup and says so.  SK_ERROR: bad type or repository.
+ */
+int sk_backup_choose_prior(const sk_config *cfg, const char *type, uint32_t timeline,
+						   char *prior_label, sk_msg *msg) SK_NOEXCEPT;
 
 typedef struct sk_progress
 {
@@ -116,6 +149,11 @@ typedef struct sk_backup_result
 	uint64_t file_count;
 	uint64_t original_bytes;   /* sum of file sizes */
 	uint64_t stored_bytes;	   /* bytes written to the repository */
+	/* Added for incremental/differential backups: */
+	char type[16];			   /* "full", "incremental", "differential" */
+	char prior[64];			   /* "" for a full backup */
+	uint64_t copied_bytes;	   /* uncompressed bytes of changed data stored (pages and files) */
+	uint64_t changed_files;	   /* files with new data in this backup (changes_count) */
 } sk_backup_result;
 
 /* Store backup_label/tablespace_map and write the manifest (last, atomically). */
@@ -159,14 +197,79 @@ int sk_restore(const sk_config *cfg, const sk_restore_opts *opts, sk_cancel_fn c
 /* ---- repository queries ---------------------------------------------------- */
 
 /* JSON document describing the repository: {"stanza":..., "backups":[{label,
- * type, status, start_time, stop_time, start_lsn, stop_lsn, start_wal,
- * stop_wal, timeline, original_bytes, stored_bytes, file_count,
- * manifest_path, manifest_sha256, pg_version, system_id}...], "archive":
- * {"min": seg, "max": seg, "count": n}, "wal": [...] when with_wal}.
+ * type ("full", "incremental", "differential"), prior (label or null),
+ * status, start_time, stop_time, start_lsn, stop_lsn, start_wal,
+ * stop_wal, timeline, original_bytes (restored size), stored_bytes (written
+ * to this backup's objects, compressed), copied_bytes (uncompressed bytes
+ * this backup stored), depends_on (labels it reads data from), file_count,
+ * manifest_path, manifest_sha256, pg_version, system_id}...] in label order,
+ * "archive": {"min": seg, "max": seg, "count": n}, "wal": [...] when with_wal}.
  * Returns NULL on error.  Free with sk_free. */
 char *sk_repo_info_json(const sk_config *cfg, int with_wal, sk_msg *msg) SK_NOEXCEPT;
 
 void sk_free(void *p) SK_NOEXCEPT;
+
+/* ---- verification ----------------------------------------------------------- */
+
+/*
+ * Verify one backup (label) or every backup (label NULL or "").  Checks, per
+ * backup: the manifest parses; the chain is complete (the prior and every
+ * backup a reference or block map names exist, store the named file, and
+ * block maps cover each file); every object of the backup is present, its
+ * stored size matches and its decompressed bytes match the manifest's size
+ * and sha256 (objects of earlier backups it reads from: present with the
+ * right stored size; they are verified in full when their own backup is);
+ * the WAL from the backup's start segment to its stop segment is archived
+ * and its sha256 matches; with check_wal_to_newest every later segment up to
+ * the newest archived one is present too (following timeline switches).
+ * Parallel over cfg->parallel threads; polls cancel.
+ *
+ * SK_OK: *problems_json (free with sk_free) is a JSON array, [] when clean:
+ *   [{"label": backup, "kind": "manifest"|"chain"|"missing_object"|
+ *     "corrupt_object"|"missing_wal"|"corrupt_wal",
+ *     "object": path relative to the stanza directory (e.g.
+ *       "backup/<label>/data/base/5/16384.zst", "archive/<dir>/<object>") or
+ *       the missing WAL segment's name,
+ *     "detail": text naming the file and what is wrong}]
+ * and msg says "verified N backup(s): M problem(s)".
+ * SK_NOT_FOUND: no backup with that label.  SK_ERROR/SK_CANCELED otherwise.
+ */
+int sk_verify_backup(const sk_config *cfg, const char *label, int check_wal_to_newest,
+					 sk_cancel_fn cancel, char **problems_json, sk_msg *msg) SK_NOEXCEPT;
+
+/* ---- retention ------------------------------------------------------------- */
+
+/*
+ * Expire backups and WAL by a retention policy, from the repository alone.
+ * policy_json: {"full": N, "days": D, "daily": N, "weekly": N, "monthly": N,
+ *   "yearly": N, "wal": "all"|"consistent"}; 0 turns a rule off; a backup is
+ *   kept when any rule keeps it.  full: the N newest full backups and every
+ *   backup depending on them; days: backups that ended less than D days ago;
+ *   daily/weekly/monthly/yearly: the newest backup of each of the last N UTC
+ *   days / ISO weeks / months / years.  With none of the six rules given the
+ *   default is daily 30, weekly 12, monthly 12, yearly 7; once one is given,
+ *   the rest default to 0.  Ranges: full 0-1000, days 0-36500, daily 0-3650,
+ *   weekly 0-520, monthly 0-1200, yearly 0-100.  wal "all" (default) keeps
+ *   every segment from the oldest kept backup's start on; "consistent" keeps
+ *   below the newest kept backup only each kept backup's start..stop.
+ *   Optional "now" (unix seconds) replaces the clock (tests).
+ *   Unknown keys, wrong types, out-of-range values and all rules 0 are
+ *   SK_ERROR with a message naming the setting.
+ * Always kept: the newest full backup, the newest backup of any type, and
+ * every backup a kept backup depends on.  History files are never removed.
+ * Without dry_run the expired backups are removed newest first, each one's
+ * manifest before the rest of its directory (a crash leaves no half backup
+ * that claims to exist), then the WAL objects the plan lets go.
+ * *plan_json (free with sk_free):
+ *   {"dry_run": bool,
+ *    "backups": [{"label", "type", "action": "keep"|"expire", "reason"}] (label order),
+ *    "wal": {"mode": "all"|"consistent", "remove_before": segment or null,
+ *            "keep_ranges": [[start_seg, stop_seg], ...] (consistent mode),
+ *            "removed_count": n, "removed_bytes": n}}
+ * removed_count/bytes: what was (dry run: would be) removed.
+ */
+int sk_expire(const sk_config *cfg, const char *policy_json, int dry_run, char **plan_json,
+			  sk_msg *msg) SK_NOEXCEPT;
 
 /* ---- helpers the shim needs without PostgreSQL code ---------------------- */
 

@@ -78,7 +78,7 @@ class BackupRestore : public ::testing::Test {
 
     std::string run_backup(sk_backup_result &res) {
         sk_msg msg;
-        sk_backup_start start{pgdata.c_str(), 7001, 150018, "full"};
+        sk_backup_start start{pgdata.c_str(), 7001, 150018, "full", nullptr, 0, 0};
         sk_backup *b = sk_backup_begin(&cfg, &start, &msg);
         EXPECT_NE(b, nullptr) << msg.text;
         if (!b)
@@ -275,7 +275,7 @@ TEST_F(BackupRestore, InfoListsOnlyCompletedBackupsAndArchive) {
     sk_backup_result res{};
     std::string label = run_backup(res);
     // a second backup that never finishes
-    sk_backup_start start{pgdata.c_str(), 7001, 150018, "full"};
+    sk_backup_start start{pgdata.c_str(), 7001, 150018, "full", nullptr, 0, 0};
     sk_backup *b = sk_backup_begin(&cfg, &start, &msg);
     ASSERT_NE(b, nullptr) << msg.text;
     std::string partial = sk_backup_label(b);
@@ -319,7 +319,7 @@ static int always_cancel() {
 
 TEST_F(BackupRestore, CancelStopsTheCopy) {
     sk_msg msg;
-    sk_backup_start start{pgdata.c_str(), 7001, 150018, "full"};
+    sk_backup_start start{pgdata.c_str(), 7001, 150018, "full", nullptr, 0, 0};
     sk_backup *b = sk_backup_begin(&cfg, &start, &msg);
     ASSERT_NE(b, nullptr);
     std::string dir = repo + "/7001/backup/" + sk_backup_label(b);

@@ -27,8 +27,15 @@ TEST(Manifest, JsonRoundTrip) {
     m.table_counts = {{"db.public.t", 42}};
     m.tablespaces.push_back({"16390", "/srv/ts1"});
     m.directories.push_back({"base", 0700});
-    m.files.push_back(
-        {"base/1/1259", 8192, 0600, 1795000000, std::string(64, 'a'), 100, "data/base/1/1259.zst"});
+    ManifestFile mf;
+    mf.path = "base/1/1259";
+    mf.size = 8192;
+    mf.mode = 0600;
+    mf.mtime = 1795000000;
+    mf.sha256 = std::string(64, 'a');
+    mf.stored_size = 100;
+    mf.object = "data/base/1/1259.zst";
+    m.files.push_back(mf);
     std::string text = m.to_json();
     Manifest r = Manifest::from_json(text, "test");
     EXPECT_EQ(r.to_json(), text);
@@ -43,6 +50,47 @@ TEST(Manifest, JsonRoundTrip) {
     auto j = nlohmann::json::parse(text);
     EXPECT_TRUE(j["prior"].is_null());
     EXPECT_TRUE(j["system_id"].is_string());
+}
+
+TEST(Manifest, IncrementalFieldsRoundTrip) {
+    Manifest m;
+    m.label = "20261122-013045F_20261122-020000I";
+    m.type = "incremental";
+    m.prior = "20261122-013045F";
+    m.holders = {m.label};
+    m.start_wal = m.stop_wal = "000000010000000000000002";
+    m.copied_bytes = 8192;
+    ManifestFile a;
+    a.path = "base/1/1259";
+    a.size = 3 * 8192;
+    a.sha256 = std::string(64, 'a');
+    a.object = "data/base/1/1259.zst";
+    a.object_sha256 = std::string(64, 'b');
+    a.object_size = 8192;
+    a.blocks = {
+        {0, 1, 0, m.holder_index(m.prior)}, {1, 1, 0, 0}, {2, 1, 2, m.holder_index(m.prior)}};
+    ManifestFile b;
+    b.path = "global/pg_control";
+    b.size = 8192;
+    b.sha256 = std::string(64, 'c');
+    b.reference = m.prior;
+    m.files = {a, b};
+    std::string text = m.to_json();
+    auto j = nlohmann::json::parse(text);
+    EXPECT_EQ(j["format"], 2);
+    EXPECT_EQ(j["files"][0]["blocks"][2], nlohmann::json::parse(R"([2,1,"20261122-013045F",2])"));
+    Manifest r = Manifest::from_json(text, "test");
+    EXPECT_EQ(r.to_json(), text);
+    EXPECT_EQ(r.copied_bytes, 8192u);
+    ASSERT_EQ(r.files[0].blocks.size(), 3u);
+    EXPECT_EQ(r.holders[r.files[0].blocks[0].holder], m.prior);
+    EXPECT_EQ(r.holders[r.files[0].blocks[1].holder], m.label);
+    EXPECT_EQ(r.files[0].object_bytes(), 8192u);
+    EXPECT_EQ(r.files[1].reference, m.prior);
+    EXPECT_EQ(r.files[1].object_bytes(), 0u);
+    EXPECT_EQ(r.find("global/pg_control"), &r.files[1]);
+    EXPECT_EQ(r.find("nope"), nullptr);
+    EXPECT_EQ(r.dependencies(), std::vector<std::string>{m.prior});
 }
 
 TEST(Manifest, InvalidJsonNamesSource) {

@@ -13,18 +13,125 @@
 
 namespace safekeep {
 
+PriorChoice choose_prior(const std::vector<BackupEntry> &backups, const std::string &type,
+                         uint32_t timeline) {
+    PriorChoice c;
+    if (type == "full")
+        return c;
+    if (type != "incremental" && type != "differential")
+        throw Error("unknown backup type \"" + type +
+                    "\" (expected full, incremental or differential)");
+    const BackupEntry *pick = nullptr;
+    bool any_full = false;
+    for (const auto &b : backups) {
+        if (b.manifest.type == "full")
+            any_full = true;
+        if (type == "incremental" || b.manifest.type == "full")
+            pick = &b;
+    }
+    if (!any_full || !pick) {
+        c.reason = "the repository holds no full backup";
+        return c;
+    }
+    const Manifest &m = pick->manifest;
+    if (timeline != 0 && m.timeline != timeline) {
+        c.reason = "the timeline changed since backup " + pick->label + " (" +
+                   std::to_string(m.timeline) + " -> " + std::to_string(timeline) + ")";
+        return c;
+    }
+    for (const auto &dep : m.dependencies()) {
+        bool found = false;
+        for (const auto &b : backups)
+            found = found || b.label == dep;
+        if (!found) {
+            c.reason = "backup " + pick->label + " depends on backup " + dep +
+                       ", which is not in the repository";
+            return c;
+        }
+    }
+    c.label = pick->label;
+    return c;
+}
+
+namespace {
+
+// Newest label in the backup directory, complete or not.
+std::string newest_label(const std::string &backup_root) {
+    std::string newest;
+    for (const auto &e : posix::list_dir_if_exists(backup_root))
+        if (is_valid_label(e.name) && e.name > newest)
+            newest = e.name;
+    return newest;
+}
+
+} // namespace
+
 BackupSession::BackupSession(const Config &cfg, const std::string &pgdata, uint64_t system_id,
-                             int pg_version, const std::string &type)
+                             int pg_version, const BackupOptions &opts)
     : cfg_(cfg), repo_(RepoLayout::for_write(cfg, system_id)), pgdata_(pgdata),
       system_id_(system_id), pg_version_(pg_version) {
-    if (type != "full")
-        throw Error("backup type \"" + type + "\" is not supported (only \"full\")");
+    std::string type = opts.type.empty() ? "full" : opts.type;
+    if (type != "full" && type != "incremental" && type != "differential")
+        throw Error("backup type \"" + type +
+                    "\" is not supported (expected full, incremental or differential)");
     if (pgdata.empty() || pgdata[0] != '/')
         throw Error("data directory \"" + pgdata + "\" is not an absolute path");
     ensure_repo_json(repo_, system_id, pg_version);
-    label_ = allocate_label(repo_.backup_root(), static_cast<int64_t>(std::time(nullptr)));
+
+    if (type != "full") {
+        std::vector<BackupEntry> backups = list_backups(repo_);
+        std::string prior = opts.prior;
+        if (prior.empty()) {
+            PriorChoice c = choose_prior(backups, type, opts.timeline);
+            if (c.label.empty()) {
+                const std::string what = (type == "incremental" ? "an " : "a ") + type + " backup";
+                if (!opts.fallback_full)
+                    throw NotFound("cannot take " + what + ": " + c.reason);
+                notice_ = c.reason + ": taking a full backup instead of " + what;
+                type = "full";
+            }
+            prior = c.label;
+        }
+        if (!prior.empty()) {
+            const BackupEntry *p = nullptr;
+            for (const auto &b : backups)
+                if (b.label == prior)
+                    p = &b;
+            if (!p)
+                throw NotFound("prior backup \"" + prior + "\" does not exist in repository \"" +
+                               repo_.stanza_dir() + "\"");
+            if (type == "differential" && p->manifest.type != "full")
+                throw Error("a differential backup must be relative to a full backup, and " +
+                            prior + " is " + p->manifest.type);
+            if (p->manifest.system_id != std::to_string(system_id))
+                throw Error("prior backup " + prior + " belongs to another cluster");
+            if (opts.timeline != 0 && p->manifest.timeline != opts.timeline)
+                throw Error("prior backup " + prior + " is on timeline " +
+                            std::to_string(p->manifest.timeline) + ", the server on " +
+                            std::to_string(opts.timeline) + "; take a full backup");
+            prior_ = p->manifest;
+        }
+    }
+
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    const std::string after = newest_label(repo_.backup_root());
+    if (type == "full")
+        label_ = allocate_label(repo_.backup_root(), now, 'F', "", after);
+    else
+        label_ = allocate_label(repo_.backup_root(), now, type == "incremental" ? 'I' : 'D',
+                                full_label_of(prior_.label), after);
     manifest_.label = label_;
     manifest_.type = type;
+    manifest_.holders = {label_};
+    if (type != "full") {
+        manifest_.prior = prior_.label;
+        // Prior holder i becomes holder i + 1 (copy_files relies on it).
+        for (const auto &h : prior_.holders)
+            manifest_.holders.push_back(h);
+        manifest_.holder_index(prior_.label);
+        for (const auto &d : prior_.dependencies())
+            manifest_.holder_index(d);
+    }
     manifest_.system_id = std::to_string(system_id);
     manifest_.pg_version = pg_version;
 }
@@ -41,8 +148,16 @@ void BackupSession::copy(const CancelPoll &cancel, const ProgressFn &progress) {
         posix::make_dir(posix::join(data, d.path), 0750, false);
 
     CopyStats stats;
-    manifest_.files =
-        copy_files(src.files, dir(), cfg_.compress_level, cfg_.parallel, cancel, progress, stats);
+    IncrementalBase inc;
+    if (manifest_.type != "full") {
+        inc.prior = &prior_;
+        inc.threshold_lsn = parse_lsn(prior_.start_lsn);
+        inc.holders = &manifest_.holders;
+    }
+    manifest_.files = copy_files(src.files, dir(), cfg_.compress_level, cfg_.parallel, cancel,
+                                 progress, stats, inc.prior ? &inc : nullptr);
+    manifest_.copied_bytes = stats.copied_bytes;
+    changed_files_ = stats.changed_files;
     manifest_.directories = std::move(src.directories);
     manifest_.tablespaces = std::move(src.tablespaces);
     manifest_.original_bytes = stats.original_bytes;
@@ -67,6 +182,18 @@ BackupOutcome BackupSession::finish(const BackupStopInfo &stop) {
     m.start_wal = info.start_wal;
     m.timeline = info.timeline;
     m.stop_wal = stop_wal_segment(info.timeline, parse_lsn(stop.stop_lsn));
+    if (m.type != "full") {
+        // Page LSNs only order changes within one history: after a restore
+        // to an earlier point, new changes can carry LSNs below the prior's.
+        if (m.timeline != prior_.timeline)
+            throw Error("backup " + label_ + ": the timeline changed since prior backup " +
+                        prior_.label + " (" + std::to_string(prior_.timeline) + " -> " +
+                        std::to_string(m.timeline) + "); take a full backup");
+        if (parse_lsn(m.start_lsn) < parse_lsn(prior_.stop_lsn))
+            throw Error("backup " + label_ + ": start LSN " + m.start_lsn +
+                        " lies before the end of prior backup " + prior_.label + " (" +
+                        prior_.stop_lsn + "); take a full backup");
+    }
     if (!stop.table_counts.empty()) {
         try {
             m.table_counts = nlohmann::json::parse(stop.table_counts);
@@ -81,6 +208,8 @@ BackupOutcome BackupSession::finish(const BackupStopInfo &stop) {
             store_small_file(dir(), rel, content, 0600, stop.stop_time, cfg_.compress_level);
         m.original_bytes += f.size;
         m.stored_bytes += f.stored_size;
+        m.copied_bytes += f.size;
+        changed_files_++;
         auto pos = std::lower_bound(
             m.files.begin(), m.files.end(), f,
             [](const ManifestFile &a, const ManifestFile &b) { return a.path < b.path; });
@@ -99,6 +228,7 @@ BackupOutcome BackupSession::finish(const BackupStopInfo &stop) {
     posix::write_file_atomic(out.manifest_path, text.data(), text.size());
     finished_ = true;
     out.manifest = m;
+    out.changed_files = changed_files_;
     return out;
 }
 

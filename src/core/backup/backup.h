@@ -2,6 +2,7 @@
 // (backup_label, tablespace_map, manifest last) or abort.
 #pragma once
 
+#include "repo/catalog.h"
 #include "repo/config.h"
 #include "repo/layout.h"
 #include "repo/manifest.h"
@@ -20,14 +21,39 @@ struct BackupStopInfo {
 struct BackupOutcome {
     std::string label, manifest_path, manifest_sha256;
     Manifest manifest;
+    uint64_t changed_files = 0; // files with an object in this backup
+};
+
+// The backup an incremental or differential backup is relative to.
+struct PriorChoice {
+    std::string label;  // empty: none
+    std::string reason; // why there is none
+};
+
+// incremental: the newest backup of any type; differential: the newest full
+// backup; full: none. None when the repository holds no full backup, when
+// timeline (if not 0) differs from the candidate's, or when the candidate's
+// chain is incomplete. backups: list_backups() (sorted by label).
+PriorChoice choose_prior(const std::vector<BackupEntry> &backups, const std::string &type,
+                         uint32_t timeline);
+
+struct BackupOptions {
+    std::string type = "full";  // full, incremental, differential
+    std::string prior;          // empty: choose_prior()
+    uint32_t timeline = 0;      // current timeline; 0 = not checked until finish
+    bool fallback_full = false; // no usable prior: take a full backup instead of failing
 };
 
 class BackupSession {
   public:
     BackupSession(const Config &cfg, const std::string &pgdata, uint64_t system_id, int pg_version,
-                  const std::string &type);
+                  const BackupOptions &opts);
 
     const std::string &label() const { return label_; }
+    const std::string &type() const { return manifest_.type; }
+    const std::string &prior() const { return manifest_.prior; }
+    // Why a requested incremental/differential became a full backup ("" if it did not).
+    const std::string &notice() const { return notice_; }
     std::string dir() const { return repo_.backup_dir(label_); }
 
     void copy(const CancelPoll &cancel, const ProgressFn &progress);
@@ -45,6 +71,9 @@ class BackupSession {
     bool copied_ = false;
     bool finished_ = false;
     Manifest manifest_;
+    Manifest prior_;
+    std::string notice_;
+    uint64_t changed_files_ = 0;
 };
 
 // Removes backup/<label> of an unfinished backup; no-op if absent. Refuses

@@ -99,6 +99,24 @@ bool parse_relation_file_name(const std::string &name, std::string &relnode, std
     return true;
 }
 
+bool is_relation_path(const std::string &rel) {
+    auto slash = rel.rfind('/');
+    if (slash == std::string::npos)
+        return false;
+    std::string dir = rel.substr(0, slash), name = rel.substr(slash + 1), relnode, fork;
+    if (dir != "global" && !is_database_dir(dir))
+        return false;
+    return parse_relation_file_name(name, relnode, fork);
+}
+
+bool is_page_compared(const std::string &rel) {
+    if (!is_relation_path(rel))
+        return false;
+    std::string relnode, fork;
+    parse_relation_file_name(rel.substr(rel.rfind('/') + 1), relnode, fork);
+    return fork.empty() || fork == "init";
+}
+
 bool is_database_dir(const std::string &rel_dir) {
     auto p = split(rel_dir);
     if (p.size() == 2 && p[0] == "base" && all_digits(p[1]))

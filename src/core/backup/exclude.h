@@ -25,6 +25,18 @@ bool is_database_dir(const std::string &rel_dir);
 // t<digits>_<digits>[_fork][.segment]
 bool looks_like_temp_rel_name(const std::string &name);
 
+// A relation data file that PostgreSQL writes page by page with page LSNs:
+// <digits>[_fork][.segment] in a database directory (base/<oid>,
+// pg_tblspc/<oid>/PG_*/<oid>) or in global/.
+bool is_relation_path(const std::string &rel);
+
+// A relation file an incremental backup compares page by page: main and
+// init forks. Free space map and visibility map forks are compared whole
+// (size, mtime, sha256): their pages change without their LSN moving (FSM
+// updates are not WAL-logged; clearing a VM bit does not set the VM page's
+// LSN), so page LSNs cannot prove them unchanged.
+bool is_page_compared(const std::string &rel);
+
 // <digits>[_fork][.segment]; sets relnode and fork ("" for the main fork).
 bool parse_relation_file_name(const std::string &name, std::string &relnode, std::string &fork);
 

@@ -4,6 +4,7 @@
 #include "repo/layout.h"
 #include "storage/posix.h"
 #include "util/error.h"
+#include "wal/list.h"
 #include "wal/wal_name.h"
 
 #include <algorithm>
@@ -31,38 +32,13 @@ json backup_json(const BackupEntry &b) {
             {"timeline", m.timeline},
             {"original_bytes", m.original_bytes},
             {"stored_bytes", m.stored_bytes},
+            {"copied_bytes", m.copied_bytes},
+            {"depends_on", m.dependencies()},
             {"file_count", m.file_count},
             {"manifest_path", b.manifest_path},
             {"manifest_sha256", b.manifest_sha256},
             {"pg_version", m.pg_version},
             {"system_id", m.system_id}};
-}
-
-struct WalObject {
-    std::string name, sha256, rel, path;
-};
-
-void scan_archive(const RepoLayout &repo, std::vector<WalObject> &out) {
-    const std::string root = repo.archive_root();
-    auto add_from = [&](const std::string &subdir) {
-        std::string dir = subdir.empty() ? root : posix::join(root, subdir);
-        for (const auto &e : posix::list_dir_if_exists(dir)) {
-            WalObject w;
-            if (!parse_wal_object_name(e.name, w.name, w.sha256))
-                continue;
-            if (wal_archive_subdir(w.name) != subdir)
-                continue; // misplaced; archive-get would not find it either
-            w.rel = "archive/" + (subdir.empty() ? e.name : subdir + "/" + e.name);
-            w.path = posix::join(dir, e.name);
-            out.push_back(std::move(w));
-        }
-    };
-    add_from("");
-    for (const auto &e : posix::list_dir_if_exists(root))
-        if (e.name.size() == 16 && posix::is_dir(posix::join(root, e.name)))
-            add_from(e.name);
-    std::sort(out.begin(), out.end(),
-              [](const WalObject &a, const WalObject &b) { return a.name < b.name; });
 }
 
 } // namespace
@@ -78,9 +54,7 @@ std::string repo_info_json(const Config &cfg, bool with_wal) {
         backups.push_back(backup_json(b));
     doc["backups"] = std::move(backups);
 
-    std::vector<WalObject> wal;
-    if (!repo.stanza().empty())
-        scan_archive(repo, wal);
+    std::vector<WalObject> wal = list_wal_objects(repo);
     json archive = {{"min", nullptr}, {"max", nullptr}, {"count", 0}, {"files", wal.size()}};
     uint64_t segments = 0;
     for (const auto &w : wal) {

@@ -3,6 +3,7 @@
 #include "storage/posix.h"
 #include "util/error.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <ctime>
@@ -41,11 +42,49 @@ bool is_valid_label(const std::string &label) {
     return false;
 }
 
-std::string allocate_label(const std::string &backup_root, int64_t now) {
+int64_t label_time(const std::string &label) {
+    if (!is_valid_label(label))
+        throw Error("\"" + label + "\" is not a backup label");
+    const std::string stamp = label.substr(label.size() - 16, 15);
+    struct tm tm {};
+    tm.tm_year = std::stoi(stamp.substr(0, 4)) - 1900;
+    tm.tm_mon = std::stoi(stamp.substr(4, 2)) - 1;
+    tm.tm_mday = std::stoi(stamp.substr(6, 2));
+    tm.tm_hour = std::stoi(stamp.substr(9, 2));
+    tm.tm_min = std::stoi(stamp.substr(11, 2));
+    tm.tm_sec = std::stoi(stamp.substr(13, 2));
+    return static_cast<int64_t>(timegm(&tm));
+}
+
+std::string full_label_of(const std::string &label) {
+    return label.substr(0, 16);
+}
+
+char label_kind(const std::string &label) {
+    return label.empty() ? '\0' : label.back();
+}
+
+std::string allocate_label(const std::string &backup_root, int64_t now, char kind,
+                           const std::string &full_label, const std::string &after) {
+    if (kind != 'F' && (kind != 'D' && kind != 'I'))
+        throw Error(std::string("unknown backup label kind '") + kind + "'");
+    if (kind != 'F' && (full_label.size() != 16 || !is_valid_label(full_label)))
+        throw Error("\"" + full_label + "\" is not a full backup label");
     posix::make_dirs(backup_root, 0750);
+    int64_t start = now;
+    if (!after.empty())
+        start = std::max(start, label_time(after));
     // mkdir is the uniqueness test, so two concurrent backups never share a label.
-    for (int64_t t = now; t < now + 3600; t++) {
+    for (int64_t t = start; t < start + 3600; t++) {
         std::string label = format_full_label(t);
+        if (kind != 'F') {
+            label.back() = kind;
+            label = full_label + "_" + label;
+        }
+        // Labels sort in the order the backups were taken, even if the clock
+        // went back.
+        if (!after.empty() && label <= after)
+            continue;
         std::string dir = posix::join(backup_root, label);
         if (::mkdir(dir.c_str(), 0750) == 0) {
             posix::fsync_dir(backup_root);

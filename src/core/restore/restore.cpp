@@ -1,6 +1,7 @@
 #include "restore/restore.h"
 
 #include "repo/catalog.h"
+#include "repo/chain.h"
 #include "repo/layout.h"
 #include "restore/recovery_conf.h"
 #include "restore/restore_files.h"
@@ -54,7 +55,8 @@ RestoreOutcome restore_backup(const Config &cfg, const RestoreRequest &req,
     std::vector<BackupEntry> backups = list_backups(repo);
     const BackupEntry &chosen = select_backup(backups, req.label, req.target, repo.stanza_dir());
     const Manifest &m = chosen.manifest;
-    const std::string backup_dir = repo.backup_dir(chosen.label);
+    // Every backup the chosen one reads from must be there before anything is written.
+    BackupChain chain(repo, backups, chosen);
 
     // Build the settings first so a bad target fails before anything is written.
     std::string settings =
@@ -105,7 +107,7 @@ RestoreOutcome restore_backup(const Config &cfg, const RestoreRequest &req,
         out.bytes += f.size;
     }
     out.file_count = files.size();
-    restore_files(files, backup_dir, pgdata, cfg.parallel, cancel, progress);
+    restore_files(files, chain, pgdata, cfg.parallel, cancel, progress);
 
     for (const char *d : kRuntimeDirs)
         posix::make_dir(posix::join(pgdata, d), 0700, false);

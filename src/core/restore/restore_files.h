@@ -1,6 +1,7 @@
 // Parallel, sha256-verified decompression of backup objects into pgdata.
 #pragma once
 
+#include "repo/chain.h"
 #include "repo/manifest.h"
 #include "util/parallel.h"
 
@@ -9,9 +10,15 @@
 
 namespace safekeep {
 
-// Writes pgdata/<path> for every file from backup_dir/<object>, with mode and
-// mtime. Errors name the object. Does not fsync (the caller syncs once).
-void restore_files(const std::vector<const ManifestFile *> &files, const std::string &backup_dir,
+// Writes pgdata/<path> for every file (entries of chain.target()), with mode
+// and mtime: whole objects are streamed, references read the holder's object,
+// block-mapped files are reassembled from each holder's object with pwrite.
+// Every object read is checked against its sha256 and size; files restored
+// from one whole object (stored or referenced) against the file's sha256;
+// block-mapped files by each holder object's sha256 and by the map covering
+// the file exactly. Errors name the object and the file. Does not fsync (the
+// caller syncs once).
+void restore_files(const std::vector<const ManifestFile *> &files, const BackupChain &chain,
                    const std::string &pgdata, int parallel, const CancelPoll &cancel,
                    const ProgressFn &progress);
 

@@ -1,0 +1,84 @@
+// Retention: which backups and WAL an expire run keeps, as a pure plan, and
+// applying that plan to a repository.
+#pragma once
+
+#include "repo/config.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace safekeep {
+
+enum class WalRetention {
+    All,        // keep every segment from the oldest kept backup's start on
+    Consistent, // below the newest kept backup only each kept backup's start..stop
+};
+
+// 0 turns a rule off. A backup is kept when any rule keeps it.
+struct RetentionPolicy {
+    int full = 0;    // the newest N full backups, with every backup that depends on them
+    int days = 0;    // backups that ended less than D days ago
+    int daily = 0;   // the newest backup of each of the last N days (UTC)
+    int weekly = 0;  // ... of each of the last N ISO weeks
+    int monthly = 0; // ... of each of the last N months
+    int yearly = 0;  // ... of each of the last N years
+    WalRetention wal = WalRetention::All;
+};
+
+// Parses {"full":N, "days":D, "daily":N, "weekly":N, "monthly":N,
+// "yearly":N, "wal":"all"|"consistent", "now": unix seconds (optional,
+// for tests)}. With none of the six rules given, the grandfather-father-son
+// default applies (daily 30, weekly 12, monthly 12, yearly 7); once any is
+// given, the others not given are off. Throws Error naming the key for
+// unknown keys, wrong types and out-of-range values, and for a policy whose
+// rules are all 0.
+RetentionPolicy parse_retention_policy(const std::string &json, int64_t *now = nullptr);
+
+struct RetentionBackup {
+    std::string label, type, prior;
+    std::vector<std::string> depends_on; // every backup it reads data from
+    std::string start_wal, stop_wal;
+    int64_t stop_time = 0;
+};
+
+struct RetentionDecision {
+    std::string label, type;
+    bool keep = true;
+    std::string reason;
+};
+
+struct WalPlan {
+    WalRetention mode = WalRetention::All;
+    bool remove = false;       // false: nothing may be removed (no backup kept)
+    uint64_t keep_from = 0;    // every segment number >= this is kept
+    std::string remove_before; // segment name whose number is keep_from
+    // Consistent mode: [start, stop] segment numbers kept below keep_from.
+    std::vector<std::pair<uint64_t, uint64_t>> keep_ranges;
+    std::vector<std::pair<std::string, std::string>> keep_range_names; // same, as segment names
+};
+
+struct ExpirePlan {
+    std::vector<RetentionDecision> backups; // in label order
+    WalPlan wal;
+};
+
+// backups: completed backups in label order. Never expires the newest full
+// backup, the newest backup (an incremental may be running against it) or
+// any backup a kept backup depends on.
+ExpirePlan plan_expire(const std::vector<RetentionBackup> &backups, const RetentionPolicy &policy,
+                       int64_t now);
+
+// True when the plan lets this archived WAL file go (history files never).
+bool wal_removable(const WalPlan &plan, const std::string &wal_name);
+
+// Plans and (unless dry_run) applies: expired backups are removed newest
+// first, each manifest before the rest of its directory, then the WAL the
+// plan lets go. Returns the plan as JSON:
+// {"dry_run": b, "backups": [{"label","type","action":"keep"|"expire","reason"}],
+//  "wal": {"mode", "remove_before": seg|null, "keep_ranges": [[seg, seg]...],
+//          "removed_count": n, "removed_bytes": n}}
+std::string expire_repository(const Config &cfg, const std::string &policy_json, bool dry_run);
+
+} // namespace safekeep

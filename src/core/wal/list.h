@@ -1,0 +1,26 @@
+// The WAL objects an archive holds.
+#pragma once
+
+#include "repo/layout.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace safekeep {
+
+struct WalObject {
+    std::string name;   // WAL file name (segment, .partial, .backup, .history)
+    std::string sha256; // of the original bytes, from the object name
+    std::string rel;    // archive/<dir>/<object>, relative to the stanza directory
+    std::string path;   // absolute
+};
+
+// Every well-formed object in its proper directory, sorted by WAL name.
+std::vector<WalObject> list_wal_objects(const RepoLayout &repo);
+
+// Timeline and segment number of a name that starts with a segment name
+// (segments, .partial, .backup); false for other names.
+bool parse_segment_name(const std::string &name, uint32_t &timeline, uint64_t &segno);
+
+} // namespace safekeep
