@@ -12,7 +12,7 @@ PG_CPPFLAGS = -Isrc/core
 CORE_LIB = build/libsafekeep_core.a
 SHLIB_LINK = $(CORE_LIB) -lzstd -lcrypto -lstdc++ -lpthread
 
-REGRESS = catalog bad_input backup
+REGRESS = catalog bad_input backup incremental
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=test/regress.conf
 # The regression instance archives into a fresh repository (test/regress.conf).
 REGRESS_PREP = regress-repo

@@ -48,6 +48,11 @@ CREATE TABLE safekeep.backup_catalog (
     started_at        timestamptz,
     completed_at      timestamptz,
     duration          interval,
+    copied_bytes      bigint,        -- uncompressed changed data this backup stored
+    notice            text,          -- e.g. why an incremental became a full backup
+    verified_at       timestamptz,
+    verify_status     text CHECK (verify_status IN ('ok', 'failed')),
+    verify_problems   jsonb,         -- [{kind, object, detail}] of the last verification
     error_message     text
 );
 CREATE INDEX ON safekeep.backup_catalog (status, completed_at);
@@ -83,10 +88,19 @@ CREATE TABLE safekeep.recovery_log (
 -- ---------------------------------------------------------------------------
 -- C functions (src/pg/sql_api.c)
 -- ---------------------------------------------------------------------------
-CREATE FUNCTION safekeep._queue_job(kind text, wait boolean, label text, target_dir text,
-                                    target_time text, target_time_unix float8, port integer,
-                                    recovery_type text)
-RETURNS text AS 'MODULE_PATHNAME', 'sk_sql_queue_job' LANGUAGE C VOLATILE;
+CREATE FUNCTION safekeep._queue_backup(backup_type text, wait boolean)
+RETURNS text AS 'MODULE_PATHNAME', 'sk_sql_queue_backup' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION safekeep._queue_restore(wait boolean, label text, target_dir text,
+                                        target_time text, target_time_unix float8,
+                                        port integer, recovery_type text)
+RETURNS text AS 'MODULE_PATHNAME', 'sk_sql_queue_restore' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION safekeep._queue_verify(label text, wal_to_newest boolean, wait boolean)
+RETURNS text AS 'MODULE_PATHNAME', 'sk_sql_queue_verify' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION safekeep._expire(dry_run boolean)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'sk_sql_expire' LANGUAGE C VOLATILE;
 
 CREATE FUNCTION safekeep.repository_info(with_wal boolean DEFAULT false)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'sk_sql_repository_info' LANGUAGE C VOLATILE;
@@ -169,7 +183,14 @@ BEGIN
 END;
 $$;
 
-CREATE FUNCTION safekeep.backup_started(p_job bigint, p_label text, p_type text)
+CREATE FUNCTION safekeep.job_succeeded(p_job bigint, p_result text)
+RETURNS void LANGUAGE sql AS $$
+    UPDATE safekeep.jobs SET status = 'succeeded', finished_at = now(), result = p_result
+     WHERE id = p_job;
+$$;
+
+CREATE FUNCTION safekeep.backup_started(p_job bigint, p_label text, p_type text,
+                                        p_prior text, p_notice text)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE safekeep.jobs SET label = p_label WHERE id = p_job;
@@ -177,13 +198,15 @@ BEGIN
     -- keep that failed row under a suffixed label.
     UPDATE safekeep.backup_catalog SET label = label || '~' || id
      WHERE label = p_label AND status = 'failed';
-    INSERT INTO safekeep.backup_catalog (label, backup_type, status, job_id, started_at,
-                                         pg_version, system_identifier)
-    VALUES (p_label, p_type, 'running', p_job, now(),
+    INSERT INTO safekeep.backup_catalog (label, backup_type, prior_label, status, job_id,
+                                         started_at, notice, pg_version, system_identifier)
+    VALUES (p_label, p_type, p_prior, 'running', p_job, now(), p_notice,
             current_setting('server_version_num')::integer,
             (SELECT system_identifier::text FROM pg_control_system()));
     INSERT INTO safekeep.backup_log (label, backup_type, event, message)
-    VALUES (p_label, p_type, 'started', format('%s backup %s started (job %s)', p_type, p_label, p_job));
+    VALUES (p_label, p_type, 'started',
+            format('%s backup %s started (job %s)%s', p_type, p_label, p_job,
+                   coalesce(' relative to ' || p_prior, '') || coalesce(': ' || p_notice, '')));
 END;
 $$;
 
@@ -192,13 +215,16 @@ RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE safekeep.backup_catalog
        SET status = 'completed',
+           backup_type = r->>'type',
+           prior_label = nullif(r->>'prior', ''),
            backup_file = r->>'backup_file',
            backup_size = (r->>'backup_size')::bigint,
            database_size = (r->>'database_size')::bigint,
+           copied_bytes = (r->>'copied_bytes')::bigint,
            checksum = r->>'checksum',
            compression_ratio = round((r->>'database_size')::numeric
                                      / greatest((r->>'backup_size')::numeric, 1), 2),
-           changes_count = (r->>'file_count')::bigint,
+           changes_count = (r->>'changed_files')::bigint,
            file_count = (r->>'file_count')::bigint,
            start_lsn = (r->>'start_lsn')::pg_lsn,
            stop_lsn = (r->>'stop_lsn')::pg_lsn,
@@ -210,12 +236,51 @@ BEGIN
            duration = now() - to_timestamp((r->>'start_time')::double precision)
      WHERE label = r->>'label';
     INSERT INTO safekeep.backup_log (label, backup_type, backup_file, event, message)
-    VALUES (r->>'label', 'full', r->>'backup_file', 'completed',
-            format('backup %s completed: %s files, %s stored of %s', r->>'label',
+    VALUES (r->>'label', r->>'type', r->>'backup_file', 'completed',
+            format('%s backup %s completed: %s files, %s stored of %s', r->>'type', r->>'label',
                    r->>'file_count', pg_size_pretty((r->>'backup_size')::bigint),
                    pg_size_pretty((r->>'database_size')::bigint)));
     UPDATE safekeep.jobs SET status = 'succeeded', finished_at = now(), result = r->>'label'
      WHERE id = p_job;
+END;
+$$;
+
+-- The outcome of a verification: per backup, when, ok/failed and the problems.
+CREATE FUNCTION safekeep.record_verification(p_label text, p_problems jsonb)
+RETURNS integer LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM safekeep.sync_catalog();
+    UPDATE safekeep.backup_catalog c
+       SET verified_at = now(),
+           verify_problems = coalesce((SELECT jsonb_agg(p - 'label')
+                                         FROM jsonb_array_elements(p_problems) p
+                                        WHERE p->>'label' = c.label), '[]'::jsonb),
+           verify_status = CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(p_problems) p
+                                              WHERE p->>'label' = c.label)
+                                THEN 'failed' ELSE 'ok' END
+     WHERE c.status = 'completed' AND (p_label IS NULL OR c.label = p_label);
+    INSERT INTO safekeep.backup_log (label, event, message)
+    SELECT p->>'label', 'verify_problem', format('%s: %s (%s)', p->>'kind', p->>'object', p->>'detail')
+      FROM jsonb_array_elements(p_problems) p;
+    RETURN jsonb_array_length(p_problems);
+END;
+$$;
+
+-- Mark what retention removed; the rows stay, as history.
+CREATE FUNCTION safekeep.record_expire(p_plan jsonb)
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+BEGIN
+    WITH gone AS (
+        UPDATE safekeep.backup_catalog c SET status = 'expired'
+          FROM jsonb_array_elements(p_plan->'backups') b
+         WHERE b->>'action' = 'expire' AND c.label = b->>'label' AND c.status <> 'expired'
+        RETURNING c.label, c.backup_type, b->>'reason' AS reason)
+    INSERT INTO safekeep.backup_log (label, backup_type, event, message)
+    SELECT label, backup_type, 'expired', reason FROM gone;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
 END;
 $$;
 
@@ -320,7 +385,68 @@ CREATE FUNCTION safekeep.create_full_backup(wait boolean DEFAULT true)
 RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM safekeep._check_archiving();
-    RETURN safekeep._queue_job('full_backup', wait, NULL, NULL, NULL, NULL, NULL, NULL);
+    RETURN safekeep._queue_backup('full', wait);
+END;
+$$;
+
+-- Changes since the newest backup of any type; a full one when none exists.
+CREATE FUNCTION safekeep.create_incremental_backup(wait boolean DEFAULT true)
+RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM safekeep._check_archiving();
+    RETURN safekeep._queue_backup('incremental', wait);
+END;
+$$;
+
+-- Changes since the newest full backup; a full one when none exists.
+CREATE FUNCTION safekeep.create_differential_backup(wait boolean DEFAULT true)
+RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM safekeep._check_archiving();
+    RETURN safekeep._queue_backup('differential', wait);
+END;
+$$;
+
+-- Check objects, sizes, checksums, the chain and the WAL a backup needs
+-- (NULL: every backup).  Returns one row per problem, none when all is well;
+-- backup_catalog records verified_at, verify_status and the problems.
+CREATE FUNCTION safekeep.verify_backup(backup_label text DEFAULT NULL,
+                                       wal_to_newest boolean DEFAULT false)
+RETURNS TABLE (label text, problem text, object text, detail text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF backup_label IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM jsonb_array_elements(safekeep.repository_info(false)->'backups') e
+            WHERE e->>'label' = backup_label) THEN
+        RAISE EXCEPTION 'backup "%" does not exist in the repository', backup_label;
+    END IF;
+    PERFORM safekeep._queue_verify(backup_label, wal_to_newest, true);
+    RETURN QUERY
+        SELECT c.label, p->>'kind', p->>'object', p->>'detail'
+          FROM safekeep.backup_catalog c, jsonb_array_elements(c.verify_problems) p
+         WHERE c.status = 'completed' AND (backup_label IS NULL OR c.label = backup_label)
+         ORDER BY 1, 2, 3;
+END;
+$$;
+
+-- Retention by the safekeep.retention_* settings.  dry_run (the default)
+-- only shows what would go and why; the last row is the WAL decision.
+CREATE FUNCTION safekeep.expire_backups(dry_run boolean DEFAULT true)
+RETURNS TABLE (label text, backup_type text, action text, reason text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    plan jsonb := safekeep._expire(dry_run);
+BEGIN
+    RETURN QUERY
+        SELECT b->>'label', b->>'type', b->>'action', b->>'reason'
+          FROM jsonb_array_elements(plan->'backups') b;
+    RETURN QUERY
+        SELECT NULL::text, 'wal'::text,
+               CASE WHEN (plan->'wal'->>'removed_count')::bigint > 0 THEN 'expire' ELSE 'keep' END,
+               format('%s WAL files (%s) %s%s', plan->'wal'->>'removed_count',
+                      pg_size_pretty((plan->'wal'->>'removed_bytes')::bigint),
+                      CASE WHEN dry_run THEN 'would be removed' ELSE 'removed' END,
+                      coalesce(' before ' || (plan->'wal'->>'remove_before'), ''));
 END;
 $$;
 
@@ -396,10 +522,10 @@ BEGIN
     END IF;
     PERFORM safekeep._check_recovery_target(target_dir, port);
     chosen := safekeep._choose_backup(backup_label, target_time);
-    RETURN safekeep._queue_job('restore', wait, chosen, target_dir,
-                               to_char(target_time AT TIME ZONE 'UTC',
-                                       'YYYY-MM-DD HH24:MI:SS.US') || '+00',
-                               extract(epoch FROM target_time)::float8, port, 'point_in_time');
+    RETURN safekeep._queue_restore(wait, chosen, target_dir,
+                                   to_char(target_time AT TIME ZONE 'UTC',
+                                           'YYYY-MM-DD HH24:MI:SS.US') || '+00',
+                                   extract(epoch FROM target_time)::float8, port, 'point_in_time');
 END;
 $$;
 
@@ -413,7 +539,7 @@ DECLARE
 BEGIN
     PERFORM safekeep._check_recovery_target(target_dir, port);
     chosen := safekeep._choose_backup(backup_label, NULL);
-    RETURN safekeep._queue_job('restore', wait, chosen, target_dir, NULL, NULL, port, 'full');
+    RETURN safekeep._queue_restore(wait, chosen, target_dir, NULL, NULL, port, 'full');
 END;
 $$;
 
@@ -492,9 +618,16 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA safekeep FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION safekeep.check_backup_health() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION safekeep.repository_info(boolean) TO pg_monitor, safekeep_admin;
 GRANT EXECUTE ON FUNCTION safekeep.create_full_backup(boolean),
+                          safekeep.create_incremental_backup(boolean),
+                          safekeep.create_differential_backup(boolean),
+                          safekeep.verify_backup(text, boolean),
+                          safekeep.expire_backups(boolean),
+                          safekeep._queue_backup(text, boolean),
+                          safekeep._queue_restore(boolean, text, text, text, float8, integer, text),
+                          safekeep._queue_verify(text, boolean, boolean),
+                          safekeep._expire(boolean),
                           safekeep.point_in_time_recovery(timestamptz, text, text, integer, boolean),
                           safekeep.recover_full_database(text, text, integer, boolean),
-                          safekeep._queue_job(text, boolean, text, text, text, float8, integer, text),
                           safekeep._check_archiving(), safekeep._check_repository(),
                           safekeep._check_target_dir(text), safekeep._check_port_free(integer),
                           safekeep._check_recovery_target(text, integer),

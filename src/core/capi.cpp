@@ -14,6 +14,7 @@
 #include "util/server.h"
 #include "verify/verify.h"
 #include "wal/archive.h"
+#include "wal/push_ahead.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -122,8 +123,9 @@ int sk_archive_push(const sk_config *cfg, uint64_t system_id, int pg_version, co
     return guarded(msg, [&] {
         if (!wal_name || !wal_path)
             throw Error("archive push needs a WAL file name and path");
-        PushOutcome o = wal_push(to_config(cfg), system_id, pg_version, wal_name, wal_path);
-        set_msg(msg, o == PushOutcome::Stored ? "archived" : "already archived");
+        Config c = to_config(cfg);
+        wal_push_with_ahead(c, system_id, pg_version, wal_name, wal_path, c.parallel);
+        set_msg(msg, "archived");
         return SK_OK;
     });
 }

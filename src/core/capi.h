@@ -60,6 +60,10 @@ typedef struct sk_config
  * with the same sha256 already present is SK_OK; a different sha256 is
  * SK_ERROR and nothing is overwritten.  pg_version/system_id initialise
  * repo.json on first use and must match it afterwards.
+ * Push-ahead: up to cfg->parallel further files that are .ready in
+ * <dirname(wal_path)>/archive_status are pushed by background threads of
+ * this process, so the call for the next file usually finds it done; a
+ * failed push-ahead is retried (and reported) by the call for that file.
  */
 int sk_archive_push(const sk_config *cfg, uint64_t system_id, int pg_version,
 					const char *wal_name, const char *wal_path, sk_msg *msg) SK_NOEXCEPT;

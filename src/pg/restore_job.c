@@ -25,24 +25,10 @@
  */
 static void archive_recent_wal(void) {
     char *row[1];
-    char *segment;
-    TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 120 * 1000);
 
     sk_query_in_xact("SELECT pg_current_xact_id()::text", 0, NULL, row, 1);
     sk_query_in_xact("SELECT pg_walfile_name(pg_switch_wal())", 0, NULL, row, 1);
-    segment = row[0];
-    for (;;) {
-        char *last[1];
-
-        sk_query_in_xact("SELECT last_archived_wal FROM pg_stat_archiver", 0, NULL, last, 1);
-        if (last[0] != NULL && strncmp(last[0], segment, 24) >= 0)
-            return;
-        if (GetCurrentTimestamp() > deadline)
-            ereport(ERROR, (errmsg("WAL segment %s was not archived within 120 seconds", segment),
-                            errhint("Check pg_stat_archiver and the server log.")));
-        pg_usleep(100 * 1000L);
-        CHECK_FOR_INTERRUPTS();
-    }
+    sk_wait_for_archived(row[0]);
 }
 
 /* Config files the copy needs when the live server keeps them outside PGDATA. */

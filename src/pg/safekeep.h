@@ -24,6 +24,16 @@ extern char *sk_database;
 extern int sk_max_backup_age;
 extern bool sk_start_fast;
 extern int sk_restore_timeout;
+extern int sk_archive_timeout;
+extern int sk_retention_full;
+extern int sk_retention_days;
+extern int sk_retention_daily;
+extern int sk_retention_weekly;
+extern int sk_retention_monthly;
+extern int sk_retention_yearly;
+extern int sk_wal_retention;
+extern bool sk_verify_after_backup;
+extern bool sk_expire_after_backup;
 
 /* Fill cfg from the GUCs; stanza_buf receives the system identifier. */
 extern void sk_fill_config(sk_config *cfg, char *stanza_buf, size_t stanza_len);
@@ -37,7 +47,7 @@ extern void sk_require_admin(const char *what);
 /* ---- job slots in shared memory (shmem.c) -------------------------------- */
 #define SK_MAX_JOBS 8
 
-typedef enum SkJobKind { SK_JOB_FULL_BACKUP = 1, SK_JOB_RESTORE = 2 } SkJobKind;
+typedef enum SkJobKind { SK_JOB_BACKUP = 1, SK_JOB_RESTORE = 2, SK_JOB_VERIFY = 3 } SkJobKind;
 
 typedef enum SkSlotState {
     SK_SLOT_FREE = 0,
@@ -64,11 +74,15 @@ typedef struct SkJobSlot {
     bool waiter_gone; /* nobody waits: the worker frees the slot */
     PGPROC *waiter;   /* whose latch to set when done */
     pid_t worker_pid;
+    char backup_type[16];  /* backup jobs: full, incremental, differential */
+    char verify_label[64]; /* verify jobs: "" = every backup */
+    bool verify_wal_to_newest;
     SkRestoreParams restore;
     sk_progress progress; /* written loosely by the core's threads */
     char label[64];       /* backup label once known */
     bool success;
     char result[256];
+    char notice[256]; /* shown to the waiting session, e.g. "took a full backup instead" */
     char error[SK_MSG_LEN];
 } SkJobSlot;
 
@@ -97,11 +111,27 @@ PGDLLEXPORT void sk_launcher_main(Datum arg);
 PGDLLEXPORT void sk_job_worker_main(Datum arg);
 
 /* Job implementations, run inside the job worker. */
-extern void sk_run_full_backup(int slotno);
+extern void sk_run_backup(int slotno);
 extern void sk_run_restore(int slotno);
+extern void sk_run_verify(int slotno);
+
+/* ERROR with what failed and the core's message. */
+extern void sk_core_error(const char *what, const sk_msg *msg);
+
+/* Verify backups (label NULL: all) and record the outcome in backup_catalog;
+ * returns the number of problems (maintenance.c). */
+extern int sk_verify_and_record(const char *label, bool wal_to_newest);
+
+/* Apply the safekeep.retention_* policy (or only plan it); marks expired
+ * backups in backup_catalog.  Returns the plan as JSON text (palloc'd). */
+extern char *sk_expire_and_record(bool dry_run);
 
 /* Cancellation callback for the core: only reads interrupt flags. */
 extern int sk_cancel_requested(void);
+
+/* Wait until the archiver has shipped segment; ERROR after
+ * safekeep.archive_timeout (wal_wait.c). */
+extern void sk_wait_for_archived(const char *segment);
 
 /* ---- small SPI helpers (spi_util.c) --------------------------------------- */
 /* Run one statement with text parameters in its own transaction. */

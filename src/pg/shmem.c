@@ -50,7 +50,7 @@ bool sk_slot_finish(int slotno, int64 job_id, bool success, const char *result, 
     slot->success = success;
     strlcpy(slot->result, result ? result : "", sizeof(slot->result));
     strlcpy(slot->error, error ? error : "", sizeof(slot->error));
-    if (slot->kind == SK_JOB_FULL_BACKUP)
+    if (slot->kind == SK_JOB_BACKUP)
         sk_shared->backup_running = false;
     waiter = slot->waiter;
     if (slot->waiter_gone)

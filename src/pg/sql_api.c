@@ -19,7 +19,10 @@
 #include "utils/lsyscache.h"
 #include "utils/varlena.h"
 
-PG_FUNCTION_INFO_V1(sk_sql_queue_job);
+PG_FUNCTION_INFO_V1(sk_sql_queue_backup);
+PG_FUNCTION_INFO_V1(sk_sql_queue_restore);
+PG_FUNCTION_INFO_V1(sk_sql_queue_verify);
+PG_FUNCTION_INFO_V1(sk_sql_expire);
 PG_FUNCTION_INFO_V1(sk_sql_repository_info);
 PG_FUNCTION_INFO_V1(sk_sql_check_target_dir);
 PG_FUNCTION_INFO_V1(sk_sql_check_port_free);
@@ -54,7 +57,7 @@ static void wait_for_launcher(SkShared *sh) {
 }
 
 /* Claim a free slot and hand it to the launcher.  Returns the slot number. */
-static int queue_job(SkJobKind kind, bool wait, const SkRestoreParams *restore, int64 *job_id) {
+static int queue_job(const SkJobSlot *request, bool wait, int64 *job_id) {
     SkShared *sh = sk_shared_or_error();
     int slotno = -1;
     Latch *launcher;
@@ -69,7 +72,7 @@ static int queue_job(SkJobKind kind, bool wait, const SkRestoreParams *restore, 
                  errmsg("the pg_safekeep launcher is not running"),
                  errhint("Check the server log; the launcher connects to safekeep.database.")));
     }
-    if (kind == SK_JOB_FULL_BACKUP && sh->backup_running) {
+    if (request->kind == SK_JOB_BACKUP && sh->backup_running) {
         LWLockRelease(sh->lock);
         ereport(ERROR, (errcode(ERRCODE_OBJECT_IN_USE),
                         errmsg("another backup of this cluster is running"),
@@ -93,15 +96,17 @@ static int queue_job(SkJobKind kind, bool wait, const SkRestoreParams *restore, 
         memset(slot, 0, sizeof(*slot));
         slot->state = SK_SLOT_QUEUED;
         slot->job_id = *job_id;
-        slot->kind = kind;
+        slot->kind = request->kind;
+        memcpy(slot->backup_type, request->backup_type, sizeof(slot->backup_type));
+        memcpy(slot->verify_label, request->verify_label, sizeof(slot->verify_label));
+        slot->verify_wal_to_newest = request->verify_wal_to_newest;
+        slot->restore = request->restore;
         slot->dboid = MyDatabaseId;
         slot->userid = GetUserId();
         slot->waiter = wait ? MyProc : NULL;
         slot->waiter_gone = !wait;
-        if (restore)
-            slot->restore = *restore;
     }
-    if (kind == SK_JOB_FULL_BACKUP)
+    if (request->kind == SK_JOB_BACKUP)
         sh->backup_running = true;
     launcher = sh->launcher_latch;
     LWLockRelease(sh->lock);
@@ -146,6 +151,7 @@ static char *wait_for_job(int slotno, int64 job_id) {
     bool success = false;
     char result[sizeof(slot->result)];
     char error[sizeof(slot->error)];
+    char notice[sizeof(slot->notice)];
 
     PG_TRY();
     {
@@ -158,6 +164,7 @@ static char *wait_for_job(int slotno, int64 job_id) {
                 success = slot->success;
                 strlcpy(result, slot->result, sizeof(result));
                 strlcpy(error, slot->error, sizeof(error));
+                strlcpy(notice, slot->notice, sizeof(notice));
             }
             LWLockRelease(sk_shared->lock);
             if (done)
@@ -177,6 +184,8 @@ static char *wait_for_job(int slotno, int64 job_id) {
     PG_END_TRY();
 
     detach_from_slot(slotno, job_id);
+    if (notice[0] != '\0')
+        ereport(NOTICE, (errmsg("%s", notice)));
     if (!success)
         ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
                         errmsg("pg_safekeep job " INT64_FORMAT " failed: %s", job_id, error),
@@ -184,38 +193,72 @@ static char *wait_for_job(int slotno, int64 job_id) {
     return pstrdup(result);
 }
 
-/*
- * _queue_job(kind, wait, label, target_dir, target_time text, target_time_unix,
- *            port, recovery_type) -> label/result, or the job id with wait => false
- */
-Datum sk_sql_queue_job(PG_FUNCTION_ARGS) {
-    char *kind_name = text_arg_or_empty(fcinfo, 0);
-    bool wait = PG_ARGISNULL(1) ? true : PG_GETARG_BOOL(1);
-    SkRestoreParams restore;
-    SkJobKind kind;
+static Datum queue_and_maybe_wait(const SkJobSlot *request, bool wait) {
     int64 job_id;
     int slotno;
 
     sk_require_admin("run pg_safekeep jobs");
-    memset(&restore, 0, sizeof(restore));
-    if (strcmp(kind_name, "full_backup") == 0)
-        kind = SK_JOB_FULL_BACKUP;
-    else if (strcmp(kind_name, "restore") == 0) {
-        kind = SK_JOB_RESTORE;
-        strlcpy(restore.label, text_arg_or_empty(fcinfo, 2), sizeof(restore.label));
-        strlcpy(restore.target_dir, text_arg_or_empty(fcinfo, 3), sizeof(restore.target_dir));
-        strlcpy(restore.target_time, text_arg_or_empty(fcinfo, 4), sizeof(restore.target_time));
-        restore.target_time_unix = PG_ARGISNULL(5) ? 0 : (int64)PG_GETARG_FLOAT8(5);
-        restore.port = PG_ARGISNULL(6) ? 0 : PG_GETARG_INT32(6);
-        strlcpy(restore.recovery_type, text_arg_or_empty(fcinfo, 7), sizeof(restore.recovery_type));
-    } else
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("unknown job kind \"%s\"", kind_name)));
-
-    slotno = queue_job(kind, wait, &restore, &job_id);
+    slotno = queue_job(request, wait, &job_id);
     if (!wait)
-        PG_RETURN_TEXT_P(cstring_to_text(psprintf(INT64_FORMAT, job_id)));
-    PG_RETURN_TEXT_P(cstring_to_text(wait_for_job(slotno, job_id)));
+        return PointerGetDatum(cstring_to_text(psprintf(INT64_FORMAT, job_id)));
+    return PointerGetDatum(cstring_to_text(wait_for_job(slotno, job_id)));
+}
+
+/* _queue_backup(type, wait) -> label, or the job id with wait => false */
+Datum sk_sql_queue_backup(PG_FUNCTION_ARGS) {
+    char *type = text_arg_or_empty(fcinfo, 0);
+    SkJobSlot request;
+
+    if (strcmp(type, "full") != 0 && strcmp(type, "incremental") != 0 &&
+        strcmp(type, "differential") != 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("unknown backup type \"%s\"", type),
+                        errhint("Use full, incremental or differential.")));
+    memset(&request, 0, sizeof(request));
+    request.kind = SK_JOB_BACKUP;
+    strlcpy(request.backup_type, type, sizeof(request.backup_type));
+    PG_RETURN_DATUM(queue_and_maybe_wait(&request, PG_ARGISNULL(1) || PG_GETARG_BOOL(1)));
+}
+
+/*
+ * _queue_restore(wait, label, target_dir, target_time text, target_time_unix,
+ *                port, recovery_type) -> summary, or the job id
+ */
+Datum sk_sql_queue_restore(PG_FUNCTION_ARGS) {
+    SkJobSlot request;
+    SkRestoreParams *r = &request.restore;
+
+    memset(&request, 0, sizeof(request));
+    request.kind = SK_JOB_RESTORE;
+    strlcpy(r->label, text_arg_or_empty(fcinfo, 1), sizeof(r->label));
+    strlcpy(r->target_dir, text_arg_or_empty(fcinfo, 2), sizeof(r->target_dir));
+    strlcpy(r->target_time, text_arg_or_empty(fcinfo, 3), sizeof(r->target_time));
+    r->target_time_unix = PG_ARGISNULL(4) ? 0 : (int64)PG_GETARG_FLOAT8(4);
+    r->port = PG_ARGISNULL(5) ? 0 : PG_GETARG_INT32(5);
+    strlcpy(r->recovery_type, text_arg_or_empty(fcinfo, 6), sizeof(r->recovery_type));
+    PG_RETURN_DATUM(queue_and_maybe_wait(&request, PG_ARGISNULL(0) || PG_GETARG_BOOL(0)));
+}
+
+/* _queue_verify(label, wal_to_newest, wait) -> summary, or the job id */
+Datum sk_sql_queue_verify(PG_FUNCTION_ARGS) {
+    SkJobSlot request;
+
+    memset(&request, 0, sizeof(request));
+    request.kind = SK_JOB_VERIFY;
+    strlcpy(request.verify_label, text_arg_or_empty(fcinfo, 0), sizeof(request.verify_label));
+    request.verify_wal_to_newest = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+    PG_RETURN_DATUM(queue_and_maybe_wait(&request, PG_ARGISNULL(2) || PG_GETARG_BOOL(2)));
+}
+
+/* _expire(dry_run) -> the plan (jsonb); quick enough to run in the session */
+Datum sk_sql_expire(PG_FUNCTION_ARGS) {
+    bool dry_run = PG_ARGISNULL(0) || PG_GETARG_BOOL(0);
+    char *plan;
+
+    if (!dry_run)
+        sk_require_admin("expire backups");
+    plan = sk_expire_and_record(dry_run);
+    PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(plan)));
 }
 
 /* repository_info(with_wal boolean) -> jsonb, read from the repository itself */

@@ -1,0 +1,186 @@
+/*
+ * backup_job.c - a physical backup (full, incremental or differential), run
+ * in a job worker.  pg_backup_start/pg_backup_stop go through SPI in this
+ * session, in short transactions; the core copies the files between them
+ * with no transaction (and no snapshot) open.  If this process dies, the
+ * session's backup is aborted by PostgreSQL and the launcher marks the job
+ * failed.  After a success: verification and retention, as configured.
+ */
+#include "safekeep.h"
+
+#include <time.h>
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+static char *result_json(const sk_backup_result *res, const sk_backup_stop *stop) {
+    return psprintf("{\"label\":\"%s\",\"type\":\"%s\",\"prior\":\"%s\",\"backup_file\":\"%s\","
+                    "\"checksum\":\"%s\",\"start_wal\":\"%s\",\"stop_wal\":\"%s\",\"timeline\":%u,"
+                    "\"file_count\":%llu,\"changed_files\":%llu,\"database_size\":%llu,"
+                    "\"backup_size\":%llu,\"copied_bytes\":%llu,\"start_lsn\":\"%s\","
+                    "\"stop_lsn\":\"%s\",\"start_time\":%lld,\"stop_time\":%lld}",
+                    res->label, res->type, res->prior, res->manifest_path, res->manifest_sha256,
+                    res->start_wal, res->stop_wal, res->timeline,
+                    (unsigned long long)res->file_count, (unsigned long long)res->changed_files,
+                    (unsigned long long)res->original_bytes, (unsigned long long)res->stored_bytes,
+                    (unsigned long long)res->copied_bytes, stop->start_lsn, stop->stop_lsn,
+                    (long long)stop->start_time, (long long)stop->stop_time);
+}
+
+static void publish_label(SkJobSlot *slot, const char *label, const char *notice) {
+    LWLockAcquire(sk_shared->lock, LW_EXCLUSIVE);
+    strlcpy(slot->label, label, sizeof(slot->label));
+    strlcpy(slot->notice, notice, sizeof(slot->notice));
+    LWLockRelease(sk_shared->lock);
+}
+
+/* Copy between pg_backup_start and pg_backup_stop; fills stop. */
+static void take_backup(sk_backup *backup, SkJobSlot *slot, const char *label,
+                        sk_backup_stop *stop) {
+    const char *args[2];
+    char *row[4];
+    sk_msg msg;
+    int rc;
+
+    args[0] = label;
+    args[1] = sk_start_fast ? "true" : "false";
+    sk_query_in_xact("SELECT pg_backup_start($1, $2::boolean)::text", 2, args, row, 1);
+    stop->start_lsn = row[0];
+    stop->start_time = (int64)time(NULL);
+
+    rc = sk_backup_copy(backup, sk_cancel_requested, &slot->progress, &msg);
+    CHECK_FOR_INTERRUPTS();
+    if (rc != SK_OK)
+        sk_core_error("could not copy the data directory", &msg);
+
+    /* PostgreSQL's own wait for the archive polls once a second: wait here. */
+    sk_query_in_xact("SELECT lsn::text, labelfile, spcmapfile, pg_walfile_name(lsn) "
+                     "FROM pg_backup_stop(false)",
+                     0, NULL, row, 4);
+    sk_wait_for_archived(row[3]);
+    stop->stop_lsn = row[0];
+    stop->labelfile = row[1];
+    stop->spcmapfile = row[2];
+    /* Rounded up: a target time at or after stop_time is past consistency. */
+    stop->stop_time = (int64)time(NULL) + 1;
+    stop->table_counts = NULL;
+}
+
+/* Verification and retention after a success; their failures are logged,
+ * the backup itself stands. */
+static void after_backup(const char *label) {
+    MemoryContext cxt = CurrentMemoryContext;
+
+    PG_TRY();
+    {
+        if (sk_verify_after_backup)
+            sk_verify_and_record(label, false);
+        if (sk_expire_after_backup)
+            (void)sk_expire_and_record(false);
+    }
+    PG_CATCH();
+    {
+        ErrorData *edata;
+
+        MemoryContextSwitchTo(cxt);
+        edata = CopyErrorData();
+        FlushErrorState();
+        AbortOutOfAnyTransaction();
+        ereport(WARNING, (errmsg("pg_safekeep: after backup %s: %s", label, edata->message)));
+    }
+    PG_END_TRY();
+}
+
+void sk_run_backup(int slotno) {
+    SkJobSlot *slot = &sk_shared->slots[slotno];
+    MemoryContext job_cxt = CurrentMemoryContext;
+    int64 job_id = slot->job_id;
+    char job_text[32];
+    char user_text[32];
+    char requested_type[16];
+    sk_backup *volatile backup = NULL;
+
+    snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
+    snprintf(user_text, sizeof(user_text), "%u", slot->userid);
+    strlcpy(requested_type, slot->backup_type, sizeof(requested_type));
+
+    PG_TRY();
+    {
+        sk_config cfg;
+        char stanza[32];
+        sk_msg msg;
+        sk_backup_start start;
+        sk_backup_stop stop;
+        sk_backup_result res;
+        const char *args[5];
+        char *label;
+        char *kind = psprintf("%s_backup", requested_type);
+
+        args[0] = job_text;
+        args[1] = kind;
+        args[2] = user_text;
+        sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
+
+        sk_fill_config(&cfg, stanza, sizeof(stanza));
+        if (cfg.repo1_path[0] == '\0')
+            ereport(ERROR, (errmsg("safekeep.repo1_path is not set")));
+        memset(&start, 0, sizeof(start));
+        start.pgdata = DataDir;
+        start.system_id = GetSystemIdentifier();
+        start.pg_version = PG_VERSION_NUM;
+        start.type = requested_type;
+        start.timeline = GetWALInsertionTimeLine();
+        start.fallback_full = 1;
+        backup = sk_backup_begin(&cfg, &start, &msg);
+        if (backup == NULL)
+            sk_core_error("could not start the backup", &msg);
+        label = pstrdup(sk_backup_label(backup));
+        publish_label(slot, label, sk_backup_notice(backup));
+
+        args[1] = label;
+        args[2] = sk_backup_type(backup);
+        args[3] = sk_backup_prior(backup)[0] ? sk_backup_prior(backup) : NULL;
+        args[4] = sk_backup_notice(backup)[0] ? sk_backup_notice(backup) : NULL;
+        sk_exec_in_xact("SELECT safekeep.backup_started($1::bigint, $2, $3, $4, $5)", 5, args);
+
+        take_backup(backup, slot, label, &stop);
+
+        memset(&res, 0, sizeof(res));
+        if (sk_backup_finish(backup, &stop, &res, &msg) != SK_OK)
+            sk_core_error("could not write the backup manifest", &msg);
+
+        args[0] = job_text;
+        args[1] = result_json(&res, &stop);
+        sk_exec_in_xact("SELECT safekeep.backup_completed($1::bigint, $2::jsonb)", 2, args);
+        sk_backup_free(backup);
+        backup = NULL;
+        /* The caller gets the label now; checks and retention follow. */
+        sk_slot_finish(slotno, job_id, true, res.label, NULL);
+        after_backup(res.label);
+    }
+    PG_CATCH();
+    {
+        ErrorData *edata;
+        const char *args[2];
+
+        MemoryContextSwitchTo(job_cxt);
+        edata = CopyErrorData();
+        FlushErrorState();
+        AbortOutOfAnyTransaction();
+        ereport(LOG, (errmsg("pg_safekeep job %s failed: %s", job_text, edata->message)));
+
+        if (backup != NULL) {
+            sk_backup_abort(backup);
+            sk_backup_free(backup);
+        }
+        /* The session's backup (if started) is aborted when this process exits. */
+        args[0] = job_text;
+        args[1] = edata->message;
+        sk_exec_in_xact("SELECT safekeep.job_failed($1::bigint, $2)", 2, args);
+        sk_slot_finish(slotno, job_id, false, NULL, edata->message);
+    }
+    PG_END_TRY();
+}

@@ -1,0 +1,147 @@
+/*
+ * maintenance.c - verification and retention: the core checks or expires,
+ * the catalog records the outcome.  Used by the verify job, by the backup job
+ * after a success, and (retention) directly by safekeep.expire_backups().
+ */
+#include "safekeep.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/snapmgr.h"
+
+/* Runs one catalog statement: in the caller's transaction when there is one
+ * (a SQL call), else in its own (a job worker). */
+static char *record(const char *sql, int nargs, const char **args) {
+    char *out[1];
+
+    if (!IsTransactionState()) {
+        sk_query_in_xact(sql, nargs, args, out, 1);
+        return out[0];
+    }
+    {
+        Oid types[2] = {TEXTOID, TEXTOID};
+        Datum values[2];
+        char nulls[2];
+        MemoryContext caller = CurrentMemoryContext;
+        char *result = NULL;
+
+        for (int i = 0; i < nargs; i++) {
+            values[i] = args[i] ? CStringGetTextDatum(args[i]) : (Datum)0;
+            nulls[i] = args[i] ? ' ' : 'n';
+        }
+        SPI_connect();
+        if (SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0) < 0)
+            elog(ERROR, "pg_safekeep: could not run \"%s\"", sql);
+        if (SPI_processed > 0) {
+            char *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+            result = v ? MemoryContextStrdup(caller, v) : NULL;
+        }
+        SPI_finish();
+        return result;
+    }
+}
+
+int sk_verify_and_record(const char *label, bool wal_to_newest) {
+    sk_config cfg;
+    char stanza[32];
+    sk_msg msg;
+    char *problems = NULL;
+    char *copy;
+    const char *args[2];
+    char *count;
+    int rc;
+
+    sk_fill_config(&cfg, stanza, sizeof(stanza));
+    rc = sk_verify_backup(&cfg, label, wal_to_newest ? 1 : 0, sk_cancel_requested, &problems, &msg);
+    CHECK_FOR_INTERRUPTS();
+    if (rc == SK_NOT_FOUND)
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                 errmsg("backup \"%s\" does not exist in the repository", label ? label : "")));
+    if (rc != SK_OK)
+        sk_core_error("verification failed", &msg);
+    copy = pstrdup(problems);
+    sk_free(problems);
+
+    args[0] = label;
+    args[1] = copy;
+    count = record("SELECT safekeep.record_verification($1, $2::jsonb)", 2, args);
+    return count ? atoi(count) : 0;
+}
+
+static char *retention_policy(void) {
+    return psprintf("{\"full\":%d,\"days\":%d,\"daily\":%d,\"weekly\":%d,\"monthly\":%d,"
+                    "\"yearly\":%d,\"wal\":\"%s\"}",
+                    sk_retention_full, sk_retention_days, sk_retention_daily, sk_retention_weekly,
+                    sk_retention_monthly, sk_retention_yearly,
+                    sk_wal_retention == 0 ? "all" : "consistent");
+}
+
+char *sk_expire_and_record(bool dry_run) {
+    sk_config cfg;
+    char stanza[32];
+    sk_msg msg;
+    char *plan = NULL;
+    char *copy;
+
+    sk_fill_config(&cfg, stanza, sizeof(stanza));
+    if (cfg.repo1_path[0] == '\0')
+        ereport(ERROR, (errmsg("safekeep.repo1_path is not set")));
+    if (sk_expire(&cfg, retention_policy(), dry_run ? 1 : 0, &plan, &msg) != SK_OK)
+        sk_core_error("retention failed", &msg);
+    copy = pstrdup(plan);
+    sk_free(plan);
+    if (!dry_run) {
+        const char *args[1] = {copy};
+
+        (void)record("SELECT safekeep.record_expire($1::jsonb)", 1, args);
+    }
+    return copy;
+}
+
+void sk_run_verify(int slotno) {
+    SkJobSlot *slot = &sk_shared->slots[slotno];
+    MemoryContext job_cxt = CurrentMemoryContext;
+    int64 job_id = slot->job_id;
+    char job_text[32];
+    char user_text[32];
+    char label[64];
+    bool wal_to_newest = slot->verify_wal_to_newest;
+
+    snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
+    snprintf(user_text, sizeof(user_text), "%u", slot->userid);
+    strlcpy(label, slot->verify_label, sizeof(label));
+
+    PG_TRY();
+    {
+        const char *args[3] = {job_text, "verify", user_text};
+        int problems;
+        char *summary;
+
+        sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
+        problems = sk_verify_and_record(label[0] ? label : NULL, wal_to_newest);
+        summary = psprintf("%d problem(s) found", problems);
+        args[1] = summary;
+        sk_exec_in_xact("SELECT safekeep.job_succeeded($1::bigint, $2)", 2, args);
+        sk_slot_finish(slotno, job_id, true, summary, NULL);
+    }
+    PG_CATCH();
+    {
+        ErrorData *edata;
+        const char *args[2];
+
+        MemoryContextSwitchTo(job_cxt);
+        edata = CopyErrorData();
+        FlushErrorState();
+        AbortOutOfAnyTransaction();
+        args[0] = job_text;
+        args[1] = edata->message;
+        sk_exec_in_xact("SELECT safekeep.job_failed($1::bigint, $2)", 2, args);
+        sk_slot_finish(slotno, job_id, false, NULL, edata->message);
+    }
+    PG_END_TRY();
+}

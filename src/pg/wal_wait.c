@@ -1,0 +1,30 @@
+/*
+ * wal_wait.c - wait until the archiver has shipped a WAL segment.  Used at
+ * the end of a backup (pg_backup_stop's own wait sleeps a whole second
+ * between checks) and before a recovery to a recent time.
+ */
+#include "safekeep.h"
+
+#include "miscadmin.h"
+#include "utils/timestamp.h"
+
+void sk_wait_for_archived(const char *segment) {
+    TimestampTz deadline =
+        TimestampTzPlusMilliseconds(GetCurrentTimestamp(), (int64)sk_archive_timeout * 1000);
+
+    for (;;) {
+        char *last[1];
+
+        /* The archiver ships in name order: reaching segment means it is done. */
+        sk_query_in_xact("SELECT last_archived_wal FROM pg_stat_archiver", 0, NULL, last, 1);
+        if (last[0] != NULL && strncmp(last[0], segment, 24) >= 0)
+            return;
+        if (GetCurrentTimestamp() > deadline)
+            ereport(ERROR, (errmsg("WAL segment %s was not archived within %d seconds", segment,
+                                   sk_archive_timeout),
+                            errhint("Check pg_stat_archiver and the server log; "
+                                    "safekeep.archive_timeout sets this limit.")));
+        pg_usleep(10 * 1000L);
+        CHECK_FOR_INTERRUPTS();
+    }
+}
