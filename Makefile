@@ -35,6 +35,9 @@ core:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
 	cmake --build build -j2 --target safekeep_core pg_safekeep_cli
 
+# PGXS tracks no header dependencies: every shim object depends on both headers.
+$(OBJS): src/pg/safekeep.h src/core/capi.h
+
 $(CORE_LIB): core
 $(shlib): $(CORE_LIB)
 all: core

@@ -149,6 +149,7 @@ sk_backup *sk_backup_begin(const sk_config *cfg, const sk_backup_start *start,
         auto b = std::make_unique<sk_backup>();
         BackupOptions o;
         o.type = start->type && *start->type ? start->type : "full";
+        o.label_after = str(start->label_after);
         // The fields after type are only read for incremental/differential
         // backups, so a caller that predates them works for full backups.
         if (o.type != "full") {

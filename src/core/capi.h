@@ -89,6 +89,9 @@ typedef struct sk_backup_start
 	uint32_t timeline;		  /* the server's current timeline (0: checked at finish only) */
 	int fallback_full;		  /* 1: with no usable prior, take a full backup instead of
 							   * failing; sk_backup_notice() says why */
+	const char *label_after;  /* NULL/"": none; else the new label sorts after it (the
+							   * catalog may remember labels whose directories were
+							   * discarded) */
 } sk_backup_start;
 
 /*

@@ -116,6 +116,7 @@ void sk_run_backup(int slotno) {
         sk_backup_stop stop;
         sk_backup_result res;
         const char *args[5];
+        char *row[1];
         char *label;
         char *kind = psprintf("%s_backup", requested_type);
 
@@ -127,7 +128,11 @@ void sk_run_backup(int slotno) {
         sk_fill_config(&cfg, stanza, sizeof(stanza));
         if (cfg.repo1_path[0] == '\0')
             ereport(ERROR, (errmsg("safekeep.repo1_path is not set")));
+        /* Labels of discarded (failed) backups live on only in the catalog. */
+        sk_query_in_xact("SELECT max(split_part(label, '~', 1)) FROM safekeep.backup_catalog", 0,
+                         NULL, row, 1);
         memset(&start, 0, sizeof(start));
+        start.label_after = row[0];
         start.pgdata = DataDir;
         start.system_id = GetSystemIdentifier();
         start.pg_version = PG_VERSION_NUM;

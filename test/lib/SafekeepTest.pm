@@ -16,7 +16,7 @@ use Test::More;
 our @EXPORT = qw(
   safekeep_node wait_for_archive switch_and_wait archived_objects
   backup_dirs run_tool tool_info wait_promoted data_fingerprint
-  flip_bytes files_under job_status_of
+  flip_bytes files_under job_status_of wait_jobs_idle
 );
 
 # A started node with the library preloaded, archiving into a fresh repository
@@ -65,6 +65,17 @@ sub job_status_of
 	) or return 'unfinished';
 	return $node->safe_psql('postgres',
 		"SELECT status || coalesce(': ' || error_message, '') FROM safekeep.jobs WHERE label = '$label'");
+}
+
+# Waits until no job worker is left: a backup's caller gets its label before
+# the verification and retention that follow it in the same worker.
+sub wait_jobs_idle
+{
+	my ($node) = @_;
+	$node->poll_query_until('postgres',
+		"SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pg_safekeep job worker'"
+	) or die "timed out waiting for the job workers to finish";
+	return;
 }
 
 # Closes the current WAL segment and waits until it is archived; returns its name.

@@ -106,8 +106,10 @@ check_failed_cleanly($job, $label, 'restart');
 set_compress_level(3);
 next_backup_succeeds('restart');
 
-is($node->safe_psql('postgres', 'SELECT count(*) FROM pg_stat_activity WHERE backend_type = \'pg_safekeep job worker\''),
-	'0', 'no job worker is left running');
+# After a backup its worker goes on to verify it and apply retention, then exits.
+ok($node->poll_query_until('postgres',
+		"SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pg_safekeep job worker'"),
+	'no job worker is left running');
 
 $node->stop;
 done_testing();

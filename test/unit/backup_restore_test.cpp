@@ -330,3 +330,15 @@ TEST_F(BackupRestore, CancelStopsTheCopy) {
     sk_backup_free(b);
     EXPECT_FALSE(posix::exists(dir));
 }
+
+TEST_F(BackupRestore, LabelSortsAfterTheGivenFloor) {
+    sk_msg msg;
+    sk_backup_start start{pgdata.c_str(), 7001, 150018, "full", nullptr, 0, 0};
+    // A label the catalog remembers although its directory was discarded.
+    start.label_after = "29990101-000000F";
+    sk_backup *b = sk_backup_begin(&cfg, &start, &msg);
+    ASSERT_NE(b, nullptr) << msg.text;
+    EXPECT_GT(std::string(sk_backup_label(b)), std::string("29990101-000000F"));
+    sk_backup_abort(b);
+    sk_backup_free(b);
+}

@@ -114,7 +114,9 @@ BackupSession::BackupSession(const Config &cfg, const std::string &pgdata, uint6
     }
 
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
-    const std::string after = newest_label(repo_.backup_root());
+    std::string after = newest_label(repo_.backup_root());
+    if (opts.label_after > after)
+        after = opts.label_after;
     if (type == "full")
         label_ = allocate_label(repo_.backup_root(), now, 'F', "", after);
     else

@@ -42,6 +42,7 @@ struct BackupOptions {
     std::string prior;          // empty: choose_prior()
     uint32_t timeline = 0;      // current timeline; 0 = not checked until finish
     bool fallback_full = false; // no usable prior: take a full backup instead of failing
+    std::string label_after;    // the new label must sort after this one too
 };
 
 class BackupSession {
