@@ -124,7 +124,7 @@ int sk_archive_push(const sk_config *cfg, uint64_t system_id, int pg_version, co
         if (!wal_name || !wal_path)
             throw Error("archive push needs a WAL file name and path");
         Config c = to_config(cfg);
-        wal_push_with_ahead(c, system_id, pg_version, wal_name, wal_path, c.parallel);
+        wal_push_with_ahead(c, system_id, pg_version, wal_name, wal_path, 2 * c.parallel);
         set_msg(msg, "archived");
         return SK_OK;
     });

@@ -24,32 +24,29 @@ extern "C" {
 #define SK_NOEXCEPT
 #endif
 
-enum sk_status
-{
-	SK_OK = 0,
-	SK_ERROR = 1,	  /* failure; message says what and where */
-	SK_NOT_FOUND = 2, /* e.g. archive-get of a segment the repository lacks */
-	SK_CANCELED = 3	  /* sk_cancel_fn returned nonzero */
+enum sk_status {
+    SK_OK = 0,
+    SK_ERROR = 1,     /* failure; message says what and where */
+    SK_NOT_FOUND = 2, /* e.g. archive-get of a segment the repository lacks */
+    SK_CANCELED = 3   /* sk_cancel_fn returned nonzero */
 };
 
 #define SK_MSG_LEN 2048
 
 /* Error text (and on success an optional one-line summary). */
-typedef struct sk_msg
-{
-	char text[SK_MSG_LEN];
+typedef struct sk_msg {
+    char text[SK_MSG_LEN];
 } sk_msg;
 
 /* Returns nonzero when the caller wants the operation to stop. */
 typedef int (*sk_cancel_fn)(void);
 
 /* Repository and tuning settings, as the GUCs (or the tool's options) give them. */
-typedef struct sk_config
-{
-	const char *repo1_path; /* repository root directory (must exist) */
-	const char *stanza;		/* cluster directory under the root; usually the system id */
-	int compress_level;		/* zstd level */
-	int parallel;			/* copy threads */
+typedef struct sk_config {
+    const char *repo1_path; /* repository root directory (must exist) */
+    const char *stanza;     /* cluster directory under the root; usually the system id */
+    int compress_level;     /* zstd level */
+    int parallel;           /* copy threads */
 } sk_config;
 
 /* ---- WAL archive --------------------------------------------------------- */
@@ -60,38 +57,37 @@ typedef struct sk_config
  * with the same sha256 already present is SK_OK; a different sha256 is
  * SK_ERROR and nothing is overwritten.  pg_version/system_id initialise
  * repo.json on first use and must match it afterwards.
- * Push-ahead: up to cfg->parallel further files that are .ready in
+ * Push-ahead: up to 2 x cfg->parallel further files that are .ready in
  * <dirname(wal_path)>/archive_status are pushed by background threads of
  * this process, so the call for the next file usually finds it done; a
  * failed push-ahead is retried (and reported) by the call for that file.
  */
-int sk_archive_push(const sk_config *cfg, uint64_t system_id, int pg_version,
-					const char *wal_name, const char *wal_path, sk_msg *msg) SK_NOEXCEPT;
+int sk_archive_push(const sk_config *cfg, uint64_t system_id, int pg_version, const char *wal_name,
+                    const char *wal_path, sk_msg *msg) SK_NOEXCEPT;
 
 /* Fetch one archived file into dest_path, checking its sha256.
  * SK_NOT_FOUND when the repository has no such file. */
 int sk_archive_get(const sk_config *cfg, const char *wal_name, const char *dest_path,
-				   sk_msg *msg) SK_NOEXCEPT;
+                   sk_msg *msg) SK_NOEXCEPT;
 
 /* ---- physical backup ----------------------------------------------------- */
 
 typedef struct sk_backup sk_backup;
 
-typedef struct sk_backup_start
-{
-	const char *pgdata;	  /* live data directory */
-	uint64_t system_id;
-	int pg_version;		  /* PG_VERSION_NUM */
-	const char *type;	  /* "full" (NULL too), "incremental" or "differential" */
-	/* Fields below were added for incremental/differential backups;
-	 * zero-initialise the struct so that they default to off. */
-	const char *prior_label;  /* NULL/"": the core chooses, as sk_backup_choose_prior does */
-	uint32_t timeline;		  /* the server's current timeline (0: checked at finish only) */
-	int fallback_full;		  /* 1: with no usable prior, take a full backup instead of
-							   * failing; sk_backup_notice() says why */
-	const char *label_after;  /* NULL/"": none; else the new label sorts after it (the
-							   * catalog may remember labels whose directories were
-							   * discarded) */
+typedef struct sk_backup_start {
+    const char *pgdata; /* live data directory */
+    uint64_t system_id;
+    int pg_version;   /* PG_VERSION_NUM */
+    const char *type; /* "full" (NULL too), "incremental" or "differential" */
+    /* Fields below were added for incremental/differential backups;
+     * zero-initialise the struct so that they default to off. */
+    const char *prior_label; /* NULL/"": the core chooses, as sk_backup_choose_prior does */
+    uint32_t timeline;       /* the server's current timeline (0: checked at finish only) */
+    int fallback_full;       /* 1: with no usable prior, take a full backup instead of
+                              * failing; sk_backup_notice() says why */
+    const char *label_after; /* NULL/"": none; else the new label sorts after it (the
+                              * catalog may remember labels whose directories were
+                              * discarded) */
 } sk_backup_start;
 
 /*
@@ -103,7 +99,8 @@ typedef struct sk_backup_start
  * backup in the repository, timeline changed, prior's chain incomplete) it
  * fails with the reason in msg, or with fallback_full takes a full backup.
  */
-sk_backup *sk_backup_begin(const sk_config *cfg, const sk_backup_start *start, sk_msg *msg) SK_NOEXCEPT;
+sk_backup *sk_backup_begin(const sk_config *cfg, const sk_backup_start *start,
+                           sk_msg *msg) SK_NOEXCEPT;
 const char *sk_backup_label(const sk_backup *b) SK_NOEXCEPT;
 /* "full", "incremental" or "differential": what is actually being taken. */
 const char *sk_backup_type(const sk_backup *b) SK_NOEXCEPT;
@@ -123,49 +120,47 @@ const char *sk_backup_notice(const sk_backup *b) SK_NOEXCEPT;
  * takes a full backup and says so.  SK_ERROR: bad type or repository.
  */
 int sk_backup_choose_prior(const sk_config *cfg, const char *type, uint32_t timeline,
-						   char *prior_label, sk_msg *msg) SK_NOEXCEPT;
+                           char *prior_label, sk_msg *msg) SK_NOEXCEPT;
 
-typedef struct sk_progress
-{
-	uint64_t files_total, files_done;
-	uint64_t bytes_total, bytes_done;
+typedef struct sk_progress {
+    uint64_t files_total, files_done;
+    uint64_t bytes_total, bytes_done;
 } sk_progress;
 
 /* Copy every file of pgdata (and tablespaces) that PostgreSQL's exclusion
  * rules keep.  Runs outside any transaction; polls cancel. */
-int sk_backup_copy(sk_backup *b, sk_cancel_fn cancel, sk_progress *progress, sk_msg *msg) SK_NOEXCEPT;
+int sk_backup_copy(sk_backup *b, sk_cancel_fn cancel, sk_progress *progress,
+                   sk_msg *msg) SK_NOEXCEPT;
 
-typedef struct sk_backup_stop
-{
-	const char *start_lsn;	  /* "0/2000028" as pg_backup_start returned it */
-	const char *stop_lsn;	  /* as pg_backup_stop returned it */
-	const char *labelfile;	  /* pg_backup_stop's labelfile (becomes backup_label) */
-	const char *spcmapfile;	  /* may be NULL or "" */
-	int64_t start_time;		  /* unix seconds */
-	int64_t stop_time;
-	const char *table_counts; /* optional JSON object {"db.schema.table": rows} */
+typedef struct sk_backup_stop {
+    const char *start_lsn;  /* "0/2000028" as pg_backup_start returned it */
+    const char *stop_lsn;   /* as pg_backup_stop returned it */
+    const char *labelfile;  /* pg_backup_stop's labelfile (becomes backup_label) */
+    const char *spcmapfile; /* may be NULL or "" */
+    int64_t start_time;     /* unix seconds */
+    int64_t stop_time;
+    const char *table_counts; /* optional JSON object {"db.schema.table": rows} */
 } sk_backup_stop;
 
-typedef struct sk_backup_result
-{
-	char label[64];
-	char manifest_path[1024];  /* repository location of manifest.json */
-	char manifest_sha256[65];
-	char start_wal[32], stop_wal[32];
-	uint32_t timeline;
-	uint64_t file_count;
-	uint64_t original_bytes;   /* sum of file sizes */
-	uint64_t stored_bytes;	   /* bytes written to the repository */
-	/* Added for incremental/differential backups: */
-	char type[16];			   /* "full", "incremental", "differential" */
-	char prior[64];			   /* "" for a full backup */
-	uint64_t copied_bytes;	   /* uncompressed bytes of changed data stored (pages and files) */
-	uint64_t changed_files;	   /* files with new data in this backup (changes_count) */
+typedef struct sk_backup_result {
+    char label[64];
+    char manifest_path[1024]; /* repository location of manifest.json */
+    char manifest_sha256[65];
+    char start_wal[32], stop_wal[32];
+    uint32_t timeline;
+    uint64_t file_count;
+    uint64_t original_bytes; /* sum of file sizes */
+    uint64_t stored_bytes;   /* bytes written to the repository */
+    /* Added for incremental/differential backups: */
+    char type[16];          /* "full", "incremental", "differential" */
+    char prior[64];         /* "" for a full backup */
+    uint64_t copied_bytes;  /* uncompressed bytes of changed data stored (pages and files) */
+    uint64_t changed_files; /* files with new data in this backup (changes_count) */
 } sk_backup_result;
 
 /* Store backup_label/tablespace_map and write the manifest (last, atomically). */
 int sk_backup_finish(sk_backup *b, const sk_backup_stop *stop, sk_backup_result *res,
-					 sk_msg *msg) SK_NOEXCEPT;
+                     sk_msg *msg) SK_NOEXCEPT;
 
 /* Remove everything a backup that never got a manifest left behind. */
 void sk_backup_abort(sk_backup *b) SK_NOEXCEPT;
@@ -177,29 +172,28 @@ int sk_backup_discard_partial(const sk_config *cfg, const char *label, sk_msg *m
 
 /* ---- restore -------------------------------------------------------------- */
 
-typedef struct sk_restore_opts
-{
-	const char *pgdata;			 /* absolute, missing or empty */
-	const char *label;			 /* NULL: newest backup that ends before the target */
-	const char *target_type;	 /* NULL/"" (end of backup), "time", "lsn", "xid", "name", "immediate" */
-	const char *target_value;
-	const char *target_action;	 /* NULL: promote; "pause", "shutdown" */
-	int64_t target_time_unix;	 /* for target_type "time": used to choose the backup */
-	int target_inclusive;		 /* 1 (default) or 0 */
-	const char *tool_path;		 /* pg_safekeep binary named in restore_command */
-	int tablespaces_in_place;	 /* 1: tablespaces as directories inside pgdata */
-	const char *extra_conf;		 /* lines appended to postgresql.auto.conf */
+typedef struct sk_restore_opts {
+    const char *pgdata; /* absolute, missing or empty */
+    const char *label;  /* NULL: newest backup that ends before the target */
+    const char
+        *target_type; /* NULL/"" (end of backup), "time", "lsn", "xid", "name", "immediate" */
+    const char *target_value;
+    const char *target_action; /* NULL: promote; "pause", "shutdown" */
+    int64_t target_time_unix;  /* for target_type "time": used to choose the backup */
+    int target_inclusive;      /* 1 (default) or 0 */
+    const char *tool_path;     /* pg_safekeep binary named in restore_command */
+    int tablespaces_in_place;  /* 1: tablespaces as directories inside pgdata */
+    const char *extra_conf;    /* lines appended to postgresql.auto.conf */
 } sk_restore_opts;
 
-typedef struct sk_restore_result
-{
-	char label[64];
-	uint64_t file_count;
-	uint64_t bytes;
+typedef struct sk_restore_result {
+    char label[64];
+    uint64_t file_count;
+    uint64_t bytes;
 } sk_restore_result;
 
 int sk_restore(const sk_config *cfg, const sk_restore_opts *opts, sk_cancel_fn cancel,
-			   sk_restore_result *res, sk_msg *msg) SK_NOEXCEPT;
+               sk_restore_result *res, sk_msg *msg) SK_NOEXCEPT;
 
 /* ---- repository queries ---------------------------------------------------- */
 
@@ -242,7 +236,7 @@ void sk_free(void *p) SK_NOEXCEPT;
  * SK_NOT_FOUND: no backup with that label.  SK_ERROR/SK_CANCELED otherwise.
  */
 int sk_verify_backup(const sk_config *cfg, const char *label, int check_wal_to_newest,
-					 sk_cancel_fn cancel, char **problems_json, sk_msg *msg) SK_NOEXCEPT;
+                     sk_cancel_fn cancel, char **problems_json, sk_msg *msg) SK_NOEXCEPT;
 
 /* ---- retention ------------------------------------------------------------- */
 
@@ -276,7 +270,7 @@ int sk_verify_backup(const sk_config *cfg, const char *label, int check_wal_to_n
  * removed_count/bytes: what was (dry run: would be) removed.
  */
 int sk_expire(const sk_config *cfg, const char *policy_json, int dry_run, char **plan_json,
-			  sk_msg *msg) SK_NOEXCEPT;
+              sk_msg *msg) SK_NOEXCEPT;
 
 /* ---- helpers the shim needs without PostgreSQL code ---------------------- */
 
@@ -294,7 +288,7 @@ int sk_check_repo(const sk_config *cfg, sk_msg *msg) SK_NOEXCEPT;
  * wait until it accepts connections as a primary.  log_path receives the
  * server log. */
 int sk_start_server(const char *bindir, const char *pgdata, int port, const char *log_path,
-					int timeout_seconds, sk_msg *msg) SK_NOEXCEPT;
+                    int timeout_seconds, sk_msg *msg) SK_NOEXCEPT;
 
 #ifdef __cplusplus
 }

@@ -68,8 +68,7 @@ TEST(PushAhead, EverySegmentArrivesIntactInOrderOfRequests) {
     // The archiver asks for each in order; each call returns once that one
     // is durable, whether pushed ahead or on the calling thread.
     for (int n = 1; n <= 8; n++) {
-        wal_push_with_ahead(a.cfg, kSystemId, 150000, segment(n), a.pg_wal + "/" + segment(n),
-                            2);
+        wal_push_with_ahead(a.cfg, kSystemId, 150000, segment(n), a.pg_wal + "/" + segment(n), 2);
         EXPECT_FALSE(find_wal_object(RepoLayout::for_read(a.cfg, false), segment(n)).empty())
             << segment(n) << " must be durable when its call returns";
         posix::remove_tree(a.pg_wal + "/archive_status/" + segment(n) + ".ready");
@@ -85,9 +84,9 @@ TEST(PushAhead, FailedAheadPushIsRetriedAndReportedByTheCaller) {
     // Segment 2 is marked ready but unreadable: its push-ahead fails quietly.
     posix::remove_tree(a.pg_wal + "/" + segment(2));
     wal_push_with_ahead(a.cfg, kSystemId, 150000, segment(1), a.pg_wal + "/" + segment(1), 2);
-    EXPECT_THROW(wal_push_with_ahead(a.cfg, kSystemId, 150000, segment(2),
-                                     a.pg_wal + "/" + segment(2), 2),
-                 Error);
+    EXPECT_THROW(
+        wal_push_with_ahead(a.cfg, kSystemId, 150000, segment(2), a.pg_wal + "/" + segment(2), 2),
+        Error);
     // Once the file is back the retry succeeds.
     std::string body = a.add_ready(segment(2), 2);
     wal_push_with_ahead(a.cfg, kSystemId, 150000, segment(2), a.pg_wal + "/" + segment(2), 2);
@@ -99,7 +98,7 @@ TEST(PushAhead, DifferentContentUnderAnArchivedNameIsStillRefused) {
     a.add_ready(segment(1), 1);
     wal_push_with_ahead(a.cfg, kSystemId, 150000, segment(1), a.pg_wal + "/" + segment(1), 2);
     a.add_ready(segment(1), 5); // same name, other bytes
-    EXPECT_THROW(wal_push_with_ahead(a.cfg, kSystemId, 150000, segment(1),
-                                     a.pg_wal + "/" + segment(1), 2),
-                 Error);
+    EXPECT_THROW(
+        wal_push_with_ahead(a.cfg, kSystemId, 150000, segment(1), a.pg_wal + "/" + segment(1), 2),
+        Error);
 }

@@ -36,7 +36,6 @@ bool history_first(const std::string &a, const std::string &b) {
     return a < b;
 }
 
-
 // Shared between the archiver's thread and the helper threads. Helpers only
 // do file I/O and hashing; they never touch PostgreSQL.
 class AheadPool {
@@ -173,8 +172,7 @@ void wal_push_with_ahead(const Config &cfg, uint64_t system_id, int pg_version,
                 break;
             if (name == wal_name || !history_first(wal_name, name))
                 continue; // only files the archiver will ask for after this one
-            p.enqueue(AheadJob{cfg, system_id, pg_version, name, posix::join(pg_wal, name)},
-                      ahead);
+            p.enqueue(AheadJob{cfg, system_id, pg_version, name, posix::join(pg_wal, name)}, ahead);
             queued++;
         }
     }
