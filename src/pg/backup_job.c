@@ -168,24 +168,13 @@ void sk_run_backup(int slotno) {
     }
     PG_CATCH();
     {
-        ErrorData *edata;
-        const char *args[2];
-
-        MemoryContextSwitchTo(job_cxt);
-        edata = CopyErrorData();
-        FlushErrorState();
-        AbortOutOfAnyTransaction();
-        ereport(LOG, (errmsg("pg_safekeep job %s failed: %s", job_text, edata->message)));
-
+        /* Nothing of a backup without a manifest may stay in the repository;
+         * the session's backup (if started) is aborted when this process exits. */
         if (backup != NULL) {
             sk_backup_abort(backup);
             sk_backup_free(backup);
         }
-        /* The session's backup (if started) is aborted when this process exits. */
-        args[0] = job_text;
-        args[1] = edata->message;
-        sk_exec_in_xact("SELECT safekeep.job_failed($1::bigint, $2)", 2, args);
-        sk_slot_finish(slotno, job_id, false, NULL, edata->message);
+        sk_job_failed(slotno, job_id, job_cxt);
     }
     PG_END_TRY();
 }

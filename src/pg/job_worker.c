@@ -23,6 +23,23 @@ void sk_core_error(const char *what, const sk_msg *msg) {
             (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION), errmsg("%s: %s", what, msg->text)));
 }
 
+void sk_job_failed(int slotno, int64 job_id, MemoryContext job_cxt) {
+    ErrorData *edata;
+    char job_text[32];
+    const char *args[2];
+
+    MemoryContextSwitchTo(job_cxt);
+    edata = CopyErrorData();
+    FlushErrorState();
+    AbortOutOfAnyTransaction();
+    snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
+    ereport(LOG, (errmsg("pg_safekeep job %s failed: %s", job_text, edata->message)));
+    args[0] = job_text;
+    args[1] = edata->message;
+    sk_exec_in_xact("SELECT safekeep.job_failed($1::bigint, $2)", 2, args);
+    sk_slot_finish(slotno, job_id, false, NULL, edata->message);
+}
+
 int sk_cancel_requested(void) {
     /* Only reads flags set by signal handlers: safe from core threads. */
     return (ProcDiePending || QueryCancelPending) ? 1 : 0;

@@ -15,34 +15,13 @@
 /* Runs one catalog statement: in the caller's transaction when there is one
  * (a SQL call), else in its own (a job worker). */
 static char *record(const char *sql, int nargs, const char **args) {
-    char *out[1];
+    char *out[1] = {NULL};
 
-    if (!IsTransactionState()) {
+    if (!IsTransactionState())
         sk_query_in_xact(sql, nargs, args, out, 1);
-        return out[0];
-    }
-    {
-        Oid types[2] = {TEXTOID, TEXTOID};
-        Datum values[2];
-        char nulls[2];
-        MemoryContext caller = CurrentMemoryContext;
-        char *result = NULL;
-
-        for (int i = 0; i < nargs; i++) {
-            values[i] = args[i] ? CStringGetTextDatum(args[i]) : (Datum)0;
-            nulls[i] = args[i] ? ' ' : 'n';
-        }
-        SPI_connect();
-        if (SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0) < 0)
-            elog(ERROR, "pg_safekeep: could not run \"%s\"", sql);
-        if (SPI_processed > 0) {
-            char *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-            result = v ? MemoryContextStrdup(caller, v) : NULL;
-        }
-        SPI_finish();
-        return result;
-    }
+    else
+        sk_spi_query(sql, nargs, args, out, 1, CurrentMemoryContext);
+    return out[0];
 }
 
 int sk_verify_and_record(const char *label, bool wal_to_newest) {
@@ -130,18 +109,6 @@ void sk_run_verify(int slotno) {
         sk_slot_finish(slotno, job_id, true, summary, NULL);
     }
     PG_CATCH();
-    {
-        ErrorData *edata;
-        const char *args[2];
-
-        MemoryContextSwitchTo(job_cxt);
-        edata = CopyErrorData();
-        FlushErrorState();
-        AbortOutOfAnyTransaction();
-        args[0] = job_text;
-        args[1] = edata->message;
-        sk_exec_in_xact("SELECT safekeep.job_failed($1::bigint, $2)", 2, args);
-        sk_slot_finish(slotno, job_id, false, NULL, edata->message);
-    }
+    { sk_job_failed(slotno, job_id, job_cxt); }
     PG_END_TRY();
 }

@@ -168,19 +168,6 @@ void sk_run_restore(int slotno) {
         sk_slot_finish(slotno, job_id, true, summary, NULL);
     }
     PG_CATCH();
-    {
-        ErrorData *edata;
-        const char *args[2];
-
-        MemoryContextSwitchTo(job_cxt);
-        edata = CopyErrorData();
-        FlushErrorState();
-        AbortOutOfAnyTransaction();
-        ereport(LOG, (errmsg("pg_safekeep job %s failed: %s", job_text, edata->message)));
-        args[0] = job_text;
-        args[1] = edata->message;
-        sk_exec_in_xact("SELECT safekeep.recovery_finished($1::bigint, $2, NULL)", 2, args);
-        sk_slot_finish(slotno, job_id, false, NULL, edata->message);
-    }
+    { sk_job_failed(slotno, job_id, job_cxt); }
     PG_END_TRY();
 }

@@ -115,6 +115,10 @@ extern void sk_run_backup(int slotno);
 extern void sk_run_restore(int slotno);
 extern void sk_run_verify(int slotno);
 
+/* In a job's PG_CATCH: record the error as the job's failure (catalog and
+ * slot) and clear it; the worker then exits normally. */
+extern void sk_job_failed(int slotno, int64 job_id, MemoryContext job_cxt);
+
 /* ERROR with what failed and the core's message. */
 extern void sk_core_error(const char *what, const sk_msg *msg);
 
@@ -134,6 +138,10 @@ extern int sk_cancel_requested(void);
 extern void sk_wait_for_archived(const char *segment);
 
 /* ---- small SPI helpers (spi_util.c) --------------------------------------- */
+/* Run a query with text parameters in the current transaction; copy the first
+ * row's columns into out[] (allocated in result_cxt).  False: no row. */
+extern bool sk_spi_query(const char *sql, int nargs, const char **args, char **out, int nout,
+                         MemoryContext result_cxt);
 /* Run one statement with text parameters in its own transaction. */
 extern void sk_exec_in_xact(const char *sql, int nargs, const char **args);
 extern bool sk_extension_exists(void);

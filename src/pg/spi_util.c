@@ -11,10 +11,12 @@
 #include "utils/builtins.h"
 #include "utils/snapmgr.h"
 
-void sk_exec_in_xact(const char *sql, int nargs, const char **args) {
+bool sk_spi_query(const char *sql, int nargs, const char **args, char **out, int nout,
+                  MemoryContext result_cxt) {
     Oid types[8];
     Datum values[8];
     char nulls[8];
+    bool found;
 
     Assert(nargs <= 8);
     for (int i = 0; i < nargs; i++) {
@@ -22,18 +24,21 @@ void sk_exec_in_xact(const char *sql, int nargs, const char **args) {
         values[i] = args[i] ? CStringGetTextDatum(args[i]) : (Datum)0;
         nulls[i] = args[i] ? ' ' : 'n';
     }
-
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
     SPI_connect();
-    PushActiveSnapshot(GetTransactionSnapshot());
-    pgstat_report_activity(STATE_RUNNING, sql);
     if (SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0) < 0)
         elog(ERROR, "pg_safekeep: could not run \"%s\"", sql);
-    PopActiveSnapshot();
+    found = SPI_processed > 0 && SPI_tuptable != NULL;
+    for (int i = 0; i < nout; i++) {
+        char *v = found ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1) : NULL;
+
+        out[i] = v ? MemoryContextStrdup(result_cxt, v) : NULL;
+    }
     SPI_finish();
-    CommitTransactionCommand();
-    pgstat_report_activity(STATE_IDLE, NULL);
+    return found;
+}
+
+void sk_exec_in_xact(const char *sql, int nargs, const char **args) {
+    (void)sk_query_in_xact(sql, nargs, args, NULL, 0);
 }
 
 bool sk_extension_exists(void) {
@@ -54,33 +59,14 @@ bool sk_extension_exists(void) {
 
 bool sk_query_in_xact(const char *sql, int nargs, const char **args, char **out, int nout) {
     MemoryContext caller = CurrentMemoryContext;
-    Oid types[8];
-    Datum values[8];
-    char nulls[8];
     bool found;
-
-    Assert(nargs <= 8);
-    for (int i = 0; i < nargs; i++) {
-        types[i] = TEXTOID;
-        values[i] = args[i] ? CStringGetTextDatum(args[i]) : (Datum)0;
-        nulls[i] = args[i] ? ' ' : 'n';
-    }
 
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
-    SPI_connect();
     PushActiveSnapshot(GetTransactionSnapshot());
     pgstat_report_activity(STATE_RUNNING, sql);
-    if (SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0) < 0)
-        elog(ERROR, "pg_safekeep: could not run \"%s\"", sql);
-    found = SPI_processed > 0 && SPI_tuptable != NULL;
-    for (int i = 0; i < nout; i++) {
-        char *v = found ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1) : NULL;
-
-        out[i] = v ? MemoryContextStrdup(caller, v) : NULL;
-    }
+    found = sk_spi_query(sql, nargs, args, out, nout, caller);
     PopActiveSnapshot();
-    SPI_finish();
     CommitTransactionCommand();
     MemoryContextSwitchTo(caller);
     pgstat_report_activity(STATE_IDLE, NULL);
