@@ -2,6 +2,7 @@
 
 #include "backup/exclude.h"
 
+#include "io/direct_sink.h"
 #include "io/sha256.h"
 #include "io/zstd_filter.h"
 #include "storage/posix.h"
@@ -55,8 +56,7 @@ std::optional<ManifestFile> copy_one(const SourceFile &src, const std::string &b
     mf.mtime = src.mtime;
     mf.object = object_rel(src.rel);
     std::string dest = posix::join(backup_dir, mf.object);
-    posix::Fd out = posix::open_file(dest, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-    FdSink sink(out.get(), dest);
+    DirectFileSink sink(dest, 0640);
 
     w.sha.reset();
     w.zstd.reset(sink);
@@ -96,7 +96,7 @@ std::optional<ManifestFile> copy_one(const SourceFile &src, const std::string &b
         throw;
     }
     state.give_idle(helpers);
-    out.close(dest);
+    sink.close();
     mf.size = total;
     mf.sha256 = w.sha.final_hex();
     mf.stored_size = sink.bytes();

@@ -1,5 +1,6 @@
 #include "restore/restore_files.h"
 
+#include "io/direct_sink.h"
 #include "io/sha256.h"
 #include "io/zstd_filter.h"
 #include "storage/posix.h"
@@ -133,8 +134,7 @@ void restore_whole(const ManifestFile &f, const std::string &object, const std::
                    Worker &w, ParallelState &state) {
     if (!posix::exists(object))
         throw Error(object_desc(object, f.path) + " is missing");
-    posix::Fd out = posix::open_file(dest, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    FdSink sink(out.get(), dest);
+    DirectFileSink sink(dest, 0600);
     w.sha.reset();
     Sha256Filter hasher(w.sha, sink);
     decompress(object, f.path, w, hasher, state);
@@ -143,8 +143,8 @@ void restore_whole(const ManifestFile &f, const std::string &object, const std::
         throw Error(object_desc(object, f.path) + " is corrupt: sha256 " + got + " (" +
                     std::to_string(sink.bytes()) + " bytes), manifest says " + f.sha256 + " (" +
                     std::to_string(f.size) + " bytes)");
-    set_mode_and_time(out.get(), f, dest);
-    out.close(dest);
+    set_mode_and_time(sink.fd(), f, dest);
+    sink.close();
 }
 
 // A block-mapped file: each holder's object is decompressed once and its
