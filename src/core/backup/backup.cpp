@@ -166,7 +166,7 @@ void BackupSession::copy(const CancelPoll &cancel, const ProgressFn &progress) {
     manifest_.stored_bytes = stats.stored_bytes;
     // One syncfs instead of an fsync per object: nothing in the backup counts
     // until the manifest exists, and the manifest is written after this.
-    posix::sync_filesystem(dir());
+    posix::syncfs_path(dir());
     copied_ = true;
 }
 

@@ -115,9 +115,9 @@ RestoreOutcome restore_backup(const Config &cfg, const RestoreRequest &req,
         set_mode(it->first, it->second);
 
     // One sync per file system instead of an fsync per file.
-    posix::sync_filesystem(pgdata);
+    posix::syncfs_path(pgdata);
     for (const auto &l : links)
-        posix::sync_filesystem(l.second);
+        posix::syncfs_path(l.second);
 
     write_recovery_config(pgdata, settings);
     return out;

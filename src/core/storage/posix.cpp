@@ -125,7 +125,7 @@ void fsync_dir(const std::string &path) {
     fsync_fd(fd.get(), path);
 }
 
-void sync_filesystem(const std::string &path) {
+void syncfs_path(const std::string &path) {
     Fd fd = open_file(path, O_RDONLY);
     if (::syncfs(fd.get()) != 0)
         throw_errno("could not sync file system of \"" + path + "\"");

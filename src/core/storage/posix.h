@@ -43,7 +43,7 @@ void write_all(int fd, const void *buf, size_t len, const std::string &path);
 void fsync_fd(int fd, const std::string &path);
 void fsync_dir(const std::string &path);
 // syncfs(2) on the file system holding path.
-void sync_filesystem(const std::string &path);
+void syncfs_path(const std::string &path);
 
 bool exists(const std::string &path); // lstat succeeds
 bool is_dir(const std::string &path); // stat (follows links)
