@@ -5,6 +5,7 @@
 #include "wal/push_ahead.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 using namespace safekeep;
 using safekeep::test::TempDir;
@@ -101,4 +102,21 @@ TEST(PushAhead, DifferentContentUnderAnArchivedNameIsStillRefused) {
     EXPECT_THROW(
         wal_push_with_ahead(a.cfg, kSystemId, 150000, segment(1), a.pg_wal + "/" + segment(1), 2),
         Error);
+}
+
+TEST(PushAhead, TempFilesOfDeadArchiversAreRemoved) {
+    FakeArchive a;
+    a.add_ready(segment(1), 1);
+    std::string dir = a.cfg.repo_root + "/7100/archive/0000000100000000";
+    posix::make_dirs(dir, 0700);
+    // pid 2^22+1 is above Linux's pid_max limit: no such process can exist.
+    std::string stale = dir + "/" + segment(1) + "-" + std::string(64, 'a') + ".zst.tmp.4194305.1";
+    std::string live = dir + "/" + segment(1) + "-" + std::string(64, 'b') + ".zst.tmp." +
+                       std::to_string(::getppid()) + ".2";
+    write_text(stale, "partial");
+    write_text(live, "in progress elsewhere");
+    wal_push_with_ahead(a.cfg, kSystemId, 150000, segment(1), a.pg_wal + "/" + segment(1), 2);
+    EXPECT_FALSE(posix::exists(stale));
+    EXPECT_TRUE(posix::exists(live));
+    EXPECT_FALSE(find_wal_object(RepoLayout::for_read(a.cfg, false), segment(1)).empty());
 }

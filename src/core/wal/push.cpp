@@ -7,7 +7,11 @@
 #include "wal/archive.h"
 #include "wal/wal_name.h"
 
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 namespace safekeep {
@@ -23,6 +27,28 @@ std::string find_wal_object(const RepoLayout &repo, const std::string &wal_name)
     }
     return best.empty() ? best : posix::join(dir, best);
 }
+
+namespace {
+
+// An archiver that died mid-write (its push-ahead threads included) leaves
+// "<object>.tmp.<pid>.<random>" behind. Remove those of processes that no
+// longer exist; never touch a live process's.
+void remove_stale_temp_files(const std::string &dir, const std::string &wal_name) {
+    const std::string prefix = wal_name + "-";
+    for (const auto &e : posix::list_dir_if_exists(dir)) {
+        if (e.name.compare(0, prefix.size(), prefix) != 0)
+            continue;
+        size_t at = e.name.find(".tmp.");
+        if (at == std::string::npos)
+            continue;
+        int pid = std::atoi(e.name.c_str() + at + 5);
+        if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        ::unlink(posix::join(dir, e.name).c_str());
+    }
+}
+
+} // namespace
 
 PushOutcome wal_push(const Config &cfg, uint64_t system_id, int pg_version,
                      const std::string &wal_name, const std::string &wal_path) {
@@ -52,6 +78,7 @@ PushOutcome wal_push(const Config &cfg, uint64_t system_id, int pg_version,
 
     std::string dir = posix::join(repo.archive_root(), wal_archive_subdir(wal_name));
     posix::make_dirs(dir, 0750);
+    remove_stale_temp_files(dir, wal_name);
     posix::write_file_atomic(posix::join(dir, wal_object_name(wal_name, sha)), packed.data.get(),
                              packed.size);
     return PushOutcome::Stored;
