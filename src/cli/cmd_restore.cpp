@@ -4,13 +4,13 @@
 #include "capi.h"
 #include "cli_error.h"
 #include "format.h"
+#include "interrupt.h"
 #include "options.h"
 #include "repo_config.h"
 #include "restore_target.h"
 
 #include <chrono>
 #include <climits>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -19,17 +19,6 @@
 namespace safekeep::cli {
 
 namespace {
-
-volatile std::sig_atomic_t g_stop = 0;
-
-void on_signal(int) {
-    g_stop = 1;
-}
-
-// Polled by the core: Ctrl-C stops the restore cleanly instead of killing it.
-int cancel_requested() {
-    return g_stop;
-}
 
 std::vector<OptionSpec> restore_specs() {
     std::vector<OptionSpec> spec = repo_option_specs();
@@ -98,8 +87,7 @@ int run_restore(const std::vector<std::string> &args) {
     opts.tool_path = tool.c_str();
     opts.tablespaces_in_place = parsed.has("tablespace-in-place") ? 1 : 0;
 
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    catch_interrupts();
     auto started = std::chrono::steady_clock::now();
     sk_restore_result res{};
     sk_msg msg{};

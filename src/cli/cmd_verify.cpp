@@ -4,30 +4,16 @@
 #include "capi.h"
 #include "cli_error.h"
 #include "format.h"
+#include "interrupt.h"
 #include "options.h"
 #include "repo_config.h"
 
 #include <nlohmann/json.hpp>
 
-#include <csignal>
 #include <cstdio>
 #include <memory>
 
 namespace safekeep::cli {
-
-namespace {
-
-volatile std::sig_atomic_t g_stop = 0;
-
-void on_signal(int) {
-    g_stop = 1;
-}
-
-int cancel_requested() {
-    return g_stop;
-}
-
-} // namespace
 
 int run_verify(const std::vector<std::string> &args) {
     std::vector<OptionSpec> spec = repo_option_specs();
@@ -51,8 +37,7 @@ int run_verify(const std::vector<std::string> &args) {
         cfg.parallel = parse_int_option("parallel", *p, 1, 64);
     const std::string label = parsed.get("set").value_or("");
 
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    catch_interrupts();
     char *raw = nullptr;
     sk_msg msg{};
     int rc = sk_verify_backup(&cfg, label.empty() ? nullptr : label.c_str(),
