@@ -42,18 +42,29 @@ std::string object_rel(const std::string &rel) {
     return "data/" + rel + ".zst";
 }
 
-// Returns nullopt if the source vanished before we opened it.
-std::optional<ManifestFile> copy_one(const SourceFile &src, const std::string &backup_dir,
-                                     Worker &w, ParallelState &state) {
+// Opened for one sequential read; invalid if the file vanished meanwhile.
+posix::Fd open_source(const SourceFile &src) {
     posix::Fd in = posix::open_if_exists(src.abs, O_RDONLY);
-    if (!in.valid())
-        return std::nullopt;
-    ::posix_fadvise(in.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    if (in.valid())
+        ::posix_fadvise(in.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    return in;
+}
 
+ManifestFile entry_for(const SourceFile &src) {
     ManifestFile mf;
     mf.path = src.rel;
     mf.mode = src.mode;
     mf.mtime = src.mtime;
+    return mf;
+}
+
+// Returns nullopt if the source vanished before we opened it.
+std::optional<ManifestFile> copy_one(const SourceFile &src, const std::string &backup_dir,
+                                     Worker &w, ParallelState &state) {
+    posix::Fd in = open_source(src);
+    if (!in.valid())
+        return std::nullopt;
+    ManifestFile mf = entry_for(src);
     mf.object = object_rel(src.rel);
     std::string dest = posix::join(backup_dir, mf.object);
     DirectFileSink sink(dest, 0640);
@@ -158,15 +169,10 @@ struct PageObject {
 std::optional<ManifestFile> copy_pages(const SourceFile &src, const ManifestFile &p,
                                        const IncrementalBase &inc, const std::string &backup_dir,
                                        Worker &w, ParallelState &state) {
-    posix::Fd in = posix::open_if_exists(src.abs, O_RDONLY);
+    posix::Fd in = open_source(src);
     if (!in.valid())
         return std::nullopt;
-    ::posix_fadvise(in.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-
-    ManifestFile mf;
-    mf.path = src.rel;
-    mf.mode = src.mode;
-    mf.mtime = src.mtime;
+    ManifestFile mf = entry_for(src);
     prior_block_map(p, inc, w.prior_runs);
     w.runs.clear();
     // Only pages that were whole in the prior file can be unchanged.
@@ -287,7 +293,7 @@ std::optional<ManifestFile> reference_if_unchanged(const SourceFile &src, const 
     vanished = false;
     if (src.size != p.size || src.mtime != p.mtime || !p.blocks.empty())
         return std::nullopt;
-    posix::Fd in = posix::open_if_exists(src.abs, O_RDONLY);
+    posix::Fd in = open_source(src);
     if (!in.valid()) {
         vanished = true;
         return std::nullopt;
@@ -305,11 +311,8 @@ std::optional<ManifestFile> reference_if_unchanged(const SourceFile &src, const 
     if (sha != p.sha256 || total != p.size)
         return std::nullopt; // changed: copied again
     state.bytes_done.fetch_add(total, std::memory_order_relaxed);
-    ManifestFile mf;
-    mf.path = src.rel;
+    ManifestFile mf = entry_for(src);
     mf.size = total;
-    mf.mode = src.mode;
-    mf.mtime = src.mtime;
     mf.sha256 = sha;
     mf.reference = p.reference.empty() ? inc.prior->label : p.reference;
     return mf;
