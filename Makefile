@@ -4,13 +4,17 @@
 
 EXTENSION = pg_safekeep
 MODULE_big = pg_safekeep
-DATA = $(wildcard sql/pg_safekeep--*.sql)
+# The install script is generated from sql/ext/*.sql (one file per part of
+# the catalog, concatenated in name order).
+DATA_built = pg_safekeep--0.1.0.sql
+EXTRA_CLEAN = pg_safekeep--0.1.0.sql
 PGFILEDESC = "pg_safekeep - backup and recovery from inside PostgreSQL"
 
 OBJS = $(patsubst %.c,%.o,$(wildcard src/pg/*.c))
 PG_CPPFLAGS = -Isrc/core
 CORE_LIB = build/libsafekeep_core.a
-SHLIB_LINK = $(CORE_LIB) -lzstd -lcrypto -lstdc++ -lpthread
+# libpq: the core queries the scratch copies it starts (postgres_fdw links it too).
+SHLIB_LINK = $(CORE_LIB) -lzstd -lcrypto -lpq -lstdc++ -lpthread
 
 REGRESS = catalog bad_input backup incremental
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=test/regress.conf
@@ -46,6 +50,9 @@ install: install-cli
 .PHONY: install-cli
 install-cli: core
 	$(INSTALL_PROGRAM) build/pg_safekeep '$(DESTDIR)$(bindir)/pg_safekeep'
+
+pg_safekeep--0.1.0.sql: $(sort $(wildcard sql/ext/*.sql))
+	cat $^ > $@
 
 .PHONY: regress-repo
 regress-repo:

@@ -18,6 +18,22 @@ SELECT safekeep.point_in_time_recovery('2999-01-01 00:00:00+00',
                                        target_dir => '/tmp/pg_safekeep_regress_target');
 SELECT safekeep.point_in_time_recovery(NULL, target_dir => '/tmp/pg_safekeep_regress_target');
 
+-- Table recovery, drills and disaster recovery with nothing to work from.
+SELECT safekeep.recover_table('public.never_was');
+SELECT safekeep.recover_table(NULL);
+SELECT safekeep.recover_table('"unterminated');
+SELECT safekeep.recover_table('a.b.c');
+SELECT safekeep.recover_table('x', into_schema => 'safekeep');
+SELECT safekeep.recover_table('x', target_time => now(), restore_point => 'p');
+SELECT safekeep.recover_table('x', restore_point => 'no_such_point');
+SELECT safekeep.test_backup_recovery();
+SELECT safekeep.test_backup_recovery('20000101-000000F');
+SELECT safekeep.automated_disaster_recovery('/tmp/pg_safekeep_regress_target', NULL);
+SELECT safekeep.automated_disaster_recovery('/tmp/pg_safekeep_regress_target', 54329);
+SELECT safekeep.automated_disaster_recovery('/tmp/pg_safekeep_regress_target', 54329, 'meteor');
+SELECT safekeep.create_restore_point('');
+SELECT safekeep.create_restore_point(repeat('x', 64));
+
 -- Bad target directories and ports.
 SELECT safekeep.recover_full_database();
 SELECT safekeep.recover_full_database(target_dir => 'relative/dir');
@@ -37,6 +53,10 @@ CREATE ROLE regress_safekeep_user;
 SET ROLE regress_safekeep_user;
 SELECT safekeep.create_full_backup();
 SELECT safekeep.recover_full_database(target_dir => '/tmp/pg_safekeep_regress_target');
+SELECT safekeep.recover_table('public.x');
+SELECT safekeep.test_backup_recovery();
+SELECT safekeep.create_restore_point('mine');
+UPDATE safekeep.disaster_recovery_procedures SET rto_minutes = 1;
 SELECT count(*) FROM safekeep.backup_catalog;
 RESET ROLE;
 
@@ -53,3 +73,6 @@ SELECT pg_sleep(0.5);
 SELECT count(*) AS backups FROM safekeep.backup_catalog;
 SELECT count(*) AS recoveries FROM safekeep.recovery_log;
 SELECT count(*) AS jobs FROM safekeep.jobs;
+SELECT count(*) AS drills FROM safekeep.backup_test_log;
+SELECT count(*) AS disaster_recoveries FROM safekeep.disaster_recovery_log;
+SELECT count(*) AS restore_points FROM safekeep.restore_points WHERE name <> 'regress_point';

@@ -4,7 +4,9 @@ CREATE EXTENSION pg_safekeep;
 SELECT table_name, column_name, data_type
   FROM information_schema.columns
  WHERE table_schema = 'safekeep'
-   AND table_name IN ('backup_catalog', 'backup_log', 'recovery_log', 'jobs', 'wal_archive_catalog')
+   AND table_name IN ('backup_catalog', 'backup_log', 'recovery_log', 'jobs', 'wal_archive_catalog',
+                      'backup_test_log', 'disaster_recovery_procedures', 'disaster_recovery_log',
+                      'ddl_history', 'restore_points', 'backup_table_counts')
  ORDER BY table_name, ordinal_position;
 
 -- User-facing functions (internal ones start with an underscore).
@@ -13,7 +15,9 @@ SELECT p.proname, pg_get_function_identity_arguments(p.oid) AS arguments,
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'safekeep'
    AND p.proname IN ('create_full_backup', 'point_in_time_recovery', 'recover_full_database',
-                     'check_backup_health', 'repository_info', 'sync_catalog')
+                     'check_backup_health', 'repository_info', 'sync_catalog', 'recover_table',
+                     'create_restore_point', 'test_backup_recovery',
+                     'automated_disaster_recovery')
  ORDER BY 1;
 
 -- No backups yet.
@@ -29,3 +33,22 @@ SELECT has_table_privilege('pg_monitor', 'safekeep.backup_catalog', 'SELECT') AS
 
 -- Settings are reserved under the safekeep. prefix.
 SELECT name, setting, unit, context FROM pg_settings WHERE name LIKE 'safekeep.%' ORDER BY name;
+
+-- A runbook for every disaster scenario, naming real commands.
+SELECT scenario, priority, rto_minutes, rpo_minutes, cardinality(procedure_steps) > 2 AS has_steps,
+       array_to_string(procedure_steps, ' ') ~ '(safekeep\.|pg_safekeep )' AS names_commands
+  FROM safekeep.disaster_recovery_procedures ORDER BY scenario;
+
+-- DROP and ALTER of tables are recorded for table recovery; temporary ones are not.
+CREATE TABLE ddl_probe (x integer);
+ALTER TABLE ddl_probe ADD COLUMN y text;
+CREATE TEMP TABLE ddl_temp (x integer);
+DROP TABLE ddl_temp;
+DROP TABLE ddl_probe;
+SELECT command, object_type, schema_name, object_name, transaction_id IS NOT NULL AS has_xid,
+       lsn IS NOT NULL AS has_lsn, username = session_user AS by_me
+  FROM safekeep.ddl_history ORDER BY id;
+
+-- Named restore points land in the catalog.
+SELECT safekeep.create_restore_point('regress_point') IS NOT NULL AS created;
+SELECT name, created_by = session_user AS by_me FROM safekeep.restore_points;

@@ -7,10 +7,13 @@
 #include "interrupt.h"
 #include "options.h"
 #include "repo_config.h"
+#include "restore_start.h"
 #include "restore_target.h"
+#include "rto_rpo.h"
 
 #include <chrono>
 #include <climits>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -27,6 +30,8 @@ std::vector<OptionSpec> restore_specs() {
         spec.push_back({v, true});
     for (const char *f : {"target-exclusive", "tablespace-in-place", "help"})
         spec.push_back({f, false});
+    for (const auto &s : start_option_specs())
+        spec.push_back(s);
     return spec;
 }
 
@@ -39,18 +44,48 @@ std::string self_path() {
 }
 
 void print_summary(const sk_restore_result &res, const std::string &pgdata,
-                   const RestoreTarget &target, double seconds) {
+                   const RestoreTarget &target, double seconds, const StartRequest &start) {
     std::printf("restored backup %s into %s: %llu files, %s in %.1f s\n", res.label, pgdata.c_str(),
                 static_cast<unsigned long long>(res.file_count), format_bytes(res.bytes).c_str(),
                 seconds);
     if (target.type.empty())
-        std::printf("recovery target: end of backup\n");
+        std::printf("recovery target: none (replays every archived WAL segment)\n");
     else
         std::printf("recovery target: %s%s%s%s (then %s)\n", target.type.c_str(),
                     target.value.empty() ? "" : " '", target.value.c_str(),
                     target.value.empty() ? "" : "'",
                     target.action.empty() ? "promote" : target.action.c_str());
+    if (start.start) {
+        // Printed before the wait, which lasts as long as the replay.
+        std::printf("starting the server on port %d to replay WAL and promote; log: %s\n",
+                    start.port, start.log_path.c_str());
+        std::fflush(stdout);
+        return;
+    }
     std::printf("start the server to replay WAL: pg_ctl -D %s start\n", pgdata.c_str());
+    std::printf("RTO/RPO: not measured (restore with --start to start the server here and "
+                "measure them)\n");
+}
+
+// Starts the restored server and prints the RTO/RPO lines once it is promoted.
+void start_and_report(const sk_config &cfg, const StartRequest &start, const std::string &pgdata,
+                      std::chrono::steady_clock::time_point started, double restore_seconds) {
+    // From here Ctrl-C ends the wait, not the server: pg_ctl starts it in its
+    // own session.
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    start_restored_server(start, pgdata);
+    double rto = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    sk_recovery_figures fig{};
+    sk_msg msg{};
+    std::string note;
+    if (sk_recovery_figures_read(&cfg, start.log_path.c_str(), &fig, &msg) == SK_OK)
+        note = msg.text;
+    else
+        note = std::string("cannot read the recovery figures: ") + msg.text;
+    std::printf("%s\n", rto_line(restore_seconds, rto - restore_seconds).c_str());
+    std::printf("%s\n", rpo_line(fig, note).c_str());
 }
 
 } // namespace
@@ -75,6 +110,8 @@ int run_restore(const std::vector<std::string> &args) {
         cfg.parallel = parse_int_option("parallel", *p, 1, 64);
     const std::string tool = self_path();
     const std::string label = parsed.get("set").value_or("");
+    StartRequest start = parse_start_request(parsed, target, tool, pgdata);
+    check_can_start(start);
 
     sk_restore_opts opts{};
     opts.pgdata = pgdata.c_str();
@@ -99,7 +136,9 @@ int run_restore(const std::vector<std::string> &args) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     // msg.text holds the core's one-line summary, which this one covers.
-    print_summary(res, pgdata, target, seconds);
+    print_summary(res, pgdata, target, seconds, start);
+    if (start.start)
+        start_and_report(cfg, start, pgdata, started, seconds);
     return kExitOk;
 }
 

@@ -56,8 +56,17 @@ static const char *kRestore =
     "  --tablespace-in-place     restore tablespaces as directories in pg_tblspc\n"
     "  --parallel=N              copy threads (default 2)\n"
     "  --compress-level=N        accepted and ignored\n"
+    "  --start                   then start the server (pg_ctl beside pg_safekeep,\n"
+    "                            log in DIR/pg_safekeep_start.log), wait for its\n"
+    "                            promotion and print the RTO and RPO achieved;\n"
+    "                            not as root, target action promote only\n"
+    "  --port=N                  with --start: the server's port (default 5432)\n"
+    "  --start-timeout=SECONDS   with --start: how long to wait for the promotion\n"
+    "                            (default 3600)\n"
     "With no target, recovery stops at the end of the backup, where the copy is\n"
-    "consistent, and promotes.\n";
+    "consistent, and promotes.  RTO is the time from the start of the restore\n"
+    "until the server is promoted; RPO compares the last transaction the server\n"
+    "replayed (from its log) with when the newest WAL segment was archived.\n";
 
 static const char *kArchiveGet =
     "Usage: pg_safekeep archive-get WALNAME DESTPATH --repo1-path=DIR [--stanza=S]\n"

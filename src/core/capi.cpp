@@ -8,7 +8,11 @@
 #include "repo/info.h"
 #include "repo/layout.h"
 #include "repo/retention.h"
+#include "restore/promotion.h"
+#include "restore/recovery_report.h"
 #include "restore/restore.h"
+#include "scratch/cleanup.h"
+#include "scratch/instance.h"
 #include "util/checks.h"
 #include "util/error.h"
 #include "util/server.h"
@@ -27,6 +31,10 @@ using namespace safekeep;
 
 struct sk_backup {
     std::unique_ptr<BackupSession> session;
+};
+
+struct sk_instance {
+    std::unique_ptr<ScratchInstance> inst;
 };
 
 namespace {
@@ -89,6 +97,31 @@ std::string problems_json_text(const VerifyReport &r) {
 
 void copy_str(char *dst, size_t size, const std::string &src) {
     std::snprintf(dst, size, "%s", src.c_str());
+}
+
+// sk_restore_opts as a RestoreRequest (pgdata as given).
+RestoreRequest to_restore_request(const sk_restore_opts *opts) {
+    RestoreRequest r;
+    r.pgdata = str(opts->pgdata);
+    r.label = str(opts->label);
+    r.target.type = str(opts->target_type);
+    r.target.value = str(opts->target_value);
+    r.target.action = str(opts->target_action);
+    r.target.time_unix = opts->target_time_unix;
+    r.target.inclusive = opts->target_inclusive != 0;
+    r.tool_path = opts->tool_path && *opts->tool_path ? opts->tool_path : "pg_safekeep";
+    r.tablespaces_in_place = opts->tablespaces_in_place != 0;
+    r.extra_conf = str(opts->extra_conf);
+    return r;
+}
+
+void fill_restore_result(sk_restore_result *res, const RestoreOutcome &o) {
+    if (!res)
+        return;
+    std::memset(res, 0, sizeof *res);
+    copy_str(res->label, sizeof res->label, o.label);
+    res->file_count = o.file_count;
+    res->bytes = o.bytes;
 }
 
 // Calls f(), mapping exceptions onto statuses.
@@ -281,24 +314,9 @@ int sk_restore(const sk_config *cfg, const sk_restore_opts *opts, sk_cancel_fn c
     return guarded(msg, [&] {
         if (!opts || !opts->pgdata)
             throw Error("restore needs a target data directory");
-        RestoreRequest r;
-        r.pgdata = opts->pgdata;
-        r.label = str(opts->label);
-        r.target.type = str(opts->target_type);
-        r.target.value = str(opts->target_value);
-        r.target.action = str(opts->target_action);
-        r.target.time_unix = opts->target_time_unix;
-        r.target.inclusive = opts->target_inclusive != 0;
-        r.tool_path = opts->tool_path && *opts->tool_path ? opts->tool_path : "pg_safekeep";
-        r.tablespaces_in_place = opts->tablespaces_in_place != 0;
-        r.extra_conf = str(opts->extra_conf);
+        RestoreRequest r = to_restore_request(opts);
         RestoreOutcome o = restore_backup(to_config(cfg), r, to_cancel(cancel), {});
-        if (res) {
-            std::memset(res, 0, sizeof *res);
-            copy_str(res->label, sizeof res->label, o.label);
-            res->file_count = o.file_count;
-            res->bytes = o.bytes;
-        }
+        fill_restore_result(res, o);
         set_msg(msg, ("restored backup " + o.label + " into " + r.pgdata).c_str());
         return SK_OK;
     });
@@ -359,6 +377,124 @@ int sk_expire(const sk_config *cfg, const char *policy_json, int dry_run, char *
     });
 }
 
+sk_instance *sk_instance_start(const sk_config *cfg, const sk_restore_opts *ropts,
+                               const sk_instance_opts *iopts, sk_cancel_fn cancel,
+                               sk_restore_result *res, sk_msg *msg) noexcept {
+    sk_instance *result = nullptr;
+    if (res)
+        std::memset(res, 0, sizeof *res);
+    guarded(msg, [&] {
+        if (!ropts || !iopts)
+            throw Error("a scratch instance needs restore and instance options");
+        ScratchOptions o;
+        o.scratch_root = str(iopts->scratch_root);
+        o.bindir = str(iopts->bindir);
+        o.name = str(iopts->name);
+        o.user = str(iopts->user);
+        o.port = iopts->port;
+        o.timeout_seconds = iopts->timeout_seconds;
+        auto h = std::make_unique<sk_instance>();
+        h->inst = std::make_unique<ScratchInstance>(to_config(cfg), to_restore_request(ropts), o,
+                                                    to_cancel(cancel));
+        fill_restore_result(res, h->inst->restored());
+        set_msg(msg, ("restored backup " + h->inst->restored().label + " into scratch copy \"" +
+                      h->inst->dir() + "\" and started it")
+                         .c_str());
+        result = h.release();
+        return SK_OK;
+    });
+    return result;
+}
+
+const char *sk_instance_pgdata(const sk_instance *inst) noexcept {
+    return inst && inst->inst ? inst->inst->pgdata().c_str() : "";
+}
+
+const char *sk_instance_workdir(const sk_instance *inst) noexcept {
+    return inst && inst->inst ? inst->inst->workdir().c_str() : "";
+}
+
+const char *sk_instance_log_path(const sk_instance *inst) noexcept {
+    return inst && inst->inst ? inst->inst->log_path().c_str() : "";
+}
+
+double sk_instance_restore_seconds(const sk_instance *inst) noexcept {
+    return inst && inst->inst ? inst->inst->restore_seconds() : 0;
+}
+
+double sk_instance_recovery_seconds(const sk_instance *inst) noexcept {
+    return inst && inst->inst ? inst->inst->recovery_seconds() : 0;
+}
+
+int sk_instance_query(sk_instance *inst, const char *dbname, const char *sql, int nparams,
+                      const char *const *params, char **rows_json, sk_msg *msg) noexcept {
+    if (rows_json)
+        *rows_json = nullptr;
+    return guarded(msg, [&] {
+        if (!inst || !inst->inst || !dbname || !sql || !rows_json || nparams < 0 ||
+            (nparams > 0 && !params))
+            throw Error("sk_instance_query needs an instance, database, statement and result "
+                        "pointer");
+        std::vector<PgValue> values;
+        for (int i = 0; i < nparams; i++)
+            values.push_back(params[i] ? PgValue(params[i]) : std::nullopt);
+        nlohmann::json rows = nlohmann::json::array();
+        for (const auto &row : inst->inst->query(dbname, sql, values)) {
+            nlohmann::json r = nlohmann::json::array();
+            for (const auto &v : row)
+                r.push_back(v ? nlohmann::json(*v) : nlohmann::json(nullptr));
+            rows.push_back(std::move(r));
+        }
+        // Text in a non-UTF-8 database can hold invalid bytes: replace them.
+        *rows_json =
+            dup_string(rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        return SK_OK;
+    });
+}
+
+int sk_instance_run(sk_instance *inst, const char *const *argv, int timeout_seconds,
+                    sk_cancel_fn cancel, char **output, int *exit_code, sk_msg *msg) noexcept {
+    if (output)
+        *output = nullptr;
+    if (exit_code)
+        *exit_code = -1;
+    return guarded(msg, [&] {
+        if (!inst || !inst->inst || !argv || !argv[0] || !output || !exit_code)
+            throw Error("sk_instance_run needs an instance, a program and result pointers");
+        std::vector<std::string> args;
+        for (size_t i = 1; argv[i]; i++)
+            args.emplace_back(argv[i]);
+        RunOptions ro;
+        ro.capture = true;
+        ro.capture_limit = 64 * 1024;
+        ro.timeout_seconds = timeout_seconds;
+        ro.cancel = to_cancel(cancel);
+        RunResult r = inst->inst->run_client(argv[0], args, ro);
+        *output = dup_string(r.output);
+        *exit_code = r.exit_code;
+        std::string done =
+            std::string(argv[0]) + " exited with code " + std::to_string(r.exit_code);
+        set_msg(msg, done.c_str());
+        return SK_OK;
+    });
+}
+
+void sk_instance_destroy(sk_instance *inst) noexcept {
+    delete inst; // ~ScratchInstance stops and removes, never throws
+}
+
+int sk_scratch_cleanup(const char *scratch_root, const char *bindir, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        if (!scratch_root || !bindir)
+            throw Error("scratch cleanup needs the scratch root and bindir");
+        int n = cleanup_scratch(scratch_root, bindir);
+        set_msg(msg, ("removed " + std::to_string(n) + " scratch instance(s) from \"" +
+                      std::string(scratch_root) + "\"")
+                         .c_str());
+        return SK_OK;
+    });
+}
+
 int sk_check_target_dir(const char *dir, const char *live_pgdata, sk_msg *msg) noexcept {
     return guarded(msg, [&] {
         check_target_dir(str(dir), str(live_pgdata));
@@ -386,6 +522,29 @@ int sk_start_server(const char *bindir, const char *pgdata, int port, const char
         if (!bindir || !pgdata || !log_path)
             throw Error("starting a server needs bindir, data directory and log path");
         start_server(bindir, pgdata, port, log_path, timeout_seconds);
+        return SK_OK;
+    });
+}
+
+int sk_recovery_figures_read(const sk_config *cfg, const char *log_path, sk_recovery_figures *out,
+                             sk_msg *msg) noexcept {
+    if (out)
+        std::memset(out, 0, sizeof *out);
+    return guarded(msg, [&] {
+        if (!out)
+            throw Error("sk_recovery_figures_read needs a result pointer");
+        RecoveryFigures f = read_recovery_figures(to_config(cfg), str(log_path));
+        if (f.last_xact) {
+            out->has_last_xact = 1;
+            out->last_xact_time = f.last_xact->unix_seconds.value_or(0);
+            copy_str(out->last_xact_text, sizeof out->last_xact_text, f.last_xact->text);
+        }
+        copy_str(out->newest_wal, sizeof out->newest_wal, f.newest_wal);
+        out->has_newest_wal_time = f.newest_wal_time ? 1 : 0;
+        out->newest_wal_time = f.newest_wal_time.value_or(0);
+        out->has_rpo = f.rpo_seconds ? 1 : 0;
+        out->rpo_seconds = f.rpo_seconds.value_or(0);
+        set_msg(msg, f.rpo_note.c_str());
         return SK_OK;
     });
 }

@@ -173,13 +173,14 @@ int sk_backup_discard_partial(const sk_config *cfg, const char *label, sk_msg *m
 /* ---- restore -------------------------------------------------------------- */
 
 typedef struct sk_restore_opts {
-    const char *pgdata; /* absolute, missing or empty */
-    const char *label;  /* NULL: newest backup that ends before the target */
-    const char
-        *target_type; /* NULL/"" (end of backup), "time", "lsn", "xid", "name", "immediate" */
+    const char *pgdata;      /* absolute, missing or empty */
+    const char *label;       /* NULL: newest backup that ends before the target */
+    const char *target_type; /* NULL/"" (none: all archived WAL), "time", "lsn", "xid", "name",
+                                "immediate" */
     const char *target_value;
     const char *target_action; /* NULL: promote; "pause", "shutdown" */
-    int64_t target_time_unix;  /* for target_type "time": used to choose the backup */
+    int64_t target_time_unix;  /* chooses the backup: for target_type "time", and for
+                                * "xid"/"name" when > 0 (when it was made) */
     int target_inclusive;      /* 1 (default) or 0 */
     const char *tool_path;     /* pg_safekeep binary named in restore_command */
     int tablespaces_in_place;  /* 1: tablespaces as directories inside pgdata */
@@ -272,6 +273,59 @@ int sk_verify_backup(const sk_config *cfg, const char *label, int check_wal_to_n
 int sk_expire(const sk_config *cfg, const char *policy_json, int dry_run, char **plan_json,
               sk_msg *msg) SK_NOEXCEPT;
 
+/* ---- scratch instances (restore drills, table recovery) -------------------- */
+
+/*
+ * A backup restored into <scratch_root>/<name>-<random>/pgdata and started
+ * privately: no TCP (listen_addresses = ''), one socket in a fresh 0700
+ * directory /tmp/sk-XXXXXX, "local all all trust" in its own pg_hba.conf,
+ * archive_mode off, hot_standby off (it accepts connections only once
+ * promoted), logging_collector and ssl off, synchronous_standby_names ''.
+ * These settings follow ropts->extra_conf in postgresql.auto.conf, so they
+ * win; shared_preload_libraries and the rest are up to extra_conf.
+ * <dir>/work is an empty 0700 directory for the caller's files (pg_dump -f,
+ * COPY); <dir>/server.log is the server's log.
+ */
+typedef struct sk_instance sk_instance;
+
+typedef struct sk_instance_opts {
+    const char *scratch_root; /* holds the scratch copies; created (0700) if missing */
+    const char *bindir;       /* pg_ctl and the other server programs */
+    const char *name;         /* tag in the directory name, e.g. "drill-42" ([A-Za-z0-9._-],
+                               * at most 64; NULL/"": "scratch") */
+    const char *user;         /* role the queries and programs connect as (NULL/"": the OS
+                               * user name) */
+    int port;                 /* names the socket; 0: 5432 (no TCP is opened) */
+    int timeout_seconds;      /* start and recovery; <1: 60 */
+} sk_instance_opts;
+
+/* Restore a backup (ropts as for sk_restore; ropts->pgdata is ignored) into a new
+ * directory under scratch_root and start it privately (see above); waits for promotion.
+ * NULL on error (msg), with nothing left behind. res as for sk_restore. */
+sk_instance *sk_instance_start(const sk_config *cfg, const sk_restore_opts *ropts,
+                               const sk_instance_opts *iopts, sk_cancel_fn cancel,
+                               sk_restore_result *res, sk_msg *msg) SK_NOEXCEPT;
+const char *sk_instance_pgdata(const sk_instance *inst) SK_NOEXCEPT;
+const char *sk_instance_workdir(const sk_instance *inst) SK_NOEXCEPT; /* <dir>/work */
+const char *sk_instance_log_path(const sk_instance *inst) SK_NOEXCEPT;
+double sk_instance_restore_seconds(const sk_instance *inst) SK_NOEXCEPT;
+double sk_instance_recovery_seconds(const sk_instance *inst) SK_NOEXCEPT;
+/* One statement in database dbname; params are text (NULL = SQL NULL). *rows_json
+ * (sk_free) is a JSON array of rows, each an array of strings or null. */
+int sk_instance_query(sk_instance *inst, const char *dbname, const char *sql, int nparams,
+                      const char *const *params, char **rows_json, sk_msg *msg) SK_NOEXCEPT;
+/* Run <bindir>/<argv[0]> with "-h <sockdir> -p <port> -U <user>" inserted after argv[0]
+ * and then argv[1..] (argv is NULL-terminated). *output (sk_free): stdout+stderr, last
+ * 64 KiB; *exit_code its exit status. SK_ERROR only when it could not be run or timed out
+ * (timeout_seconds, <1: none); SK_CANCELED on cancel. */
+int sk_instance_run(sk_instance *inst, const char *const *argv, int timeout_seconds,
+                    sk_cancel_fn cancel, char **output, int *exit_code, sk_msg *msg) SK_NOEXCEPT;
+/* Stop the copy (immediate) and remove it and its socket directory. NULL is fine. */
+void sk_instance_destroy(sk_instance *inst) SK_NOEXCEPT;
+/* Stop servers left running in scratch_root by a crash and remove their directories.
+ * Only while no scratch instance is in use (e.g. when the launcher starts). */
+int sk_scratch_cleanup(const char *scratch_root, const char *bindir, sk_msg *msg) SK_NOEXCEPT;
+
 /* ---- helpers the shim needs without PostgreSQL code ---------------------- */
 
 /* Check a SQL-side restore target directory: absolute, outside live_pgdata,
@@ -289,6 +343,35 @@ int sk_check_repo(const sk_config *cfg, sk_msg *msg) SK_NOEXCEPT;
  * server log. */
 int sk_start_server(const char *bindir, const char *pgdata, int port, const char *log_path,
                     int timeout_seconds, sk_msg *msg) SK_NOEXCEPT;
+
+/* ---- recovery figures (RTO / RPO) ------------------------------------------ */
+
+typedef struct sk_recovery_figures {
+    int has_last_xact;       /* 1 when the log named the last replayed transaction */
+    double last_xact_time;   /* unix seconds (0 when the log's time zone was not understood) */
+    char last_xact_text[64]; /* as the log printed it */
+    char newest_wal[32];     /* newest segment in the repository ("" if none) */
+    int has_newest_wal_time;
+    double newest_wal_time; /* when it was archived (object mtime), unix seconds */
+    int has_rpo;
+    double rpo_seconds; /* newest_wal_time - last_xact_time, at least 0 */
+} sk_recovery_figures;
+
+/*
+ * Read the server log of a finished recovery and the repository's newest WAL.
+ * The log (stderr format, English messages) gives the last replayed
+ * transaction: "last completed transaction was at log time T", else the last
+ * "recovery stopping ..., time T".  has_last_xact is 1 with last_xact_time 0
+ * when T's zone is neither numeric nor UTC/GMT; has_rpo needs both times.
+ * Segments of the timeline the log says it promoted to, and later ones, are
+ * left out (the new primary may archive into the same repository), as are
+ * .partial and .backup files.  log_path NULL or "": the repository only.
+ * SK_OK: without has_rpo, msg says why the RPO is unknown (e.g. the log went
+ * to the logging collector); with it, msg is "".  An unreadable log or
+ * repository is SK_ERROR.
+ */
+int sk_recovery_figures_read(const sk_config *cfg, const char *log_path, sk_recovery_figures *out,
+                             sk_msg *msg) SK_NOEXCEPT;
 
 #ifdef __cplusplus
 }

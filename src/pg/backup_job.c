@@ -69,13 +69,14 @@ static void take_backup(sk_backup *backup, SkJobSlot *slot, const char *label,
     stop->table_counts = NULL;
 }
 
-/* Verification and retention after a success; their failures are logged,
- * the backup itself stands. */
+/* Row counts for drills, verification and retention after a success; their
+ * failures are logged, the backup itself stands. */
 static void after_backup(const char *label) {
     MemoryContext cxt = CurrentMemoryContext;
 
     PG_TRY();
     {
+        sk_record_table_counts(label);
         if (sk_verify_after_backup)
             sk_verify_and_record(label, false);
         if (sk_expire_after_backup)

@@ -17,13 +17,15 @@
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 void sk_core_error(const char *what, const sk_msg *msg) {
     ereport(ERROR,
             (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION), errmsg("%s: %s", what, msg->text)));
 }
 
-void sk_job_failed(int slotno, int64 job_id, MemoryContext job_cxt) {
+void sk_job_failed_with(int slotno, int64 job_id, MemoryContext job_cxt, sk_failure_recorder record,
+                        void *arg) {
     ErrorData *edata;
     char job_text[32];
     const char *args[2];
@@ -34,10 +36,24 @@ void sk_job_failed(int slotno, int64 job_id, MemoryContext job_cxt) {
     AbortOutOfAnyTransaction();
     snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
     ereport(LOG, (errmsg("pg_safekeep job %s failed: %s", job_text, edata->message)));
+    if (record != NULL)
+        record(edata->message, arg);
     args[0] = job_text;
     args[1] = edata->message;
     sk_exec_in_xact("SELECT safekeep.job_failed($1::bigint, $2)", 2, args);
     sk_slot_finish(slotno, job_id, false, NULL, edata->message);
+}
+
+void sk_job_failed(int slotno, int64 job_id, MemoryContext job_cxt) {
+    sk_job_failed_with(slotno, job_id, job_cxt, NULL, NULL);
+}
+
+double sk_seconds_since(TimestampTz start) {
+    long secs;
+    int usecs;
+
+    TimestampDifference(start, GetCurrentTimestamp(), &secs, &usecs);
+    return (double)secs + usecs / 1e6;
 }
 
 int sk_cancel_requested(void) {
@@ -70,5 +86,9 @@ void sk_job_worker_main(Datum arg) {
         sk_run_restore(slotno);
     else if (kind == SK_JOB_VERIFY)
         sk_run_verify(slotno);
+    else if (kind == SK_JOB_TABLE_RECOVERY)
+        sk_run_table_recovery(slotno);
+    else if (kind == SK_JOB_DRILL)
+        sk_run_drill(slotno);
     proc_exit(0);
 }

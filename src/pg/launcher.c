@@ -8,6 +8,7 @@
 #include "safekeep.h"
 
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -19,6 +20,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 static BackgroundWorkerHandle *worker_handles[SK_MAX_JOBS];
 static int64 worker_job_ids[SK_MAX_JOBS]; /* the job each handle was started for */
@@ -128,6 +130,47 @@ static void dispatch_jobs(void) {
     }
 }
 
+/* Scratch copies of drills and table recoveries that a crash left behind:
+ * stop their servers and remove them. */
+static void remove_scratch_copies(void) {
+    char bindir[MAXPGPATH];
+    sk_msg msg;
+
+    sk_bindir(bindir, sizeof(bindir));
+    if (sk_scratch_cleanup(sk_scratch_root(), bindir, &msg) != SK_OK)
+        ereport(WARNING, (errmsg("pg_safekeep: %s", msg.text)));
+}
+
+/* Queue a restore drill of the newest backup when safekeep.drill_interval
+ * has passed since the last one (checked every ten seconds). */
+static void schedule_drill(void) {
+    static TimestampTz last_check = 0;
+    TimestampTz now = GetCurrentTimestamp();
+    char interval[16];
+    const char *args[1];
+    char *label[1];
+    SkJobSlot request;
+    int64 job_id;
+
+    if (sk_drill_interval <= 0 || sk_repo1_path == NULL || sk_repo1_path[0] == '\0' ||
+        !TimestampDifferenceExceeds(last_check, now, 10000))
+        return;
+    last_check = now;
+    snprintf(interval, sizeof(interval), "%d", sk_drill_interval);
+    args[0] = interval;
+    if (!sk_query_in_xact("SELECT safekeep._drill_due($1::integer)", 1, args, label, 1) ||
+        label[0] == NULL)
+        return;
+    memset(&request, 0, sizeof(request));
+    request.kind = SK_JOB_DRILL;
+    strlcpy(request.drill_label, label[0], sizeof(request.drill_label));
+    StartTransactionCommand();
+    (void)sk_queue_job(&request, false, MyDatabaseId, BOOTSTRAP_SUPERUSERID, &job_id);
+    CommitTransactionCommand();
+    ereport(LOG, (errmsg("pg_safekeep: scheduled restore drill of backup %s (job " INT64_FORMAT ")",
+                         label[0], job_id)));
+}
+
 /*
  * After a crash or restart: every job and backup still marked running was
  * interrupted.  Mark them failed and remove what they left in the
@@ -171,6 +214,7 @@ static void recover_catalog(void) {
 
     if (cfg.repo1_path[0] != '\0')
         sk_exec_in_xact("SELECT safekeep.sync_catalog()", 0, NULL);
+    remove_scratch_copies();
 }
 
 void sk_launcher_main(Datum arg) {
@@ -210,6 +254,19 @@ void sk_launcher_main(Datum arg) {
             }
             PG_END_TRY();
             catalog_recovered = true;
+        }
+
+        if (catalog_recovered) {
+            PG_TRY();
+            { schedule_drill(); }
+            PG_CATCH();
+            {
+                /* A scheduling failure must not stop job dispatch. */
+                EmitErrorReport();
+                FlushErrorState();
+                AbortOutOfAnyTransaction();
+            }
+            PG_END_TRY();
         }
 
         dispatch_jobs();

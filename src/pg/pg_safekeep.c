@@ -27,6 +27,8 @@ char *sk_database = NULL;
 int sk_max_backup_age = 86400;
 bool sk_start_fast = false;
 int sk_restore_timeout = 3600;
+char *sk_scratch_dir = NULL;
+int sk_drill_interval = 10080;
 int sk_archive_timeout = 60;
 int sk_retention_full = 0;
 int sk_retention_days = 7;
@@ -110,6 +112,15 @@ static void define_settings(void) {
     DefineCustomBoolVariable("safekeep.expire_after_backup",
                              "Apply the retention policy after each successful backup.", NULL,
                              &sk_expire_after_backup, true, PGC_SIGHUP, 0, NULL, NULL, NULL);
+    DefineCustomStringVariable(
+        "safekeep.scratch_dir", "Directory for the scratch copies of drills and table recoveries.",
+        "Empty: pg_safekeep_scratch beside the data directory.  Needs room for one restored "
+        "copy of the cluster.",
+        &sk_scratch_dir, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, NULL, NULL, NULL);
+    DefineCustomIntVariable("safekeep.drill_interval",
+                            "How often the launcher runs a restore drill of the newest backup.",
+                            "0 turns scheduled drills off.", &sk_drill_interval, 10080, 0,
+                            INT_MAX / 60, PGC_SIGHUP, GUC_UNIT_MIN, NULL, NULL, NULL);
     MarkGUCPrefixReserved("safekeep");
 }
 

@@ -16,20 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
-
-/*
- * Make everything up to now durable in the repository, so a target time in
- * the last minutes is covered: write a commit record (recovery to a time
- * needs a commit after it to stop at), switch segments and wait until the
- * archiver has shipped the switched segment.
- */
-static void archive_recent_wal(void) {
-    char *row[1];
-
-    sk_query_in_xact("SELECT pg_current_xact_id()::text", 0, NULL, row, 1);
-    sk_query_in_xact("SELECT pg_walfile_name(pg_switch_wal())", 0, NULL, row, 1);
-    sk_wait_for_archived(row[0]);
-}
+#include "utils/timestamp.h"
 
 /* Config files the copy needs when the live server keeps them outside PGDATA. */
 static void copy_config_if_missing(const char *target_dir, const char *live_file,
@@ -43,32 +30,36 @@ static void copy_config_if_missing(const char *target_dir, const char *live_file
     copy_file(unconstify(char *, live_file), dest);
 }
 
-static char *copy_settings(const SkRestoreParams *p) {
-    StringInfoData conf;
-    char path[MAXPGPATH];
-    struct stat st;
+/* RTO (since the job started) and RPO (from the copy's log) into
+ * disaster_recovery_log; returns the one-line verdict. */
+static char *record_disaster_figures(const char *job_text, const sk_config *cfg,
+                                     const char *log_path, TimestampTz started) {
+    sk_recovery_figures fig;
+    sk_msg msg;
+    StringInfoData json;
+    const char *args[2];
+    char *out[1];
 
-    initStringInfo(&conf);
-    appendStringInfoString(&conf, "# added by pg_safekeep for a recovery started from SQL\n");
-    appendStringInfoString(&conf, "archive_mode = off\n");
-    appendStringInfoString(&conf, "safekeep.repo1_path = ''\n");
-    /* pg_ctl -w then returns only once recovery is over and the copy promoted */
-    appendStringInfoString(&conf, "hot_standby = off\n");
-    if (p->port > 0)
-        appendStringInfo(&conf, "port = %d\n", p->port);
-
-    snprintf(path, sizeof(path), "%s/postgresql.conf", DataDir);
-    if (stat(path, &st) != 0) {
-        /* Configuration lives outside PGDATA (Debian layout): keep the essentials. */
-        const char *sockets = GetConfigOption("unix_socket_directories", false, false);
-        const char *preload = GetConfigOption("shared_preload_libraries", false, false);
-
-        appendStringInfo(&conf, "unix_socket_directories = %s\n",
-                         quote_literal_cstr(sockets ? sockets : ""));
-        appendStringInfo(&conf, "shared_preload_libraries = %s\n",
-                         quote_literal_cstr(preload ? preload : ""));
-    }
-    return conf.data;
+    memset(&fig, 0, sizeof(fig));
+    if (sk_recovery_figures_read(cfg, log_path, &fig, &msg) != SK_OK)
+        ereport(WARNING,
+                (errmsg("pg_safekeep: could not read the recovery figures: %s", msg.text)));
+    initStringInfo(&json);
+    appendStringInfo(&json, "{\"rto_seconds\": %.3f", sk_seconds_since(started));
+    if (fig.has_last_xact)
+        appendStringInfo(&json, ", \"last_xact_time\": %.6f", fig.last_xact_time);
+    if (fig.newest_wal[0])
+        appendStringInfo(&json, ", \"newest_wal\": \"%s\"", fig.newest_wal);
+    if (fig.has_newest_wal_time)
+        appendStringInfo(&json, ", \"newest_wal_time\": %.6f", fig.newest_wal_time);
+    if (fig.has_rpo)
+        appendStringInfo(&json, ", \"rpo_seconds\": %.6f", fig.rpo_seconds);
+    appendStringInfoChar(&json, '}');
+    args[0] = job_text;
+    args[1] = json.data;
+    sk_query_in_xact("SELECT safekeep.disaster_recovery_finished($1::bigint, $2::jsonb)", 2, args,
+                     out, 1);
+    return out[0];
 }
 
 void sk_run_restore(int slotno) {
@@ -97,8 +88,11 @@ void sk_run_restore(int slotno) {
         const char *args[8];
         char *summary;
 
+        bool disaster = strcmp(p.recovery_type, "disaster") == 0;
+        TimestampTz started = GetCurrentTimestamp();
+
         args[0] = job_text;
-        args[1] = "restore";
+        args[1] = disaster ? "disaster_recovery" : "restore";
         args[2] = user_text;
         sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
         args[1] = p.recovery_type;
@@ -110,8 +104,18 @@ void sk_run_restore(int slotno) {
                         "$5, $6::integer)",
                         6, args);
 
-        if (p.target_time[0])
-            archive_recent_wal();
+        if (disaster) {
+            args[1] = p.scenario;
+            args[2] = p.label;
+            args[3] = p.target_dir;
+            args[4] = port_text;
+            sk_exec_in_xact("SELECT safekeep.disaster_recovery_started($1::bigint, $2, $3, $4, "
+                            "$5::integer)",
+                            5, args);
+        }
+
+        if (p.target_time[0] || disaster)
+            sk_archive_recent_wal();
 
         sk_fill_config(&cfg, stanza, sizeof(stanza));
         sk_bindir(bindir, sizeof(bindir));
@@ -119,15 +123,16 @@ void sk_run_restore(int slotno) {
         memset(&opts, 0, sizeof(opts));
         opts.pgdata = p.target_dir;
         opts.label = p.label[0] ? p.label : NULL;
-        /* Without a target time: the end of the backup (its consistency point). */
-        opts.target_type = p.target_time[0] ? "time" : "immediate";
+        /* Without a target time: the end of the backup (its consistency point);
+         * a disaster recovery replays every archived segment. */
+        opts.target_type = p.target_time[0] ? "time" : disaster ? NULL : "immediate";
         opts.target_value = p.target_time[0] ? p.target_time : NULL;
         opts.target_action = "promote";
         opts.target_time_unix = p.target_time_unix;
         opts.target_inclusive = 1;
         opts.tool_path = tool;
         opts.tablespaces_in_place = 1; /* never touch the live server's tablespaces */
-        opts.extra_conf = copy_settings(&p);
+        opts.extra_conf = sk_copy_settings(p.port);
         memset(&res, 0, sizeof(res));
         if (sk_restore(&cfg, &opts, sk_cancel_requested, &res, &msg) != SK_OK) {
             CHECK_FOR_INTERRUPTS();
@@ -159,6 +164,9 @@ void sk_run_restore(int slotno) {
             }
             summary = psprintf("restored backup %s into %s; running on port %d", res.label,
                                p.target_dir, p.port);
+            if (disaster)
+                summary = psprintf("%s; %s", summary,
+                                   record_disaster_figures(job_text, &cfg, log_path, started));
         } else
             summary = psprintf("restored backup %s into %s", res.label, p.target_dir);
 

@@ -13,6 +13,7 @@
 #include "storage/latch.h"
 #include "storage/lwlock.h"
 #include "storage/proc.h"
+#include "utils/timestamp.h"
 
 #include "capi.h"
 
@@ -34,6 +35,8 @@ extern int sk_retention_yearly;
 extern int sk_wal_retention;
 extern bool sk_verify_after_backup;
 extern bool sk_expire_after_backup;
+extern char *sk_scratch_dir;
+extern int sk_drill_interval;
 
 /* Fill cfg from the GUCs; stanza_buf receives the system identifier. */
 extern void sk_fill_config(sk_config *cfg, char *stanza_buf, size_t stanza_len);
@@ -47,7 +50,13 @@ extern void sk_require_admin(const char *what);
 /* ---- job slots in shared memory (shmem.c) -------------------------------- */
 #define SK_MAX_JOBS 8
 
-typedef enum SkJobKind { SK_JOB_BACKUP = 1, SK_JOB_RESTORE = 2, SK_JOB_VERIFY = 3 } SkJobKind;
+typedef enum SkJobKind {
+    SK_JOB_BACKUP = 1,
+    SK_JOB_RESTORE = 2,
+    SK_JOB_VERIFY = 3,
+    SK_JOB_TABLE_RECOVERY = 4,
+    SK_JOB_DRILL = 5
+} SkJobKind;
 
 typedef enum SkSlotState {
     SK_SLOT_FREE = 0,
@@ -62,8 +71,23 @@ typedef struct SkRestoreParams {
     char target_dir[MAXPGPATH];
     char target_time[64]; /* "" = end of backup */
     int64 target_time_unix;
-    int port; /* 0 = do not start */
+    int port;          /* 0 = do not start */
+    char scenario[32]; /* recovery_type "disaster": the disaster_scenario */
 } SkRestoreParams;
+
+/* recover_table(): which table, where to, and the recovery target. */
+typedef struct SkTableParams {
+    char label[64];
+    char schema[NAMEDATALEN];
+    char table[NAMEDATALEN];
+    char into_schema[NAMEDATALEN];
+    bool replace;
+    char target_type[16]; /* time, xid, name */
+    char target_value[128];
+    char target_time[64]; /* the moment, for recovery_log */
+    int64 target_time_unix;
+    bool inclusive;
+} SkTableParams;
 
 typedef struct SkJobSlot {
     SkSlotState state;
@@ -78,6 +102,8 @@ typedef struct SkJobSlot {
     char verify_label[64]; /* verify jobs: "" = every backup */
     bool verify_wal_to_newest;
     SkRestoreParams restore;
+    SkTableParams table;
+    char drill_label[64]; /* drill jobs */
     sk_progress progress; /* written loosely by the core's threads */
     char label[64];       /* backup label once known */
     bool success;
@@ -114,10 +140,21 @@ PGDLLEXPORT void sk_job_worker_main(Datum arg);
 extern void sk_run_backup(int slotno);
 extern void sk_run_restore(int slotno);
 extern void sk_run_verify(int slotno);
+extern void sk_run_table_recovery(int slotno);
+extern void sk_run_drill(int slotno);
+
+/* Claim a free job slot for request and wake the launcher (sql_api.c).
+ * Needs a transaction (for the job id).  Returns the slot number. */
+extern int sk_queue_job(const SkJobSlot *request, bool wait, Oid dboid, Oid userid, int64 *job_id);
 
 /* In a job's PG_CATCH: record the error as the job's failure (catalog and
  * slot) and clear it; the worker then exits normally. */
 extern void sk_job_failed(int slotno, int64 job_id, MemoryContext job_cxt);
+/* The same, calling record(error, arg) first (in its own transactions) so a
+ * job can log its failure in its own tables. */
+typedef void (*sk_failure_recorder)(const char *error, void *arg);
+extern void sk_job_failed_with(int slotno, int64 job_id, MemoryContext job_cxt,
+                               sk_failure_recorder record, void *arg);
 
 /* ERROR with what failed and the core's message. */
 extern void sk_core_error(const char *what, const sk_msg *msg);
@@ -130,12 +167,43 @@ extern int sk_verify_and_record(const char *label, bool wal_to_newest);
  * backups in backup_catalog.  Returns the plan as JSON text (palloc'd). */
 extern char *sk_expire_and_record(bool dry_run);
 
+/* Wall-clock seconds since start (job_worker.c). */
+extern double sk_seconds_since(TimestampTz start);
+
 /* Cancellation callback for the core: only reads interrupt flags. */
 extern int sk_cancel_requested(void);
 
 /* Wait until the archiver has shipped segment; ERROR after
  * safekeep.archive_timeout (wal_wait.c). */
 extern void sk_wait_for_archived(const char *segment);
+
+/* Make everything committed so far durable in the repository: a commit
+ * record, a segment switch, and a wait for the archiver (wal_wait.c). */
+extern void sk_archive_recent_wal(void);
+
+/* Row counts of this database's tables in a snapshot that matches a restore
+ * point written for label; drills compare against them (table_counts.c). */
+extern void sk_record_table_counts(const char *label);
+
+/* ---- restored copies (restored_copy.c) ------------------------------------ */
+/* postgresql.auto.conf lines for a copy restored from SQL: no archiving into
+ * our repository, no jobs of its own; port 0 = leave the port alone. */
+extern char *sk_copy_settings(int port);
+/* Where scratch copies go: safekeep.scratch_dir, else beside the data directory. */
+extern char *sk_scratch_root(void);
+/* Restore label into a private scratch copy and start it, recovering to the
+ * target (type NULL: the end of the backup); ERROR on failure. */
+extern sk_instance *sk_scratch_start(const char *name, const char *label, const char *target_type,
+                                     const char *target_value, bool inclusive,
+                                     int64 target_time_unix, sk_restore_result *res);
+/* First column of the first row of a query in the copy (NULL: none or NULL). */
+extern char *sk_scratch_value(sk_instance *inst, const char *dbname, const char *sql, int nparams,
+                              const char **params);
+/* All rows of a query in the copy as JSON text: [[col, ...], ...]. */
+extern char *sk_scratch_rows(sk_instance *inst, const char *dbname, const char *sql, int nparams,
+                             const char **params);
+/* Create the copy's helper functions (schema safekeep_scratch) in dbname. */
+extern void sk_scratch_install_helpers(sk_instance *inst, const char *dbname);
 
 /* ---- small SPI helpers (spi_util.c) --------------------------------------- */
 /* Run a query with text parameters in the current transaction; copy the first

@@ -22,6 +22,9 @@
 PG_FUNCTION_INFO_V1(sk_sql_queue_backup);
 PG_FUNCTION_INFO_V1(sk_sql_queue_restore);
 PG_FUNCTION_INFO_V1(sk_sql_queue_verify);
+PG_FUNCTION_INFO_V1(sk_sql_queue_table_recovery);
+PG_FUNCTION_INFO_V1(sk_sql_queue_drill);
+PG_FUNCTION_INFO_V1(sk_sql_queue_disaster_recovery);
 PG_FUNCTION_INFO_V1(sk_sql_expire);
 PG_FUNCTION_INFO_V1(sk_sql_repository_info);
 PG_FUNCTION_INFO_V1(sk_sql_check_target_dir);
@@ -56,8 +59,7 @@ static void wait_for_launcher(SkShared *sh) {
     }
 }
 
-/* Claim a free slot and hand it to the launcher.  Returns the slot number. */
-static int queue_job(const SkJobSlot *request, bool wait, int64 *job_id) {
+int sk_queue_job(const SkJobSlot *request, bool wait, Oid dboid, Oid userid, int64 *job_id) {
     SkShared *sh = sk_shared_or_error();
     int slotno = -1;
     Latch *launcher;
@@ -101,8 +103,10 @@ static int queue_job(const SkJobSlot *request, bool wait, int64 *job_id) {
         memcpy(slot->verify_label, request->verify_label, sizeof(slot->verify_label));
         slot->verify_wal_to_newest = request->verify_wal_to_newest;
         slot->restore = request->restore;
-        slot->dboid = MyDatabaseId;
-        slot->userid = GetUserId();
+        slot->table = request->table;
+        memcpy(slot->drill_label, request->drill_label, sizeof(slot->drill_label));
+        slot->dboid = dboid;
+        slot->userid = userid;
         slot->waiter = wait ? MyProc : NULL;
         slot->waiter_gone = !wait;
     }
@@ -198,7 +202,7 @@ static Datum queue_and_maybe_wait(const SkJobSlot *request, bool wait) {
     int slotno;
 
     sk_require_admin("run pg_safekeep jobs");
-    slotno = queue_job(request, wait, &job_id);
+    slotno = sk_queue_job(request, wait, MyDatabaseId, GetUserId(), &job_id);
     if (!wait)
         return PointerGetDatum(cstring_to_text(psprintf(INT64_FORMAT, job_id)));
     return PointerGetDatum(cstring_to_text(wait_for_job(slotno, job_id)));
@@ -236,6 +240,62 @@ Datum sk_sql_queue_restore(PG_FUNCTION_ARGS) {
     r->target_time_unix = PG_ARGISNULL(4) ? 0 : (int64)PG_GETARG_FLOAT8(4);
     r->port = PG_ARGISNULL(5) ? 0 : PG_GETARG_INT32(5);
     strlcpy(r->recovery_type, text_arg_or_empty(fcinfo, 6), sizeof(r->recovery_type));
+    PG_RETURN_DATUM(queue_and_maybe_wait(&request, PG_ARGISNULL(0) || PG_GETARG_BOOL(0)));
+}
+
+/*
+ * _queue_table_recovery(wait, label, schema, table, into_schema, replace,
+ *                       target_type, target_value, target_time, target_time_unix,
+ *                       inclusive) -> summary, or the job id
+ */
+Datum sk_sql_queue_table_recovery(PG_FUNCTION_ARGS) {
+    SkJobSlot request;
+    SkTableParams *t = &request.table;
+
+    memset(&request, 0, sizeof(request));
+    request.kind = SK_JOB_TABLE_RECOVERY;
+    strlcpy(t->label, text_arg_or_empty(fcinfo, 1), sizeof(t->label));
+    strlcpy(t->schema, text_arg_or_empty(fcinfo, 2), sizeof(t->schema));
+    strlcpy(t->table, text_arg_or_empty(fcinfo, 3), sizeof(t->table));
+    strlcpy(t->into_schema, text_arg_or_empty(fcinfo, 4), sizeof(t->into_schema));
+    t->replace = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
+    strlcpy(t->target_type, text_arg_or_empty(fcinfo, 6), sizeof(t->target_type));
+    if (strlen(text_arg_or_empty(fcinfo, 7)) >= sizeof(t->target_value))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("recovery target value is too long")));
+    strlcpy(t->target_value, text_arg_or_empty(fcinfo, 7), sizeof(t->target_value));
+    strlcpy(t->target_time, text_arg_or_empty(fcinfo, 8), sizeof(t->target_time));
+    t->target_time_unix = PG_ARGISNULL(9) ? 0 : (int64)PG_GETARG_FLOAT8(9);
+    t->inclusive = PG_ARGISNULL(10) || PG_GETARG_BOOL(10);
+    if (t->label[0] == '\0' || t->schema[0] == '\0' || t->table[0] == '\0' ||
+        t->into_schema[0] == '\0' || t->target_type[0] == '\0')
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("a table recovery needs a backup, a table, a schema and a target")));
+    PG_RETURN_DATUM(queue_and_maybe_wait(&request, PG_ARGISNULL(0) || PG_GETARG_BOOL(0)));
+}
+
+/* _queue_drill(label, wait) -> summary, or the job id */
+Datum sk_sql_queue_drill(PG_FUNCTION_ARGS) {
+    SkJobSlot request;
+
+    memset(&request, 0, sizeof(request));
+    request.kind = SK_JOB_DRILL;
+    strlcpy(request.drill_label, text_arg_or_empty(fcinfo, 0), sizeof(request.drill_label));
+    PG_RETURN_DATUM(queue_and_maybe_wait(&request, PG_ARGISNULL(1) || PG_GETARG_BOOL(1)));
+}
+
+/* _queue_disaster_recovery(wait, label, target_dir, port, scenario) -> summary, or the job id */
+Datum sk_sql_queue_disaster_recovery(PG_FUNCTION_ARGS) {
+    SkJobSlot request;
+    SkRestoreParams *r = &request.restore;
+
+    memset(&request, 0, sizeof(request));
+    request.kind = SK_JOB_RESTORE;
+    strlcpy(r->recovery_type, "disaster", sizeof(r->recovery_type));
+    strlcpy(r->label, text_arg_or_empty(fcinfo, 1), sizeof(r->label));
+    strlcpy(r->target_dir, text_arg_or_empty(fcinfo, 2), sizeof(r->target_dir));
+    r->port = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3);
+    strlcpy(r->scenario, text_arg_or_empty(fcinfo, 4), sizeof(r->scenario));
     PG_RETURN_DATUM(queue_and_maybe_wait(&request, PG_ARGISNULL(0) || PG_GETARG_BOOL(0)));
 }
 

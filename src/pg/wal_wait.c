@@ -28,3 +28,15 @@ void sk_wait_for_archived(const char *segment) {
         CHECK_FOR_INTERRUPTS();
     }
 }
+
+/*
+ * A commit record (recovery to a time needs a commit after it to stop at),
+ * a segment switch, and a wait until the archiver has shipped that segment.
+ */
+void sk_archive_recent_wal(void) {
+    char *row[1];
+
+    sk_query_in_xact("SELECT pg_current_xact_id()::text", 0, NULL, row, 1);
+    sk_query_in_xact("SELECT pg_walfile_name(pg_switch_wal())", 0, NULL, row, 1);
+    sk_wait_for_archived(row[0]);
+}

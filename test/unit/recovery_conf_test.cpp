@@ -95,3 +95,34 @@ TEST(SelectBackup, ByLabelTimeAndNewest) {
     }
     EXPECT_THROW(select_backup({}, "", none, "R"), NotFound);
 }
+
+// An xid or restore point with its moment chooses the backup that ended
+// before it; without the moment, the newest backup.
+TEST(SelectBackup, XidAndNameByTime) {
+    std::vector<BackupEntry> v = {entry("20260101-000000F", 100), entry("20260102-000000F", 200),
+                                  entry("20260103-000000F", 300)};
+    for (const char *type : {"xid", "name"}) {
+        RestoreTarget t;
+        t.type = type;
+        t.value = "1234";
+        EXPECT_EQ(select_backup(v, "", t, "R").label, "20260103-000000F") << type;
+        t.time_unix = 250;
+        EXPECT_EQ(select_backup(v, "", t, "R").label, "20260102-000000F") << type;
+        EXPECT_EQ(select_backup(v, "20260103-000000F", t, "R").label, "20260103-000000F") << type;
+        t.time_unix = 50;
+        try {
+            select_backup(v, "", t, "R");
+            FAIL() << type;
+        } catch (const NotFound &e) {
+            EXPECT_NE(std::string(e.what()).find("no backup ends before the target time "
+                                                 "1970-01-01 00:00:50 UTC"),
+                      std::string::npos)
+                << e.what();
+        }
+    }
+    // Other types ignore the time.
+    RestoreTarget lsn;
+    lsn.type = "lsn";
+    lsn.time_unix = 50;
+    EXPECT_EQ(select_backup(v, "", lsn, "R").label, "20260103-000000F");
+}

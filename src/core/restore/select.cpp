@@ -26,7 +26,11 @@ const BackupEntry &select_backup(const std::vector<BackupEntry> &backups, const 
     }
     if (backups.empty())
         throw NotFound("repository \"" + repo_desc + "\" contains no backups");
-    if (target.type == "time") {
+    // An xid or restore point comes with the moment it was made (when the
+    // caller knows it): the backup must have ended before that too.
+    bool by_time = target.type == "time" ||
+                   ((target.type == "xid" || target.type == "name") && target.time_unix > 0);
+    if (by_time) {
         // backups are sorted by label, i.e. by start time; pick the newest that ended in time
         const BackupEntry *best = nullptr;
         for (const auto &b : backups)

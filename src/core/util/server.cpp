@@ -2,19 +2,13 @@
 
 #include "storage/posix.h"
 #include "util/error.h"
+#include "util/process.h"
+#include "restore/promotion.h"
 
-#include <cerrno>
 #include <chrono>
-#include <csignal>
-#include <cstring>
 #include <fstream>
-#include <spawn.h>
-#include <sstream>
-#include <sys/wait.h>
 #include <thread>
 #include <vector>
-
-extern char **environ;
 
 namespace safekeep {
 
@@ -37,54 +31,16 @@ std::string tail_lines(const std::string &path, int n) {
 
 namespace {
 
-// Runs argv without a shell, with default signal handling and an empty
-// signal mask in the child (the caller may be a PostgreSQL backend).
-int spawn_and_wait(const std::vector<std::string> &args) {
-    std::vector<char *> argv;
-    for (const auto &a : args)
-        argv.push_back(const_cast<char *>(a.c_str()));
-    argv.push_back(nullptr);
-
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t empty, all;
-    sigemptyset(&empty);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &empty);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], nullptr, &attr, argv.data(), environ);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0)
-        throw_errno("could not run \"" + args[0] + "\"", rc);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            throw_errno("could not wait for \"" + args[0] + "\"");
-    }
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
-// Line 8 of postmaster.pid: "ready", "standby", "starting" or "stopping".
-std::string postmaster_status(const std::string &pgdata) {
-    std::ifstream in(posix::join(pgdata, "postmaster.pid"));
-    if (!in)
-        return "";
-    std::string line;
-    for (int i = 0; i < 8 && std::getline(in, line); i++) {
-    }
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\n'))
-        line.pop_back();
-    return line;
+std::string trim_end(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+        s.pop_back();
+    return s;
 }
 
 } // namespace
 
 void start_server(const std::string &bindir, const std::string &pgdata, int port,
-                  const std::string &log_path, int timeout_seconds) {
+                  const std::string &log_path, int timeout_seconds, const CancelPoll &cancel) {
     if (port < 1 || port > 65535)
         throw Error("port " + std::to_string(port) + " is out of range (1..65535)");
     if (timeout_seconds < 1)
@@ -95,27 +51,41 @@ void start_server(const std::string &bindir, const std::string &pgdata, int port
     std::vector<std::string> args = {
         pg_ctl, "start", "-w",     "-t", std::to_string(timeout_seconds), "-D",
         pgdata, "-l",    log_path, "-o", "-p " + std::to_string(port)};
-    int rc = spawn_and_wait(args);
-    if (rc != 0)
+    // pg_ctl's own chatter ("waiting for server to start") stays out of the
+    // caller's log; it is quoted when pg_ctl fails.
+    RunOptions ro;
+    ro.capture = true;
+    ro.capture_limit = 4096;
+    ro.cancel = cancel;
+    RunResult r = run_program(args, ro);
+    if (r.exit_code != 0)
         throw Error("pg_ctl start of \"" + pgdata + "\" failed with exit code " +
-                    std::to_string(rc) + "; end of log \"" + log_path + "\":\n" +
-                    tail_lines(log_path, 20));
+                    std::to_string(r.exit_code) + ": " + trim_end(r.output) + "; end of log \"" +
+                    log_path + "\":\n" + tail_lines(log_path, 20));
 
     // pg_ctl -w returns once connections are accepted, which a hot standby
-    // still in recovery also does; wait for the promotion.
-    for (;;) {
-        std::string st = postmaster_status(pgdata);
-        if (st == "ready")
-            return;
-        if (st.empty())
-            throw Error("server in \"" + pgdata + "\" stopped after starting; end of log \"" +
-                        log_path + "\":\n" + tail_lines(log_path, 20));
-        if (std::chrono::steady_clock::now() >= deadline)
-            throw Error("server in \"" + pgdata + "\" is still in recovery (status \"" + st +
-                        "\") after " + std::to_string(timeout_seconds) + " seconds; end of log \"" +
-                        log_path + "\":\n" + tail_lines(log_path, 20));
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
+    // still in recovery also does; wait for the promotion (pg_control).
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
+    wait_until_promoted(pgdata, log_path, std::max<int>(1, static_cast<int>(left.count())), cancel);
+}
+
+void stop_server_immediate(const std::string &bindir, const std::string &pgdata,
+                           int timeout_seconds) {
+    if (timeout_seconds < 1)
+        timeout_seconds = 60;
+    std::vector<std::string> args = {
+        posix::join(bindir, "pg_ctl"),   "stop", "-m",  "immediate", "-w", "-t",
+        std::to_string(timeout_seconds), "-D",   pgdata};
+    RunOptions ro;
+    ro.capture = true;
+    ro.capture_limit = 4096;
+    // pg_ctl has its own limit; this one only guards against a hung pg_ctl.
+    ro.timeout_seconds = timeout_seconds + 30;
+    RunResult r = run_program(args, ro);
+    if (r.exit_code != 0)
+        throw Error("pg_ctl stop of \"" + pgdata + "\" failed with exit code " +
+                    std::to_string(r.exit_code) + ": " + trim_end(r.output));
 }
 
 } // namespace safekeep

@@ -1,0 +1,239 @@
+-- ---------------------------------------------------------------------------
+-- Bookkeeping called by the launcher and job workers (not for users)
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION safekeep.job_started(p_job bigint, p_kind text, p_user oid)
+RETURNS void LANGUAGE sql AS $$
+    INSERT INTO safekeep.jobs (id, kind, status, requested_by)
+    VALUES (p_job, p_kind, 'running', (SELECT rolname FROM pg_roles WHERE oid = p_user))
+    ON CONFLICT (id) DO UPDATE SET status = 'running';
+$$;
+
+CREATE FUNCTION safekeep.job_failed(p_job bigint, p_error text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    v_label text;
+BEGIN
+    UPDATE safekeep.jobs SET status = 'failed', finished_at = now(), error_message = p_error
+     WHERE id = p_job AND status IN ('queued', 'running') RETURNING label INTO v_label;
+    IF v_label IS NOT NULL THEN
+        UPDATE safekeep.backup_catalog
+           SET status = 'failed', error_message = p_error, completed_at = now(),
+               duration = now() - started_at
+         WHERE label = v_label AND status = 'running';
+        INSERT INTO safekeep.backup_log (label, backup_type, event, message)
+        SELECT label, backup_type, 'failed', p_error FROM safekeep.backup_catalog
+         WHERE label = v_label;
+    END IF;
+    UPDATE safekeep.recovery_log
+       SET status = 'failed', error_message = p_error, completed_at = now(),
+           duration = now() - started_at
+     WHERE job_id = p_job AND status = 'running';
+    PERFORM safekeep.disaster_recovery_failed(p_job, p_error);
+END;
+$$;
+
+-- A worker that vanished (the launcher noticed): same as job_failed.
+CREATE FUNCTION safekeep.fail_job(p_job bigint, p_error text)
+RETURNS void LANGUAGE sql AS $$ SELECT safekeep.job_failed(p_job, p_error); $$;
+
+-- At launcher start: whatever was running was interrupted by a crash or restart.
+CREATE FUNCTION safekeep.fail_interrupted_jobs()
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    v_job bigint;
+    n integer := 0;
+BEGIN
+    FOR v_job IN SELECT id FROM safekeep.jobs WHERE status IN ('queued', 'running') LOOP
+        PERFORM safekeep.job_failed(v_job, 'interrupted by a server restart or crash');
+        n := n + 1;
+    END LOOP;
+    UPDATE safekeep.backup_catalog
+       SET status = 'failed', error_message = 'interrupted by a server restart or crash',
+           completed_at = now(), duration = now() - started_at
+     WHERE status = 'running';
+    UPDATE safekeep.recovery_log
+       SET status = 'failed', error_message = 'interrupted by a server restart or crash',
+           completed_at = now(), duration = now() - started_at
+     WHERE status = 'running';
+    RETURN n;
+END;
+$$;
+
+CREATE FUNCTION safekeep.job_succeeded(p_job bigint, p_result text)
+RETURNS void LANGUAGE sql AS $$
+    UPDATE safekeep.jobs SET status = 'succeeded', finished_at = now(), result = p_result
+     WHERE id = p_job;
+$$;
+
+CREATE FUNCTION safekeep.backup_started(p_job bigint, p_label text, p_type text,
+                                        p_prior text, p_notice text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE safekeep.jobs SET label = p_label WHERE id = p_job;
+    -- A failed backup's label is free again once its directory is discarded;
+    -- keep that failed row under a suffixed label.
+    UPDATE safekeep.backup_catalog SET label = label || '~' || id
+     WHERE label = p_label AND status = 'failed';
+    INSERT INTO safekeep.backup_catalog (label, backup_type, prior_label, status, job_id,
+                                         started_at, notice, pg_version, system_identifier)
+    VALUES (p_label, p_type, p_prior, 'running', p_job, now(), p_notice,
+            current_setting('server_version_num')::integer,
+            (SELECT system_identifier::text FROM pg_control_system()));
+    INSERT INTO safekeep.backup_log (label, backup_type, event, message)
+    VALUES (p_label, p_type, 'started',
+            format('%s backup %s started (job %s)%s', p_type, p_label, p_job,
+                   coalesce(' relative to ' || p_prior, '') || coalesce(': ' || p_notice, '')));
+END;
+$$;
+
+CREATE FUNCTION safekeep.backup_completed(p_job bigint, r jsonb)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE safekeep.backup_catalog
+       SET status = 'completed',
+           backup_type = r->>'type',
+           prior_label = nullif(r->>'prior', ''),
+           backup_file = r->>'backup_file',
+           backup_size = (r->>'backup_size')::bigint,
+           database_size = (r->>'database_size')::bigint,
+           copied_bytes = (r->>'copied_bytes')::bigint,
+           checksum = r->>'checksum',
+           compression_ratio = round((r->>'database_size')::numeric
+                                     / greatest((r->>'backup_size')::numeric, 1), 2),
+           changes_count = (r->>'changed_files')::bigint,
+           file_count = (r->>'file_count')::bigint,
+           start_lsn = (r->>'start_lsn')::pg_lsn,
+           stop_lsn = (r->>'stop_lsn')::pg_lsn,
+           start_wal = r->>'start_wal',
+           stop_wal = r->>'stop_wal',
+           timeline = (r->>'timeline')::integer,
+           started_at = to_timestamp((r->>'start_time')::double precision),
+           completed_at = now(),
+           duration = now() - to_timestamp((r->>'start_time')::double precision)
+     WHERE label = r->>'label';
+    INSERT INTO safekeep.backup_log (label, backup_type, backup_file, event, message)
+    VALUES (r->>'label', r->>'type', r->>'backup_file', 'completed',
+            format('%s backup %s completed: %s files, %s stored of %s', r->>'type', r->>'label',
+                   r->>'file_count', pg_size_pretty((r->>'backup_size')::bigint),
+                   pg_size_pretty((r->>'database_size')::bigint)));
+    UPDATE safekeep.jobs SET status = 'succeeded', finished_at = now(), result = r->>'label'
+     WHERE id = p_job;
+END;
+$$;
+
+-- The outcome of a verification: per backup, when, ok/failed and the problems.
+CREATE FUNCTION safekeep.record_verification(p_label text, p_problems jsonb)
+RETURNS integer LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM safekeep.sync_catalog();
+    UPDATE safekeep.backup_catalog c
+       SET verified_at = now(),
+           verify_problems = coalesce((SELECT jsonb_agg(p - 'label')
+                                         FROM jsonb_array_elements(p_problems) p
+                                        WHERE p->>'label' = c.label), '[]'::jsonb),
+           verify_status = CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(p_problems) p
+                                              WHERE p->>'label' = c.label)
+                                THEN 'failed' ELSE 'ok' END
+     WHERE c.status = 'completed' AND (p_label IS NULL OR c.label = p_label);
+    INSERT INTO safekeep.backup_log (label, event, message)
+    SELECT p->>'label', 'verify_problem', format('%s: %s (%s)', p->>'kind', p->>'object', p->>'detail')
+      FROM jsonb_array_elements(p_problems) p;
+    RETURN jsonb_array_length(p_problems);
+END;
+$$;
+
+-- Mark what retention removed; the rows stay, as history.
+CREATE FUNCTION safekeep.record_expire(p_plan jsonb)
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+BEGIN
+    WITH gone AS (
+        UPDATE safekeep.backup_catalog c SET status = 'expired'
+          FROM jsonb_array_elements(p_plan->'backups') b
+         WHERE b->>'action' = 'expire' AND c.label = b->>'label' AND c.status <> 'expired'
+        RETURNING c.label, c.backup_type, b->>'reason' AS reason)
+    INSERT INTO safekeep.backup_log (label, backup_type, event, message)
+    SELECT label, backup_type, 'expired', reason FROM gone;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END;
+$$;
+
+CREATE FUNCTION safekeep.recovery_started(p_job bigint, p_type text, p_label text,
+                                          p_target timestamptz, p_dir text, p_port integer)
+RETURNS void LANGUAGE sql AS $$
+    INSERT INTO safekeep.recovery_log (job_id, recovery_type, backup_label, target_time,
+                                       target_dir, port, status)
+    VALUES (p_job, p_type, p_label, p_target, p_dir, p_port, 'running');
+$$;
+
+CREATE FUNCTION safekeep.recovery_backup_chosen(p_job bigint, p_label text)
+RETURNS void LANGUAGE sql AS $$
+    UPDATE safekeep.recovery_log
+       SET backup_label = p_label,
+           backup_file = (SELECT backup_file FROM safekeep.backup_catalog WHERE label = p_label)
+     WHERE job_id = p_job;
+    UPDATE safekeep.jobs SET label = p_label WHERE id = p_job;
+$$;
+
+CREATE FUNCTION safekeep.recovery_finished(p_job bigint, p_error text, p_result text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF p_error IS NOT NULL THEN
+        PERFORM safekeep.job_failed(p_job, p_error);
+        RETURN;
+    END IF;
+    UPDATE safekeep.recovery_log
+       SET status = 'completed', completed_at = now(), duration = now() - started_at
+     WHERE job_id = p_job;
+    UPDATE safekeep.jobs SET status = 'succeeded', finished_at = now(), result = p_result
+     WHERE id = p_job;
+END;
+$$;
+
+-- Bring backup_catalog in step with the repository (after a restore the
+-- restored database's catalog is stale; backups taken elsewhere appear).
+CREATE FUNCTION safekeep.sync_catalog()
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    b jsonb;
+    labels text[] := '{}';
+    n integer := 0;
+    changed integer;
+BEGIN
+    FOR b IN SELECT jsonb_array_elements(safekeep.repository_info(false)->'backups') LOOP
+        labels := labels || (b->>'label');
+        INSERT INTO safekeep.backup_catalog AS c
+               (label, backup_type, status, backup_file, backup_size, database_size, checksum,
+                compression_ratio, file_count, start_lsn, stop_lsn, start_wal, stop_wal,
+                timeline, pg_version, system_identifier, started_at, completed_at, duration)
+        VALUES (b->>'label', b->>'type', 'completed', b->>'manifest_path',
+                (b->>'stored_bytes')::bigint, (b->>'original_bytes')::bigint,
+                b->>'manifest_sha256',
+                round((b->>'original_bytes')::numeric
+                      / greatest((b->>'stored_bytes')::numeric, 1), 2),
+                (b->>'file_count')::bigint, (b->>'start_lsn')::pg_lsn,
+                (b->>'stop_lsn')::pg_lsn, b->>'start_wal', b->>'stop_wal',
+                (b->>'timeline')::integer, (b->>'pg_version')::integer, b->>'system_id',
+                to_timestamp((b->>'start_time')::double precision),
+                to_timestamp((b->>'stop_time')::double precision),
+                to_timestamp((b->>'stop_time')::double precision)
+                  - to_timestamp((b->>'start_time')::double precision))
+        ON CONFLICT (label) DO UPDATE
+           SET status = 'completed', error_message = NULL,
+               backup_file = excluded.backup_file, backup_size = excluded.backup_size,
+               database_size = excluded.database_size, checksum = excluded.checksum,
+               compression_ratio = excluded.compression_ratio
+         WHERE c.status <> 'completed';
+        GET DIAGNOSTICS changed = ROW_COUNT;
+        n := n + changed;
+    END LOOP;
+    UPDATE safekeep.backup_catalog
+       SET status = 'expired', error_message = 'no longer in the repository'
+     WHERE status = 'completed' AND label <> ALL (labels);
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    RETURN n + changed;
+END;
+$$;
+

@@ -1,0 +1,88 @@
+-- ---------------------------------------------------------------------------
+-- User functions
+-- ---------------------------------------------------------------------------
+
+-- WAL must reach the repository or a backup cannot be restored.
+CREATE FUNCTION safekeep._check_archiving()
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('archive_mode') = 'off' THEN
+        RAISE EXCEPTION 'archive_mode is off'
+              USING HINT = 'Set archive_mode = on and archive_library = ''pg_safekeep'' and restart.';
+    END IF;
+    IF current_setting('archive_library') <> 'pg_safekeep' THEN
+        RAISE EXCEPTION 'archive_library is "%", not pg_safekeep', current_setting('archive_library')
+              USING HINT = 'Set archive_library = ''pg_safekeep'' so WAL reaches the repository.';
+    END IF;
+    PERFORM safekeep._check_repository();
+END;
+$$;
+
+CREATE FUNCTION safekeep.create_full_backup(wait boolean DEFAULT true)
+RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM safekeep._check_archiving();
+    RETURN safekeep._queue_backup('full', wait);
+END;
+$$;
+
+-- Changes since the newest backup of any type; a full one when none exists.
+CREATE FUNCTION safekeep.create_incremental_backup(wait boolean DEFAULT true)
+RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM safekeep._check_archiving();
+    RETURN safekeep._queue_backup('incremental', wait);
+END;
+$$;
+
+-- Changes since the newest full backup; a full one when none exists.
+CREATE FUNCTION safekeep.create_differential_backup(wait boolean DEFAULT true)
+RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM safekeep._check_archiving();
+    RETURN safekeep._queue_backup('differential', wait);
+END;
+$$;
+
+-- Check objects, sizes, checksums, the chain and the WAL a backup needs
+-- (NULL: every backup).  Returns one row per problem, none when all is well;
+-- backup_catalog records verified_at, verify_status and the problems.
+CREATE FUNCTION safekeep.verify_backup(backup_label text DEFAULT NULL,
+                                       wal_to_newest boolean DEFAULT false)
+RETURNS TABLE (label text, problem text, object text, detail text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF backup_label IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM jsonb_array_elements(safekeep.repository_info(false)->'backups') e
+            WHERE e->>'label' = backup_label) THEN
+        RAISE EXCEPTION 'backup "%" does not exist in the repository', backup_label;
+    END IF;
+    PERFORM safekeep._queue_verify(backup_label, wal_to_newest, true);
+    RETURN QUERY
+        SELECT c.label, p->>'kind', p->>'object', p->>'detail'
+          FROM safekeep.backup_catalog c, jsonb_array_elements(c.verify_problems) p
+         WHERE c.status = 'completed' AND (backup_label IS NULL OR c.label = backup_label)
+         ORDER BY 1, 2, 3;
+END;
+$$;
+
+-- Retention by the safekeep.retention_* settings.  dry_run (the default)
+-- only shows what would go and why; the last row is the WAL decision.
+CREATE FUNCTION safekeep.expire_backups(dry_run boolean DEFAULT true)
+RETURNS TABLE (label text, backup_type text, action text, reason text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    plan jsonb := safekeep._expire(dry_run);
+BEGIN
+    RETURN QUERY
+        SELECT b->>'label', b->>'type', b->>'action', b->>'reason'
+          FROM jsonb_array_elements(plan->'backups') b;
+    RETURN QUERY
+        SELECT NULL::text, 'wal'::text,
+               CASE WHEN (plan->'wal'->>'removed_count')::bigint > 0 THEN 'expire' ELSE 'keep' END,
+               format('%s WAL files (%s) %s%s', plan->'wal'->>'removed_count',
+                      pg_size_pretty((plan->'wal'->>'removed_bytes')::bigint),
+                      CASE WHEN dry_run THEN 'would be removed' ELSE 'removed' END,
+                      coalesce(' before ' || (plan->'wal'->>'remove_before'), ''));
+END;
+$$;

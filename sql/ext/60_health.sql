@@ -1,0 +1,55 @@
+-- Health: the first of no_backups, backup_failed, archive_failing, backup_old
+-- that applies, else healthy.
+CREATE FUNCTION safekeep.check_backup_health()
+RETURNS TABLE (health_status text, details jsonb) LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_total bigint;
+    v_failed bigint;
+    v_latest record;
+    v_size_gb numeric;
+    v_ratio numeric;
+    v_arch record;
+    v_max_age integer;
+BEGIN
+    SELECT count(*) FILTER (WHERE c.status = 'completed'),
+           count(*) FILTER (WHERE c.status = 'failed' AND c.created_at > now() - interval '7 days'),
+           round(coalesce(sum(c.backup_size) FILTER (WHERE c.status = 'completed'), 0)
+                 / 1073741824.0, 3),
+           round(avg(c.compression_ratio) FILTER (WHERE c.status = 'completed'), 2)
+      INTO v_total, v_failed, v_size_gb, v_ratio
+      FROM safekeep.backup_catalog c;
+    SELECT c.label, c.completed_at INTO v_latest FROM safekeep.backup_catalog c
+     WHERE c.status = 'completed' ORDER BY c.completed_at DESC NULLS LAST LIMIT 1;
+    SELECT * INTO v_arch FROM pg_stat_archiver;
+    SELECT setting::integer INTO v_max_age FROM pg_settings WHERE name = 'safekeep.max_backup_age';
+
+    details := jsonb_build_object(
+        'total_backups', v_total,
+        'latest_backup', v_latest.label,
+        'latest_backup_at', v_latest.completed_at,
+        'failed_backups', v_failed,
+        'backup_size_gb', v_size_gb,
+        'compression_ratio', v_ratio,
+        'last_archived_wal', v_arch.last_archived_wal,
+        'seconds_since_last_archived_wal',
+            round(extract(epoch FROM now() - v_arch.last_archived_time)),
+        'archive_failed_count', v_arch.failed_count);
+
+    IF v_total = 0 THEN
+        health_status := 'no_backups';
+    ELSIF EXISTS (SELECT 1 FROM safekeep.backup_catalog c
+                   WHERE c.status = 'failed' AND c.created_at > now() - interval '7 days'
+                     AND c.created_at > v_latest.completed_at) THEN
+        health_status := 'backup_failed';
+    ELSIF v_arch.last_failed_time IS NOT NULL
+          AND v_arch.last_failed_time > coalesce(v_arch.last_archived_time, '-infinity') THEN
+        health_status := 'archive_failing';
+    ELSIF v_latest.completed_at < now() - make_interval(secs => coalesce(v_max_age, 86400)) THEN
+        health_status := 'backup_old';
+    ELSE
+        health_status := 'healthy';
+    END IF;
+    RETURN NEXT;
+END;
+$$;
+

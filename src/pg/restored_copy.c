@@ -1,0 +1,200 @@
+/*
+ * restored_copy.c - settings for copies restored from SQL, and private
+ * scratch copies (drills, table recovery) run through the core's
+ * sk_instance: restored into safekeep.scratch_dir, reachable only through a
+ * socket directory of this OS user, removed when the job ends.
+ */
+#include "safekeep.h"
+
+#include <sys/stat.h>
+
+#include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "miscadmin.h"
+#include "postmaster/postmaster.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+char *sk_copy_settings(int port) {
+    StringInfoData conf;
+    char path[MAXPGPATH];
+    struct stat st;
+
+    initStringInfo(&conf);
+    appendStringInfoString(&conf, "# added by pg_safekeep for a recovery started from SQL\n");
+    appendStringInfoString(&conf, "archive_mode = off\n");
+    /* No repository: the copy's launcher neither syncs, schedules nor archives. */
+    appendStringInfoString(&conf, "safekeep.repo1_path = ''\n");
+    appendStringInfoString(&conf, "safekeep.drill_interval = 0\n");
+    /* pg_ctl -w then returns only once recovery is over and the copy promoted */
+    appendStringInfoString(&conf, "hot_standby = off\n");
+    if (port > 0)
+        appendStringInfo(&conf, "port = %d\n", port);
+
+    snprintf(path, sizeof(path), "%s/postgresql.conf", DataDir);
+    if (stat(path, &st) != 0) {
+        /* Configuration lives outside PGDATA (Debian layout): keep the essentials. */
+        const char *sockets = GetConfigOption("unix_socket_directories", false, false);
+        const char *preload = GetConfigOption("shared_preload_libraries", false, false);
+
+        appendStringInfo(&conf, "unix_socket_directories = %s\n",
+                         quote_literal_cstr(sockets ? sockets : ""));
+        appendStringInfo(&conf, "shared_preload_libraries = %s\n",
+                         quote_literal_cstr(preload ? preload : ""));
+    }
+    return conf.data;
+}
+
+char *sk_scratch_root(void) {
+    char *parent;
+    char *slash;
+
+    if (sk_scratch_dir != NULL && sk_scratch_dir[0] != '\0')
+        return pstrdup(sk_scratch_dir);
+    parent = pstrdup(DataDir);
+    slash = strrchr(parent, '/');
+    if (slash != NULL && slash != parent)
+        *slash = '\0';
+    return psprintf("%s/pg_safekeep_scratch", parent);
+}
+
+static char *superuser_name(void) {
+    MemoryContext caller = CurrentMemoryContext;
+    char *name;
+    bool in_xact = IsTransactionState();
+
+    if (!in_xact)
+        StartTransactionCommand();
+    name = MemoryContextStrdup(caller, GetUserNameFromId(BOOTSTRAP_SUPERUSERID, false));
+    if (!in_xact)
+        CommitTransactionCommand();
+    MemoryContextSwitchTo(caller);
+    return name;
+}
+
+sk_instance *sk_scratch_start(const char *name, const char *label, const char *target_type,
+                              const char *target_value, bool inclusive, int64 target_time_unix,
+                              sk_restore_result *res) {
+    sk_config cfg;
+    char stanza[32];
+    char bindir[MAXPGPATH];
+    char tool[MAXPGPATH];
+    sk_restore_opts ropts;
+    sk_instance_opts iopts;
+    sk_instance *inst;
+    sk_msg msg;
+
+    sk_fill_config(&cfg, stanza, sizeof(stanza));
+    if (cfg.repo1_path[0] == '\0')
+        ereport(ERROR, (errmsg("safekeep.repo1_path is not set")));
+    sk_bindir(bindir, sizeof(bindir));
+    snprintf(tool, sizeof(tool), "%s/pg_safekeep", bindir);
+
+    memset(&ropts, 0, sizeof(ropts));
+    ropts.label = label;
+    ropts.target_type = target_type ? target_type : "immediate";
+    ropts.target_value = target_value;
+    ropts.target_action = "promote";
+    ropts.target_inclusive = inclusive ? 1 : 0;
+    ropts.target_time_unix = target_time_unix;
+    ropts.tool_path = tool;
+    ropts.tablespaces_in_place = 1;
+    ropts.extra_conf = sk_copy_settings(0);
+
+    memset(&iopts, 0, sizeof(iopts));
+    iopts.scratch_root = sk_scratch_root();
+    iopts.bindir = bindir;
+    iopts.name = name;
+    iopts.user = superuser_name();
+    iopts.port = PostPortNumber;
+    iopts.timeout_seconds = sk_restore_timeout;
+
+    memset(res, 0, sizeof(*res));
+    inst = sk_instance_start(&cfg, &ropts, &iopts, sk_cancel_requested, res, &msg);
+    CHECK_FOR_INTERRUPTS();
+    if (inst == NULL)
+        ereport(ERROR,
+                (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+                 errmsg("could not restore backup %s into a scratch copy: %s", label, msg.text)));
+    return inst;
+}
+
+char *sk_scratch_rows(sk_instance *inst, const char *dbname, const char *sql, int nparams,
+                      const char **params) {
+    char *rows = NULL;
+    char *copy;
+    sk_msg msg;
+
+    if (sk_instance_query(inst, dbname, sql, nparams, params, &rows, &msg) != SK_OK)
+        ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+                        errmsg("in the scratch copy: %s", msg.text)));
+    copy = pstrdup(rows ? rows : "[]");
+    sk_free(rows);
+    return copy;
+}
+
+char *sk_scratch_value(sk_instance *inst, const char *dbname, const char *sql, int nparams,
+                       const char **params) {
+    const char *args[1];
+    char *out[1];
+
+    args[0] = sk_scratch_rows(inst, dbname, sql, nparams, params);
+    sk_query_in_xact("SELECT ($1::jsonb)->0->>0", 1, args, out, 1);
+    return out[0];
+}
+
+/*
+ * Helpers run inside the copy, which is thrown away afterwards.  Their text
+ * is constant: names reach them only as parameters.
+ */
+static const char *const export_table_fn =
+    "CREATE OR REPLACE FUNCTION safekeep_scratch.export_table(s name, t name, into_s name, "
+    "f text) RETURNS bigint LANGUAGE plpgsql AS $fn$\n"
+    "DECLARE rel regclass; kind \"char\"; r record; n bigint;\n"
+    "BEGIN\n"
+    "  SELECT c.oid, c.relkind INTO rel, kind FROM pg_class c\n"
+    "    JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = s AND c.relname = t;\n"
+    "  IF rel IS NULL THEN\n"
+    "    RAISE EXCEPTION 'table %.% did not exist at the recovery target', quote_ident(s), "
+    "quote_ident(t);\n"
+    "  END IF;\n"
+    "  IF kind <> 'r' THEN\n"
+    "    RAISE EXCEPTION '%.% is not an ordinary table', quote_ident(s), quote_ident(t);\n"
+    "  END IF;\n"
+    /* Constraints and triggers that point at other tables make no sense alone. */
+    "  FOR r IN SELECT conname FROM pg_constraint WHERE conrelid = rel AND contype = 'f' LOOP\n"
+    "    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', rel, r.conname);\n"
+    "  END LOOP;\n"
+    "  FOR r IN SELECT tgname FROM pg_trigger WHERE tgrelid = rel AND NOT tgisinternal LOOP\n"
+    "    EXECUTE format('DROP TRIGGER %I ON %s', r.tgname, rel);\n"
+    "  END LOOP;\n"
+    "  EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I', into_s);\n"
+    "  EXECUTE format('DROP TABLE IF EXISTS %I.%I CASCADE', into_s, t);\n"
+    "  EXECUTE format('ALTER TABLE %s SET SCHEMA %I', rel, into_s);\n"
+    "  EXECUTE format('SELECT count(*) FROM ONLY %I.%I', into_s, t) INTO n;\n"
+    "  EXECUTE format('COPY %I.%I TO %L WITH (FORMAT binary)', into_s, t, f);\n"
+    "  RETURN n;\n"
+    "END $fn$";
+
+/* [[schema, table, expected], ...] -> [[schema, table, rows or null if missing], ...] */
+static const char *const count_tables_fn =
+    "CREATE OR REPLACE FUNCTION safekeep_scratch.count_tables(tables jsonb) RETURNS jsonb "
+    "LANGUAGE plpgsql AS $fn$\n"
+    "DECLARE e jsonb; n bigint; out jsonb := '[]';\n"
+    "BEGIN\n"
+    "  FOR e IN SELECT jsonb_array_elements(tables) LOOP\n"
+    "    n := NULL;\n"
+    "    IF to_regclass(format('%I.%I', e->>0, e->>1)) IS NOT NULL THEN\n"
+    "      EXECUTE format('SELECT count(*) FROM ONLY %I.%I', e->>0, e->>1) INTO n;\n"
+    "    END IF;\n"
+    "    out := out || jsonb_build_array(jsonb_build_array(e->0, e->1, n));\n"
+    "  END LOOP;\n"
+    "  RETURN out;\n"
+    "END $fn$";
+
+void sk_scratch_install_helpers(sk_instance *inst, const char *dbname) {
+    (void)sk_scratch_rows(inst, dbname, "CREATE SCHEMA IF NOT EXISTS safekeep_scratch", 0, NULL);
+    (void)sk_scratch_rows(inst, dbname, export_table_fn, 0, NULL);
+    (void)sk_scratch_rows(inst, dbname, count_tables_fn, 0, NULL);
+}
