@@ -148,11 +148,14 @@ END;
 $$;
 
 -- The launcher's schedule: the newest completed backup when no drill ran
--- within p_interval_minutes and none is queued or running.
+-- within p_interval_minutes and none is queued or running.  The first drill
+-- comes one interval after the first backup, not right after it.
 CREATE FUNCTION safekeep._drill_due(p_interval_minutes integer)
 RETURNS text LANGUAGE sql STABLE AS $$
     SELECT c.label FROM safekeep.backup_catalog c
      WHERE c.status = 'completed'
+       AND (SELECT min(f.completed_at) FROM safekeep.backup_catalog f WHERE f.status = 'completed')
+           < now() - make_interval(mins => p_interval_minutes)
        AND NOT EXISTS (SELECT 1 FROM safekeep.backup_test_log t
                         WHERE t.test_date > now() - make_interval(mins => p_interval_minutes))
        AND NOT EXISTS (SELECT 1 FROM safekeep.jobs j

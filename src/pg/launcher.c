@@ -42,6 +42,8 @@ void sk_register_launcher(void) {
 
 static bool start_job_worker(int slotno) {
     BackgroundWorker worker;
+    MemoryContext oldcxt;
+    bool started;
 
     memset(&worker, 0, sizeof(worker));
     worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -54,7 +56,11 @@ static bool start_job_worker(int slotno) {
     strlcpy(worker.bgw_type, "pg_safekeep job worker", BGW_MAXLEN);
     worker.bgw_main_arg = Int32GetDatum(slotno);
     worker.bgw_notify_pid = MyProcPid;
-    return RegisterDynamicBackgroundWorker(&worker, &worker_handles[slotno]);
+    /* The handle outlives the loop's memory context, which is reset each turn. */
+    oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+    started = RegisterDynamicBackgroundWorker(&worker, &worker_handles[slotno]);
+    MemoryContextSwitchTo(oldcxt);
+    return started;
 }
 
 /*
@@ -145,6 +151,7 @@ static void remove_scratch_copies(void) {
  * has passed since the last one (checked every ten seconds). */
 static void schedule_drill(void) {
     static TimestampTz last_check = 0;
+    MemoryContext cxt = CurrentMemoryContext;
     TimestampTz now = GetCurrentTimestamp();
     char interval[16];
     const char *args[1];
@@ -167,6 +174,7 @@ static void schedule_drill(void) {
     StartTransactionCommand();
     (void)sk_queue_job(&request, false, MyDatabaseId, BOOTSTRAP_SUPERUSERID, &job_id);
     CommitTransactionCommand();
+    MemoryContextSwitchTo(cxt);
     ereport(LOG, (errmsg("pg_safekeep: scheduled restore drill of backup %s (job " INT64_FORMAT ")",
                          label[0], job_id)));
 }

@@ -159,8 +159,9 @@ static const char *const export_table_fn =
     "    RAISE EXCEPTION 'table %.% did not exist at the recovery target', quote_ident(s), "
     "quote_ident(t);\n"
     "  END IF;\n"
-    "  IF kind <> 'r' THEN\n"
-    "    RAISE EXCEPTION '%.% is not an ordinary table', quote_ident(s), quote_ident(t);\n"
+    "  IF kind <> 'r' OR (SELECT relispartition FROM pg_class WHERE oid = rel) THEN\n"
+    "    RAISE EXCEPTION '%.% is not an ordinary table (partitioned tables and partitions "
+    "are not recovered alone)', quote_ident(s), quote_ident(t);\n"
     "  END IF;\n"
     /* Constraints and triggers that point at other tables make no sense alone. */
     "  FOR r IN SELECT conname FROM pg_constraint WHERE conrelid = rel AND contype = 'f' LOOP\n"

@@ -139,10 +139,12 @@ static void spi_exec(const char *sql) {
 
 /*
  * Create the table here from the dumped definition and load its rows, all
- * in one transaction that also records the result.  Returns the rows loaded.
+ * in one transaction that also records the result.  figures: the start of a
+ * JSON object, completed here with the RTO (until the table is ready).
+ * Returns the rows loaded.
  */
 static uint64 create_here(const SkTableParams *t, const char *workdir, uint64 expected_rows,
-                          const char *job_text, const char *details_json) {
+                          const char *job_text, const char *figures, TimestampTz started) {
     const char *qinto = quote_identifier(t->into_schema);
     const char *qtable = quote_identifier(t->table);
     char *pre = read_dump(psprintf("%s/pre.sql", workdir));
@@ -176,7 +178,7 @@ static uint64 create_here(const SkTableParams *t, const char *workdir, uint64 ex
     args[0] = job_text;
     args[1] = psprintf("recovered %s.%s into %s.%s: " UINT64_FORMAT " rows",
                        quote_identifier(t->schema), qtable, qinto, qtable, loaded);
-    args[2] = details_json;
+    args[2] = psprintf("%s, \"rto_seconds\": %.3f}", figures, sk_seconds_since(started));
     (void)sk_spi_query("SELECT safekeep.table_recovery_finished($1::bigint, $2, $3::jsonb)", 3,
                        args, out, 0, CurrentMemoryContext);
     PopActiveSnapshot();
@@ -273,10 +275,10 @@ void sk_run_table_recovery(int slotno) {
         dump_section(inst, dbname, pattern, "post-data", psprintf("%s/post.sql", workdir));
 
         figures = psprintf("{\"rows\": " UINT64_FORMAT ", \"restore_seconds\": %.3f, "
-                           "\"recovery_seconds\": %.3f, \"rto_seconds\": %.3f}",
+                           "\"recovery_seconds\": %.3f",
                            expected, sk_instance_restore_seconds(inst),
-                           sk_instance_recovery_seconds(inst), sk_seconds_since(started));
-        loaded = create_here(&t, workdir, expected, job_text, figures);
+                           sk_instance_recovery_seconds(inst));
+        loaded = create_here(&t, workdir, expected, job_text, figures, started);
 
         sk_instance_destroy(inst);
         inst = NULL;
