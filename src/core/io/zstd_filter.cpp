@@ -4,6 +4,9 @@
 
 #include <zstd.h>
 
+#include <algorithm>
+#include <cstdint>
+
 namespace safekeep {
 
 static void check(size_t rc, const char *what) {
@@ -11,7 +14,24 @@ static void check(size_t rc, const char *what) {
         throw Error(std::string(what) + ": " + ZSTD_getErrorName(rc));
 }
 
-ZstdCompressor::ZstdCompressor(int level) : cctx_(ZSTD_createCCtx()) {
+namespace {
+
+// Input between two looks at the ratio: whole zstd blocks (128 KiB), so the
+// flush that makes the count exact never cuts a block short.
+constexpr uint64_t kProbeBytes = 1 << 20;
+// Level 1 keeps literal (Huffman) compression and short matches: on random
+// TOAST pages it stores as small as level 3 (the page and tuple headers) at
+// about 4x the speed, and its ratio still shows when data compresses again.
+constexpr int kCheapLevel = 1;
+// A window at >= 97% of its input is incompressible; a cheap one must get below
+// 94% to go back (hysteresis: data near the line does not flip every window).
+constexpr uint64_t kEnterCheapPct = 97;
+constexpr uint64_t kLeaveCheapPct = 94;
+
+} // namespace
+
+ZstdCompressor::ZstdCompressor(int level)
+    : cctx_(ZSTD_createCCtx()), level_(level), adaptive_(level > kCheapLevel) {
     if (!cctx_)
         throw Error("out of memory creating zstd compression context");
     check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level), "zstd level");
@@ -26,9 +46,33 @@ ZstdCompressor::~ZstdCompressor() {
 }
 
 void ZstdCompressor::reset(Sink &next) {
-    check(ZSTD_CCtx_reset(cctx_, ZSTD_reset_session_only), "zstd reset");
-    check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_nbWorkers, 0), "zstd workers");
     next_ = &next;
+    workers_ = 0;
+    want_cheap_ = false;
+    in_ = out_bytes_ = 0;
+    start_frame();
+}
+
+// Frame parameters are only read at a frame start: zstd applies a level change
+// mid-frame only with worker threads, and then only from its next job.
+void ZstdCompressor::start_frame() {
+    check(ZSTD_CCtx_reset(cctx_, ZSTD_reset_session_only), "zstd reset");
+    check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_nbWorkers, workers_), "zstd workers");
+    if (workers_ > 0) // small jobs keep each helper's buffers small
+        check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_jobSize, 4 << 20), "zstd job size");
+    cheap_ = want_cheap_;
+    check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, cheap_ ? kCheapLevel : level_),
+          "zstd level");
+    in_mark_ = in_;
+    out_mark_ = out_bytes_;
+}
+
+// A frame with worker threads had no probes (a flush would stall its jobs):
+// its whole ratio decides the next frame's effort.
+void ZstdCompressor::end_frame() {
+    drive(nullptr, 0, ZSTD_e_end);
+    if (in_ - in_mark_ >= kProbeBytes)
+        judge_window();
 }
 
 void ZstdCompressor::drive(const uint8_t *data, size_t len, int mode) {
@@ -39,14 +83,53 @@ void ZstdCompressor::drive(const uint8_t *data, size_t len, int mode) {
         check(rc, "zstd compression failed");
         if (out.pos > 0)
             next_->write(out_.data(), out.pos);
-        if (mode == ZSTD_e_end ? rc == 0 : in.pos == in.size)
+        out_bytes_ += out.pos;
+        if (mode == ZSTD_e_continue ? in.pos == in.size : rc == 0)
             break;
     }
 }
 
+// Input the current window still takes before a probe; no probes at all
+// when not adaptive or on worker threads.
+size_t ZstdCompressor::probe_room() const {
+    if (!adaptive_ || workers_ > 0)
+        return SIZE_MAX;
+    return static_cast<size_t>(kProbeBytes - (in_ - in_mark_));
+}
+
+// Flushes so that every byte of the window has come out, then judges it.
+void ZstdCompressor::probe() {
+    drive(nullptr, 0, ZSTD_e_flush);
+    judge_window();
+}
+
+void ZstdCompressor::judge_window() {
+    const uint64_t in = in_ - in_mark_, out = out_bytes_ - out_mark_;
+    want_cheap_ = out * 100 >= in * (cheap_ ? kLeaveCheapPct : kEnterCheapPct);
+    in_mark_ = in_;
+    out_mark_ = out_bytes_;
+}
+
+// Switches effort when the last probe asked for it. Lazy, so a stream that
+// ends right after a probe gets no empty frame.
+void ZstdCompressor::apply_effort() {
+    if (want_cheap_ == cheap_)
+        return;
+    end_frame();
+    start_frame();
+}
+
 void ZstdCompressor::write(const uint8_t *data, size_t len) {
-    if (len > 0)
-        drive(data, len, ZSTD_e_continue);
+    while (len > 0) {
+        apply_effort();
+        const size_t n = std::min(len, probe_room());
+        drive(data, n, ZSTD_e_continue);
+        in_ += n;
+        data += n;
+        len -= n;
+        if (probe_room() == 0)
+            probe();
+    }
 }
 
 void ZstdCompressor::finish() {
@@ -102,14 +185,20 @@ void ZstdDecompressor::finish() {
 }
 
 void ZstdCompressor::new_frame(int nb_workers) {
-    drive(nullptr, 0, ZSTD_e_end);
-    check(ZSTD_CCtx_reset(cctx_, ZSTD_reset_session_only), "zstd reset");
-    check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_nbWorkers, nb_workers), "zstd workers");
-    if (nb_workers > 0) // small jobs keep each helper's buffers small
-        check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_jobSize, 4 << 20), "zstd job size");
+    end_frame();
+    workers_ = nb_workers;
+    start_frame();
 }
 
 void ZstdCompressor::write_last(const uint8_t *data, size_t len) {
+    // What follows the last probe goes in with the frame end, in one call: for
+    // a small input that is all of it, and zstd sizes its tables to it.
+    if (len > probe_room()) {
+        write(data, len);
+        len = 0;
+    } else if (len > 0) {
+        apply_effort();
+    }
     drive(data, len, ZSTD_e_end);
     next_->finish();
 }

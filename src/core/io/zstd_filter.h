@@ -12,6 +12,10 @@ struct ZSTD_DCtx_s;
 
 namespace safekeep {
 
+// Adaptive effort: a stream starts at the configured level; when a window of
+// its input proves incompressible (random TOAST data), the following frames run
+// at a cheap level until a window compresses well again. The output stays a
+// valid zstd stream (concatenated frames), byte for byte what was written.
 class ZstdCompressor : public Sink {
   public:
     explicit ZstdCompressor(int level);
@@ -19,7 +23,7 @@ class ZstdCompressor : public Sink {
     ZstdCompressor(const ZstdCompressor &) = delete;
     ZstdCompressor &operator=(const ZstdCompressor &) = delete;
 
-    // Start a new frame whose output goes to next.
+    // Start a new stream, at the configured level, whose output goes to next.
     void reset(Sink &next);
     void write(const uint8_t *data, size_t len) override;
     // Ends the frame and finishes next.
@@ -33,9 +37,23 @@ class ZstdCompressor : public Sink {
 
   private:
     void drive(const uint8_t *data, size_t len, int mode);
+    void start_frame();
+    void end_frame();
+    size_t probe_room() const;
+    void probe();
+    void judge_window();
+    void apply_effort();
+
     ZSTD_CCtx_s *cctx_;
     Sink *next_ = nullptr;
     std::vector<uint8_t> out_;
+    const int level_;     // configured level
+    const bool adaptive_; // false if the configured level is already cheap
+    int workers_ = 0;     // zstd threads of the current frame
+    bool cheap_ = false;  // the current frame runs at the cheap level
+    bool want_cheap_ = false;
+    uint64_t in_ = 0, out_bytes_ = 0;     // stream totals: input given, output passed on
+    uint64_t in_mark_ = 0, out_mark_ = 0; // totals at the start of the window
 };
 
 class ZstdDecompressor : public Sink {
