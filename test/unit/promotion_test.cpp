@@ -42,12 +42,17 @@ TEST(Promotion, ReadsClusterState) {
     EXPECT_THROW(read_cluster_state(empty.path()), Error);
 }
 
+// A hot standby is "ready" in postmaster.pid before pg_control says "in
+// production"; pg_control says so a moment before the postmaster is "ready".
 TEST(Promotion, WaitsForProduction) {
     TempDir pgdata;
+    const std::string pid_lines = "123\n/data\n1700000000\n5432\n/tmp\n*\n42 7\n";
     write_control(pgdata, 1300, 5);
-    write_text(pgdata / "postmaster.pid", "123\n");
+    write_text(pgdata / "postmaster.pid", pid_lines + "standby\n");
     std::thread promote([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        write_text(pgdata / "postmaster.pid", pid_lines + "ready\n");
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
         write_control(pgdata, 1300, 6);
     });
     auto begun = std::chrono::steady_clock::now();

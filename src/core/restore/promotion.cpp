@@ -20,6 +20,29 @@ constexpr size_t kVersionOffset = 8;
 constexpr size_t kStateOffset = 16;
 constexpr uint32_t kPg15ControlVersion = 1300;
 
+// Line 8 of postmaster.pid: "starting", "standby", "ready" or "stopping";
+// "" when the file is missing (the server stopped).
+std::string postmaster_status(const std::string &pid_file) {
+    std::string text;
+    try {
+        text = posix::read_file(pid_file);
+    } catch (const Error &) {
+        return "";
+    }
+    size_t pos = 0;
+    for (int line = 1; line < 8 && pos != std::string::npos; line++) {
+        pos = text.find('\n', pos);
+        if (pos != std::string::npos)
+            pos++;
+    }
+    if (pos == std::string::npos)
+        return "starting";
+    std::string status = text.substr(pos, text.find('\n', pos) - pos);
+    while (!status.empty() && status.back() == ' ')
+        status.pop_back();
+    return status;
+}
+
 } // namespace
 
 ClusterState read_cluster_state(const std::string &pgdata) {
@@ -49,9 +72,13 @@ void wait_until_promoted(const std::string &pgdata, const std::string &log_path,
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
     const std::string pid_file = posix::join(pgdata, "postmaster.pid");
     for (;;) {
-        if (read_cluster_state(pgdata) == ClusterState::InProduction)
+        // pg_control says "in production" a moment before the postmaster
+        // accepts connections ("ready"); a hot standby is "ready" long
+        // before pg_control says so.  Promoted means both.
+        std::string status = postmaster_status(pid_file);
+        if (status == "ready" && read_cluster_state(pgdata) == ClusterState::InProduction)
             return;
-        if (!posix::exists(pid_file))
+        if (status.empty())
             throw Error("server in \"" + pgdata +
                         "\" stopped before it was promoted; end of log \"" + log_path + "\":\n" +
                         tail_lines(log_path, 20));
