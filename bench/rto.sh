@@ -51,6 +51,7 @@ archive_library = 'pg_safekeep'
 safekeep.repo1_path = '$S/repo'
 safekeep.start_fast = on
 safekeep.drill_interval = 0
+safekeep.scheduler = off
 max_wal_size = 4GB
 EOF
 as_pg "$PGBIN/pg_ctl" start -w -D "$S/pgdata" -l "$S/pg.log" >/dev/null

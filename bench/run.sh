@@ -449,6 +449,8 @@ shared_preload_libraries = 'pg_safekeep'
 safekeep.compress_level = 3
 safekeep.parallel = 2
 safekeep.start_fast = on
+# the seeded schedules must not start a backup in the middle of a measurement
+safekeep.scheduler = off
 # pgBackRest does not read its backup back after taking it; pg_safekeep would,
 # in the same job worker, after create_full_backup() has returned
 safekeep.verify_after_backup = off

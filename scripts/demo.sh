@@ -56,6 +56,8 @@ archive_mode = on
 archive_library = 'pg_safekeep'
 safekeep.repo1_path = '$DEMO/repo'
 safekeep.start_fast = on
+# the demo takes its own backups; the seeded schedules stay off
+safekeep.scheduler = off
 CONF
 pg pg_ctl -D "$DEMO/data" -l "$DEMO/server.log" -w start >/dev/null
 sql -c "CREATE EXTENSION pg_safekeep"

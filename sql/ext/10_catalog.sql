@@ -4,6 +4,16 @@
 -- it that the launcher keeps in step (safekeep.sync_catalog()).
 -- ---------------------------------------------------------------------------
 
+-- The role that may run jobs without being superuser; every part's grants
+-- name it, so it exists first.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'safekeep_admin') THEN
+        CREATE ROLE safekeep_admin NOLOGIN;
+    END IF;
+END;
+$$;
+
 -- Job ids are taken before the job's row exists (the worker inserts it).
 CREATE SEQUENCE safekeep.jobs_id_seq;
 

@@ -22,6 +22,7 @@ CREATE FUNCTION safekeep.create_full_backup(wait boolean DEFAULT true)
 RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM safekeep._check_archiving();
+    PERFORM safekeep._audit('create_full_backup', jsonb_build_object('wait', wait));
     RETURN safekeep._queue_backup('full', wait);
 END;
 $$;
@@ -31,6 +32,7 @@ CREATE FUNCTION safekeep.create_incremental_backup(wait boolean DEFAULT true)
 RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM safekeep._check_archiving();
+    PERFORM safekeep._audit('create_incremental_backup', jsonb_build_object('wait', wait));
     RETURN safekeep._queue_backup('incremental', wait);
 END;
 $$;
@@ -40,6 +42,7 @@ CREATE FUNCTION safekeep.create_differential_backup(wait boolean DEFAULT true)
 RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM safekeep._check_archiving();
+    PERFORM safekeep._audit('create_differential_backup', jsonb_build_object('wait', wait));
     RETURN safekeep._queue_backup('differential', wait);
 END;
 $$;
@@ -74,6 +77,12 @@ LANGUAGE plpgsql AS $$
 DECLARE
     plan jsonb := safekeep._expire(dry_run);
 BEGIN
+    PERFORM safekeep._audit('expire_backups', jsonb_build_object(
+                'expired', (SELECT coalesce(jsonb_agg(b->>'label'), '[]')
+                              FROM jsonb_array_elements(plan->'backups') b
+                             WHERE b->>'action' = 'expire'),
+                'wal', plan->'wal'))
+     WHERE NOT dry_run;
     RETURN QUERY
         SELECT b->>'label', b->>'type', b->>'action', b->>'reason'
           FROM jsonb_array_elements(plan->'backups') b;

@@ -72,6 +72,10 @@ BEGIN
     END IF;
     PERFORM safekeep._check_recovery_target(target_dir, port);
     chosen := safekeep._choose_backup(backup_label, target_time);
+    PERFORM safekeep._audit('point_in_time_recovery',
+                            jsonb_build_object('target_time', target_time, 'backup_label', chosen,
+                                               'target_dir', target_dir, 'port', port,
+                                               'wait', wait));
     RETURN safekeep._queue_restore(wait, chosen, target_dir,
                                    to_char(target_time AT TIME ZONE 'UTC',
                                            'YYYY-MM-DD HH24:MI:SS.US') || '+00',
@@ -89,6 +93,9 @@ DECLARE
 BEGIN
     PERFORM safekeep._check_recovery_target(target_dir, port);
     chosen := safekeep._choose_backup(backup_label, NULL);
+    PERFORM safekeep._audit('recover_full_database',
+                            jsonb_build_object('backup_label', chosen, 'target_dir', target_dir,
+                                               'port', port, 'wait', wait));
     RETURN safekeep._queue_restore(wait, chosen, target_dir, NULL, NULL, port, 'full');
 END;
 $$;

@@ -90,6 +90,8 @@ BEGIN
     v_lsn := pg_create_restore_point(v_name);
     INSERT INTO safekeep.restore_points (name, lsn, timeline)
     VALUES (v_name, v_lsn, (SELECT timeline_id FROM pg_control_checkpoint()));
+    PERFORM safekeep._audit('create_restore_point',
+                            jsonb_build_object('name', v_name, 'lsn', v_lsn));
     RETURN v_lsn;
 END;
 $$;
@@ -242,6 +244,12 @@ BEGIN
               USING HINT = 'Pass replace => true to overwrite it, or choose another into_schema.';
     END IF;
     PERFORM safekeep._check_repository();
+    PERFORM safekeep._audit('recover_table',
+                            jsonb_build_object('table', format('%I.%I', v_schema, v_name),
+                                               'into_schema', into_schema, 'replace', replace,
+                                               'target_type', v_type, 'target', v_value,
+                                               'target_time', v_time, 'backup_label', v_label,
+                                               'wait', wait));
     RETURN safekeep._queue_table_recovery(wait, v_label, v_schema, v_name, into_schema, replace,
                                           v_type, v_value,
                                           to_char(v_time AT TIME ZONE 'UTC',

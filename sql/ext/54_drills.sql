@@ -57,6 +57,8 @@ BEGIN
                        WHERE c.label = v_label AND c.status = 'completed') THEN
         RAISE EXCEPTION 'backup "%" does not exist or is not completed', v_label;
     END IF;
+    PERFORM safekeep._audit('test_backup_recovery',
+                            jsonb_build_object('backup_label', v_label, 'wait', wait));
     RETURN safekeep._queue_drill(v_label, wait);
 END;
 $$;

@@ -142,6 +142,10 @@ BEGIN
     IF v_label IS NULL THEN
         RAISE EXCEPTION 'the repository holds no completed backup to recover from';
     END IF;
+    PERFORM safekeep._audit('automated_disaster_recovery',
+                            jsonb_build_object('scenario', scenario, 'backup_label', v_label,
+                                               'target_dir', target_dir, 'port', port,
+                                               'wait', wait));
     RETURN safekeep._queue_disaster_recovery(wait, v_label, target_dir, port, scenario::text);
 END;
 $$;

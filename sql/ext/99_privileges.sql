@@ -2,13 +2,6 @@
 -- Privileges: the catalog is readable by pg_monitor (Grafana); everything
 -- that changes anything is for superusers and safekeep_admin only.
 -- ---------------------------------------------------------------------------
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'safekeep_admin') THEN
-        CREATE ROLE safekeep_admin NOLOGIN;
-    END IF;
-END;
-$$;
 
 -- Usage for all, so a denied call names the function rather than the schema.
 GRANT USAGE ON SCHEMA safekeep TO PUBLIC;
@@ -44,7 +37,10 @@ GRANT EXECUTE ON FUNCTION safekeep.create_full_backup(boolean),
                           safekeep.automated_disaster_recovery(text, integer,
                                                                safekeep.disaster_scenario, boolean),
                           safekeep._queue_disaster_recovery(boolean, text, text, integer, text),
-                          safekeep._choose_trusted_backup()
+                          safekeep._choose_trusted_backup(),
+                          safekeep._audit(text, jsonb),
+                          safekeep.monitor_backup_performance(),
+                          safekeep._job_progress(), safekeep.repository_space()
       TO safekeep_admin;
 -- Runbooks are the DBAs' to edit.
 GRANT INSERT, UPDATE, DELETE ON safekeep.disaster_recovery_procedures TO safekeep_admin;

@@ -11,6 +11,7 @@
 #include "restore/promotion.h"
 #include "restore/recovery_report.h"
 #include "restore/restore.h"
+#include "schedule/cron.h"
 #include "scratch/cleanup.h"
 #include "scratch/instance.h"
 #include "util/checks.h"
@@ -545,6 +546,15 @@ int sk_recovery_figures_read(const sk_config *cfg, const char *log_path, sk_reco
         out->has_rpo = f.rpo_seconds ? 1 : 0;
         out->rpo_seconds = f.rpo_seconds.value_or(0);
         set_msg(msg, f.rpo_note.c_str());
+        return SK_OK;
+    });
+}
+
+int sk_cron_next(const char *expr, int64_t after_unix, int64_t *next_unix, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        if (!expr || !next_unix)
+            throw Error("sk_cron_next needs an expression and a result pointer");
+        *next_unix = cron_next_after(std::string(expr), after_unix);
         return SK_OK;
     });
 }

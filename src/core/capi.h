@@ -373,6 +373,13 @@ typedef struct sk_recovery_figures {
 int sk_recovery_figures_read(const sk_config *cfg, const char *log_path, sk_recovery_figures *out,
                              sk_msg *msg) SK_NOEXCEPT;
 
+/* ---- schedules -------------------------------------------------------------- */
+
+/* The first whole minute strictly after after_unix that the 5-field cron
+ * expression matches, evaluated in UTC (src/core/schedule/cron.h).
+ * SK_ERROR with a message naming the bad field on a bad expression. */
+int sk_cron_next(const char *expr, int64_t after_unix, int64_t *next_unix, sk_msg *msg) SK_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,19 +47,23 @@ static void take_backup(sk_backup *backup, SkJobSlot *slot, const char *label,
 
     args[0] = label;
     args[1] = sk_start_fast ? "true" : "false";
+    sk_job_phase(slot, "starting"); /* pg_backup_start's checkpoint */
     sk_query_in_xact("SELECT pg_backup_start($1, $2::boolean)::text", 2, args, row, 1);
     stop->start_lsn = row[0];
     stop->start_time = (int64)time(NULL);
 
+    sk_job_phase(slot, "copying");
     rc = sk_backup_copy(backup, sk_cancel_requested, &slot->progress, &msg);
     CHECK_FOR_INTERRUPTS();
     if (rc != SK_OK)
         sk_core_error("could not copy the data directory", &msg);
 
     /* PostgreSQL's own wait for the archive polls once a second: wait here. */
+    sk_job_phase(slot, "stopping");
     sk_query_in_xact("SELECT lsn::text, labelfile, spcmapfile, pg_walfile_name(lsn) "
                      "FROM pg_backup_stop(false)",
                      0, NULL, row, 4);
+    sk_job_phase(slot, "archiving");
     sk_wait_for_archived(row[3]);
     stop->stop_lsn = row[0];
     stop->labelfile = row[1];
@@ -152,9 +156,12 @@ void sk_run_backup(int slotno) {
         args[4] = sk_backup_notice(backup)[0] ? sk_backup_notice(backup) : NULL;
         sk_exec_in_xact("SELECT safekeep.backup_started($1::bigint, $2, $3, $4, $5)", 5, args);
 
+        sk_job_phase(slot, "checking");
+        sk_pre_backup_checks(slot, label, sk_backup_type(backup));
         take_backup(backup, slot, label, &stop);
 
         memset(&res, 0, sizeof(res));
+        sk_job_phase(slot, "writing manifest");
         if (sk_backup_finish(backup, &stop, &res, &msg) != SK_OK)
             sk_core_error("could not write the backup manifest", &msg);
 

@@ -275,6 +275,15 @@ void sk_launcher_main(Datum arg) {
                 AbortOutOfAnyTransaction();
             }
             PG_END_TRY();
+            PG_TRY();
+            { sk_run_due_schedules(); }
+            PG_CATCH();
+            {
+                EmitErrorReport();
+                FlushErrorState();
+                AbortOutOfAnyTransaction();
+            }
+            PG_END_TRY();
         }
 
         dispatch_jobs();

@@ -39,6 +39,7 @@ int sk_retention_yearly = 7;
 int sk_wal_retention = 0;
 bool sk_verify_after_backup = true;
 bool sk_expire_after_backup = true;
+bool sk_scheduler = true;
 
 static const struct config_enum_entry wal_retention_options[] = {
     {"all", 0, false}, {"consistent", 1, false}, {NULL, 0, false}};
@@ -121,6 +122,10 @@ static void define_settings(void) {
                             "How often the launcher runs a restore drill of the newest backup.",
                             "0 turns scheduled drills off.", &sk_drill_interval, 10080, 0,
                             INT_MAX / 60, PGC_SIGHUP, GUC_UNIT_MIN, NULL, NULL, NULL);
+    DefineCustomBoolVariable("safekeep.scheduler", "Run the jobs of safekeep.schedules.",
+                             "Off when pg_cron (or anything else) drives the jobs.", &sk_scheduler,
+                             true, PGC_SIGHUP, 0, NULL, NULL, NULL);
+    sk_define_monitor_settings();
     MarkGUCPrefixReserved("safekeep");
 }
 

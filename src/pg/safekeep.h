@@ -37,6 +37,12 @@ extern bool sk_verify_after_backup;
 extern bool sk_expire_after_backup;
 extern char *sk_scratch_dir;
 extern int sk_drill_interval;
+extern bool sk_scheduler;
+/* Monitoring thresholds (monitor_settings.c); the rest are read from SQL. */
+extern int sk_threshold_long_transaction;
+
+/* Define the safekeep.threshold_* settings (monitor_settings.c). */
+extern void sk_define_monitor_settings(void);
 
 /* Fill cfg from the GUCs; stanza_buf receives the system identifier. */
 extern void sk_fill_config(sk_config *cfg, char *stanza_buf, size_t stanza_len);
@@ -110,6 +116,10 @@ typedef struct SkJobSlot {
     char result[256];
     char notice[256]; /* shown to the waiting session, e.g. "took a full backup instead" */
     char error[SK_MSG_LEN];
+    /* For safekeep.backup_progress (progress.c): */
+    TimestampTz queued_at;
+    char phase[32]; /* what a backup job is doing now */
+    TimestampTz phase_started_at;
 } SkJobSlot;
 
 typedef struct SkShared {
@@ -167,6 +177,10 @@ extern int sk_verify_and_record(const char *label, bool wal_to_newest);
  * backups in backup_catalog.  Returns the plan as JSON text (palloc'd). */
 extern char *sk_expire_and_record(bool dry_run);
 
+/* Queue the jobs of safekeep.schedules rows that are due; the launcher calls
+ * it every loop, it checks every ten seconds (scheduler.c). */
+extern void sk_run_due_schedules(void);
+
 /* Wall-clock seconds since start (job_worker.c). */
 extern double sk_seconds_since(TimestampTz start);
 
@@ -184,6 +198,37 @@ extern void sk_archive_recent_wal(void);
 /* Row counts of this database's tables in a snapshot that matches a restore
  * point written for label; drills compare against them (table_counts.c). */
 extern void sk_record_table_counts(const char *label);
+
+/* ---- progress and pre-backup checks (progress.c, backup_checks.c) ------- */
+/* Publish what the job in slot is doing now (starting, copying, ...). */
+extern void sk_job_phase(SkJobSlot *slot, const char *phase);
+
+/* A consistent copy of one slot's progress, with the copy rate and the time
+ * left estimated from it (negative: unknown). */
+typedef struct SkJobProgress {
+    int64 job_id;
+    char kind_name[32]; /* full, incremental, restore, drill, ... */
+    char phase[32];
+    char label[64];
+    TimestampTz queued_at;
+    TimestampTz phase_started_at;
+    sk_progress progress;
+    double bytes_per_second;
+    double seconds_left;
+} SkJobProgress;
+
+/* False when slotno holds no queued or running job (with job_id != 0: not
+ * that job). */
+extern bool sk_job_progress(int slotno, int64 job_id, SkJobProgress *out);
+
+/* Before pg_backup_start: long transactions and failing archiving become
+ * warnings (backup_log and the caller's notice); too little free space in
+ * the repository for another full backup is an ERROR. */
+extern void sk_pre_backup_checks(SkJobSlot *slot, const char *label, const char *backup_type);
+
+/* Free and total bytes of the file system holding path (repo_space.c);
+ * false with errno set when statvfs fails. */
+extern bool sk_fs_space(const char *path, uint64 *avail, uint64 *total);
 
 /* ---- restored copies (restored_copy.c) ------------------------------------ */
 /* postgresql.auto.conf lines for a copy restored from SQL: no archiving into

@@ -109,6 +109,7 @@ int sk_queue_job(const SkJobSlot *request, bool wait, Oid dboid, Oid userid, int
         slot->userid = userid;
         slot->waiter = wait ? MyProc : NULL;
         slot->waiter_gone = !wait;
+        slot->queued_at = GetCurrentTimestamp();
     }
     if (request->kind == SK_JOB_BACKUP)
         sh->backup_running = true;
@@ -134,18 +135,25 @@ static void detach_from_slot(int slotno, int64 job_id) {
     LWLockRelease(sk_shared->lock);
 }
 
-static void report_progress(const SkJobSlot *slot, TimestampTz *last) {
+/* Every 10 s once the copy has begun: phase, counts, rate and time left. */
+static void report_progress(int slotno, int64 job_id, TimestampTz *last) {
     TimestampTz now = GetCurrentTimestamp();
-    sk_progress p = slot->progress;
+    SkJobProgress p;
+    char rate[80] = "";
 
-    if (!TimestampDifferenceExceeds(*last, now, 10000) || p.bytes_total == 0)
+    if (!TimestampDifferenceExceeds(*last, now, 10000))
+        return;
+    if (!sk_job_progress(slotno, job_id, &p) || p.progress.bytes_total == 0)
         return;
     *last = now;
-    ereport(NOTICE,
-            (errmsg("job " INT64_FORMAT ": %llu of %llu files, %llu of %llu MB", slot->job_id,
-                    (unsigned long long)p.files_done, (unsigned long long)p.files_total,
-                    (unsigned long long)(p.bytes_done >> 20),
-                    (unsigned long long)(p.bytes_total >> 20))));
+    if (p.bytes_per_second >= 0)
+        snprintf(rate, sizeof(rate), ", %.1f MB/s, about %.0f s left",
+                 p.bytes_per_second / 1048576.0, p.seconds_left);
+    ereport(NOTICE, (errmsg("job " INT64_FORMAT ": %s, %llu of %llu files, %llu of %llu MB%s",
+                            job_id, p.phase, (unsigned long long)p.progress.files_done,
+                            (unsigned long long)p.progress.files_total,
+                            (unsigned long long)(p.progress.bytes_done >> 20),
+                            (unsigned long long)(p.progress.bytes_total >> 20), rate)));
 }
 
 /* Wait for the job's result; ERROR with the job's error if it failed. */
@@ -173,7 +181,7 @@ static char *wait_for_job(int slotno, int64 job_id) {
             LWLockRelease(sk_shared->lock);
             if (done)
                 break;
-            report_progress(slot, &last_report);
+            report_progress(slotno, job_id, &last_report);
             (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000L,
                             PG_WAIT_EXTENSION);
             ResetLatch(MyLatch);

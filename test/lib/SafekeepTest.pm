@@ -40,6 +40,9 @@ archive_library = 'pg_safekeep'
 safekeep.repo1_path = '$repo'
 safekeep.start_fast = on
 safekeep.parallel = 2
+# The seeded schedules would start backups at whatever moment a run crosses
+# their times; tests that want the scheduler turn it on in conf.
+safekeep.scheduler = off
 } . ($opts{conf} // ''));
 	$node->start;
 	$node->safe_psql('postgres', 'CREATE EXTENSION pg_safekeep');

@@ -1,5 +1,7 @@
 #include "restore/recovery_log.h"
 
+#include "util/civil_date.h"
+
 #include "storage/posix.h"
 #include "util/error.h"
 
@@ -45,17 +47,6 @@ bool expect(const std::string &s, size_t &i, char c) {
         return false;
     i++;
     return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm),
-// so that the result does not depend on the process's TZ.
-int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;
-    const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
 }
 
 // Seconds east of UTC from "+HH[:MM[:SS]]" / "-..." or a UTC name.
