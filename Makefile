@@ -14,7 +14,8 @@ OBJS = $(patsubst %.c,%.o,$(wildcard src/pg/*.c))
 PG_CPPFLAGS = -Isrc/core
 CORE_LIB = build/libsafekeep_core.a
 # libpq: the core queries the scratch copies it starts (postgres_fdw links it too).
-SHLIB_LINK = $(CORE_LIB) -lzstd -lcrypto -lpq -lstdc++ -lpthread
+# libcurl: notifications (webhook, SMTP).
+SHLIB_LINK = $(CORE_LIB) -lzstd -lcrypto -lpq -lcurl -lstdc++ -lpthread
 
 REGRESS = catalog bad_input backup incremental
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=test/regress.conf

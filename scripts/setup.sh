@@ -13,6 +13,8 @@ PACKAGES=(
     libgtest-dev perl libipc-run-perl
     # scheduling and comparison tools, formatting
     postgresql-15-cron pgbackrest rsync clang-format
+    # notification tests: a real SMTP server on loopback
+    python3-aiosmtpd
 )
 
 if [ "$(id -u)" -ne 0 ]; then

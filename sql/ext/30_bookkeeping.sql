@@ -231,7 +231,8 @@ BEGIN
     END LOOP;
     UPDATE safekeep.backup_catalog
        SET status = 'expired', error_message = 'no longer in the repository'
-     WHERE status = 'completed' AND label <> ALL (labels);
+     WHERE status = 'completed' AND label <> ALL (labels)
+       AND backup_type <> 'logical'; -- logical backups live apart (logical/<label>)
     GET DIAGNOSTICS changed = ROW_COUNT;
     RETURN n + changed;
 END;

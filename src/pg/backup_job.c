@@ -134,8 +134,9 @@ void sk_run_backup(int slotno) {
         if (cfg.repo1_path[0] == '\0')
             ereport(ERROR, (errmsg("safekeep.repo1_path is not set")));
         /* Labels of discarded (failed) backups live on only in the catalog. */
-        sk_query_in_xact("SELECT max(split_part(label, '~', 1)) FROM safekeep.backup_catalog", 0,
-                         NULL, row, 1);
+        sk_query_in_xact("SELECT max(split_part(label, '~', 1)) FROM safekeep.backup_catalog "
+                         "WHERE backup_type <> 'logical'",
+                         0, NULL, row, 1);
         memset(&start, 0, sizeof(start));
         start.label_after = row[0];
         start.pgdata = DataDir;

@@ -155,10 +155,7 @@ void sk_run_drill(int slotno) {
         sk_query_in_xact("SELECT p->>'restore_point', (p->'tables')::text "
                          "FROM safekeep._drill_plan($1) p",
                          1, args, plan, 2);
-        StartTransactionCommand();
-        dbname = MemoryContextStrdup(job_cxt, get_database_name(MyDatabaseId));
-        CommitTransactionCommand();
-        MemoryContextSwitchTo(job_cxt);
+        dbname = sk_current_database_name();
 
         /* The restore point lies just past the backup's end: archive it. */
         if (plan[0] != NULL)

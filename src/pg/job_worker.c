@@ -90,5 +90,9 @@ void sk_job_worker_main(Datum arg) {
         sk_run_table_recovery(slotno);
     else if (kind == SK_JOB_DRILL)
         sk_run_drill(slotno);
+    else if (kind == SK_JOB_LOGICAL)
+        sk_run_logical_backup(slotno);
+    else if (kind == SK_JOB_LOGICAL_RESTORE)
+        sk_run_logical_restore(slotno);
     proc_exit(0);
 }

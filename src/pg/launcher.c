@@ -284,6 +284,16 @@ void sk_launcher_main(Datum arg) {
                 AbortOutOfAnyTransaction();
             }
             PG_END_TRY();
+            PG_TRY();
+            { sk_deliver_notifications(); }
+            PG_CATCH();
+            {
+                /* A notification failure must not stop job dispatch. */
+                EmitErrorReport();
+                FlushErrorState();
+                AbortOutOfAnyTransaction();
+            }
+            PG_END_TRY();
         }
 
         dispatch_jobs();

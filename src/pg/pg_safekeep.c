@@ -126,6 +126,7 @@ static void define_settings(void) {
                              "Off when pg_cron (or anything else) drives the jobs.", &sk_scheduler,
                              true, PGC_SIGHUP, 0, NULL, NULL, NULL);
     sk_define_monitor_settings();
+    sk_define_notify_settings();
     MarkGUCPrefixReserved("safekeep");
 }
 

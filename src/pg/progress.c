@@ -32,6 +32,10 @@ static const char *kind_name(const SkJobSlot *slot) {
         return "table_recovery";
     case SK_JOB_DRILL:
         return "drill";
+    case SK_JOB_LOGICAL:
+        return "logical";
+    case SK_JOB_LOGICAL_RESTORE:
+        return "logical_restore";
     }
     return "unknown";
 }
@@ -48,6 +52,10 @@ static const char *slot_label(const SkJobSlot *slot) {
         return slot->table.label;
     case SK_JOB_DRILL:
         return slot->drill_label;
+    case SK_JOB_LOGICAL:
+        return slot->label;
+    case SK_JOB_LOGICAL_RESTORE:
+        return slot->logical.label;
     }
     return "";
 }

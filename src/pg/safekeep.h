@@ -44,6 +44,26 @@ extern int sk_threshold_long_transaction;
 /* Define the safekeep.threshold_* settings (monitor_settings.c). */
 extern void sk_define_monitor_settings(void);
 
+/* Notification settings (notify_settings.c); delivery is notifier.c. */
+#define SK_SMTP_TLS_OFF 0
+#define SK_SMTP_TLS_STARTTLS 1 /* values match sk_smtp_opts.tls */
+#define SK_SMTP_TLS_TLS 2
+extern char *sk_notify_webhook_url;
+extern char *sk_notify_webhook_url_file;
+extern bool sk_notify_on_success;
+extern int sk_notify_archive_failing_after;
+extern char *sk_smtp_server;
+extern int sk_smtp_port;
+extern int sk_smtp_tls;
+extern char *sk_smtp_user;
+extern char *sk_smtp_password_file;
+extern char *sk_smtp_from;
+extern char *sk_smtp_to;
+extern void sk_define_notify_settings(void);
+/* Queue launcher-side events and deliver due notifications; the launcher
+ * calls it every loop, it works every ten seconds. */
+extern void sk_deliver_notifications(void);
+
 /* Fill cfg from the GUCs; stanza_buf receives the system identifier. */
 extern void sk_fill_config(sk_config *cfg, char *stanza_buf, size_t stanza_len);
 
@@ -61,7 +81,9 @@ typedef enum SkJobKind {
     SK_JOB_RESTORE = 2,
     SK_JOB_VERIFY = 3,
     SK_JOB_TABLE_RECOVERY = 4,
-    SK_JOB_DRILL = 5
+    SK_JOB_DRILL = 5,
+    SK_JOB_LOGICAL = 6,        /* pg_dump into the repository (logical_job.c) */
+    SK_JOB_LOGICAL_RESTORE = 7 /* pg_restore from it */
 } SkJobKind;
 
 typedef enum SkSlotState {
@@ -95,6 +117,14 @@ typedef struct SkTableParams {
     bool inclusive;
 } SkTableParams;
 
+/* Logical backup and restore jobs; tables: one "schema<TAB>table" per line. */
+typedef struct SkLogicalParams {
+    bool schema_only;
+    char label[64];              /* restore: which backup */
+    char target_db[NAMEDATALEN]; /* restore: into which database */
+    char tables[2048];           /* "" = every table */
+} SkLogicalParams;
+
 typedef struct SkJobSlot {
     SkSlotState state;
     int64 job_id;
@@ -110,6 +140,7 @@ typedef struct SkJobSlot {
     SkRestoreParams restore;
     SkTableParams table;
     char drill_label[64]; /* drill jobs */
+    SkLogicalParams logical;
     sk_progress progress; /* written loosely by the core's threads */
     char label[64];       /* backup label once known */
     bool success;
@@ -152,10 +183,15 @@ extern void sk_run_restore(int slotno);
 extern void sk_run_verify(int slotno);
 extern void sk_run_table_recovery(int slotno);
 extern void sk_run_drill(int slotno);
+extern void sk_run_logical_backup(int slotno);
+extern void sk_run_logical_restore(int slotno);
 
 /* Claim a free job slot for request and wake the launcher (sql_api.c).
  * Needs a transaction (for the job id).  Returns the slot number. */
 extern int sk_queue_job(const SkJobSlot *request, bool wait, Oid dboid, Oid userid, int64 *job_id);
+/* sk_queue_job as the caller of a SQL job function: with wait, waits and
+ * returns the result (ERROR if the job failed); else the job id (text). */
+extern Datum sk_queue_and_maybe_wait(const SkJobSlot *request, bool wait);
 
 /* In a job's PG_CATCH: record the error as the job's failure (catalog and
  * slot) and clear it; the worker then exits normally. */
@@ -258,6 +294,8 @@ extern bool sk_spi_query(const char *sql, int nargs, const char **args, char **o
 /* Run one statement with text parameters in its own transaction. */
 extern void sk_exec_in_xact(const char *sql, int nargs, const char **args);
 extern bool sk_extension_exists(void);
+/* This database's name, in the caller's memory context (own transaction). */
+extern char *sk_current_database_name(void);
 /* Run a query in its own transaction; copy the first row's columns (NULL ->
  * NULL) into out[] allocated in the caller's memory context.  Returns false
  * when there was no row. */

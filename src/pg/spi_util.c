@@ -6,6 +6,9 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
 #include "executor/spi.h"
 #include "pgstat.h"
 #include "utils/builtins.h"
@@ -71,4 +74,15 @@ bool sk_query_in_xact(const char *sql, int nargs, const char **args, char **out,
     MemoryContextSwitchTo(caller);
     pgstat_report_activity(STATE_IDLE, NULL);
     return found;
+}
+
+char *sk_current_database_name(void) {
+    MemoryContext caller = CurrentMemoryContext;
+    char *name;
+
+    StartTransactionCommand();
+    name = MemoryContextStrdup(caller, get_database_name(MyDatabaseId));
+    CommitTransactionCommand();
+    MemoryContextSwitchTo(caller);
+    return name;
 }

@@ -105,6 +105,7 @@ int sk_queue_job(const SkJobSlot *request, bool wait, Oid dboid, Oid userid, int
         slot->restore = request->restore;
         slot->table = request->table;
         memcpy(slot->drill_label, request->drill_label, sizeof(slot->drill_label));
+        slot->logical = request->logical;
         slot->dboid = dboid;
         slot->userid = userid;
         slot->waiter = wait ? MyProc : NULL;
@@ -214,6 +215,11 @@ static Datum queue_and_maybe_wait(const SkJobSlot *request, bool wait) {
     if (!wait)
         return PointerGetDatum(cstring_to_text(psprintf(INT64_FORMAT, job_id)));
     return PointerGetDatum(cstring_to_text(wait_for_job(slotno, job_id)));
+}
+
+/* For job kinds whose SQL entry points live in their own files. */
+Datum sk_queue_and_maybe_wait(const SkJobSlot *request, bool wait) {
+    return queue_and_maybe_wait(request, wait);
 }
 
 /* _queue_backup(type, wait) -> label, or the job id with wait => false */

@@ -187,17 +187,6 @@ static uint64 create_here(const SkTableParams *t, const char *workdir, uint64 ex
     return loaded;
 }
 
-static char *current_database_name(void) {
-    MemoryContext caller = CurrentMemoryContext;
-    char *name;
-
-    StartTransactionCommand();
-    name = MemoryContextStrdup(caller, get_database_name(MyDatabaseId));
-    CommitTransactionCommand();
-    MemoryContextSwitchTo(caller);
-    return name;
-}
-
 static char *json_details(const SkTableParams *t, const char *label) {
     const char *args[6];
     char *out[1];
@@ -232,7 +221,7 @@ void sk_run_table_recovery(int slotno) {
         TimestampTz started = GetCurrentTimestamp();
         const char *args[5];
         char *qualified = psprintf("%s.%s", quote_identifier(t.schema), quote_identifier(t.table));
-        char *dbname = current_database_name();
+        char *dbname = sk_current_database_name();
         sk_restore_result res;
         const char *workdir;
         char *pattern;

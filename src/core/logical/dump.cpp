@@ -1,0 +1,176 @@
+#include "logical/dump.h"
+
+#include "io/sha256.h"
+#include "io/zstd_filter.h"
+#include "logical/schema_hash.h"
+#include "repo/label.h"
+#include "repo/layout.h"
+#include "storage/posix.h"
+#include "util/error.h"
+#include "util/pipe_program.h"
+#include "util/process.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+
+namespace safekeep {
+
+namespace {
+
+class CountingSink : public Sink {
+  public:
+    explicit CountingSink(Sink &next) : next_(next) {}
+    void write(const uint8_t *d, size_t n) override {
+        bytes += n;
+        next_.write(d, n);
+    }
+    void finish() override { next_.finish(); }
+    uint64_t bytes = 0;
+
+  private:
+    Sink &next_;
+};
+
+// Labels YYYYMMDD-HHMMSSL: the first free second at or after now.
+std::string allocate_logical_label(const std::string &root, int64_t now) {
+    posix::make_dirs(root, 0750);
+    for (int64_t t = now;; t++) {
+        std::string label = format_full_label(t);
+        label.back() = 'L';
+        std::string dir = posix::join(root, label);
+        if (::mkdir(dir.c_str(), 0750) == 0) {
+            posix::fsync_dir(root);
+            return label;
+        }
+        if (errno != EEXIST)
+            throw_errno("could not create \"" + dir + "\"");
+    }
+}
+
+std::string iso_time(int64_t t) {
+    time_t tt = static_cast<time_t>(t);
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string pg_dump_version(const std::string &bindir) {
+    RunOptions o;
+    o.capture = true;
+    o.timeout_seconds = 60;
+    RunResult r = run_program({posix::join(bindir, "pg_dump"), "--version"}, o);
+    std::string v = r.output;
+    while (!v.empty() && (v.back() == '\n' || v.back() == '\r'))
+        v.pop_back();
+    return v;
+}
+
+std::string fail_text(const std::string &what, const PipeResult &r) {
+    return what + " failed (exit code " + std::to_string(r.exit_code) + "): " + r.diagnostics;
+}
+
+} // namespace
+
+std::string logical_root(const std::string &stanza_dir) {
+    return posix::join(stanza_dir, "logical");
+}
+
+std::vector<std::string> connection_args(const PgConnection &c) {
+    std::string conninfo = "dbname='";
+    for (char ch : c.dbname) {
+        if (ch == '\'' || ch == '\\')
+            conninfo += '\\';
+        conninfo += ch;
+    }
+    conninfo += "'";
+    return {"--host=" + c.host, "--port=" + std::to_string(c.port), "--username=" + c.user,
+            "--no-password", "--dbname=" + conninfo};
+}
+
+LogicalDumpResult logical_dump(const Config &cfg, const LogicalDumpRequest &req) {
+    RepoLayout layout = RepoLayout::for_write(cfg, req.system_id);
+    std::string root = logical_root(layout.stanza_dir());
+    int64_t start = static_cast<int64_t>(std::time(nullptr));
+    std::string label = allocate_logical_label(root, start);
+    std::string dir = posix::join(root, label);
+    try {
+        std::string version = pg_dump_version(req.conn.bindir);
+        std::string hash = schema_hash(req.conn, req.cancel);
+
+        std::vector<std::string> args = {posix::join(req.conn.bindir, "pg_dump"), "--format=custom",
+                                         "--compress=0"};
+        if (req.schema_only)
+            args.push_back("--schema-only");
+        for (const auto &t : req.tables)
+            args.push_back("--table=" + t);
+        for (auto &a : connection_args(req.conn))
+            args.push_back(a);
+
+        // pg_dump stdout -> sha256 -> zstd -> atomic durable object.
+        std::string object = posix::join(dir, "dump.zst");
+        posix::AtomicFile file(object);
+        FdSink fd_sink(file.fd(), file.temp_path());
+        ZstdCompressor zstd(cfg.compress_level);
+        zstd.reset(fd_sink);
+        Sha256 sha;
+        Sha256Filter hashing(sha, zstd);
+        CountingSink counting(hashing);
+        PipeResult r = run_program_to_sink(args, counting, req.cancel);
+        if (r.exit_code != 0)
+            throw Error(fail_text("pg_dump", r));
+        counting.finish();
+        file.commit(true);
+
+        nlohmann::json m;
+        m["label"] = label;
+        m["backup_type"] = "logical";
+        m["format"] = "pg_dump custom, zstd";
+        m["database"] = req.conn.dbname;
+        m["schema_only"] = req.schema_only;
+        m["tables"] = req.table_names;
+        m["object"] = "dump.zst";
+        m["dump_size"] = counting.bytes;
+        m["stored_size"] = fd_sink.bytes();
+        m["sha256"] = sha.final_hex();
+        m["schema_hash"] = hash;
+        m["pg_dump_version"] = version;
+        m["start_time"] = iso_time(start);
+        m["stop_time"] = iso_time(static_cast<int64_t>(std::time(nullptr)));
+        std::string text = m.dump(2) + "\n";
+        // Written last: a logical backup without a manifest does not exist.
+        posix::write_file_atomic(posix::join(dir, "manifest.json"), text.data(), text.size(), true);
+        return {label, m.dump()};
+    } catch (...) {
+        try {
+            posix::remove_tree(dir);
+        } catch (...) {
+        }
+        throw;
+    }
+}
+
+std::string logical_list_json(const Config &cfg) {
+    RepoLayout layout = RepoLayout::for_read(cfg, true);
+    nlohmann::json all = nlohmann::json::array();
+    if (layout.stanza().empty())
+        return all.dump();
+    std::string root = logical_root(layout.stanza_dir());
+    std::vector<std::string> labels;
+    for (const auto &e : posix::list_dir_if_exists(root))
+        labels.push_back(e.name);
+    std::sort(labels.begin(), labels.end());
+    for (const auto &l : labels) {
+        std::string path = posix::join(posix::join(root, l), "manifest.json");
+        if (!posix::exists(path))
+            continue; // unfinished or failed: not a backup
+        all.push_back(nlohmann::json::parse(posix::read_file(path)));
+    }
+    return all.dump();
+}
+
+} // namespace safekeep

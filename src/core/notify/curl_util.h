@@ -1,0 +1,43 @@
+// RAII wrappers around libcurl handles shared by the webhook and SMTP senders.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <cstddef>
+#include <string>
+
+namespace safekeep {
+
+// An easy handle with its error buffer; curl_global_init runs once.
+class CurlHandle {
+  public:
+    CurlHandle();
+    ~CurlHandle();
+    CurlHandle(const CurlHandle &) = delete;
+    CurlHandle &operator=(const CurlHandle &) = delete;
+    CURL *get() const { return h_; }
+    // The detailed error text when there is one, else curl_easy_strerror.
+    std::string error_text(CURLcode rc) const;
+
+  private:
+    CURL *h_;
+    char errbuf_[CURL_ERROR_SIZE];
+};
+
+class CurlList {
+  public:
+    CurlList() = default;
+    ~CurlList();
+    CurlList(const CurlList &) = delete;
+    CurlList &operator=(const CurlList &) = delete;
+    void append(const std::string &s);
+    curl_slist *get() const { return list_; }
+
+  private:
+    curl_slist *list_ = nullptr;
+};
+
+// Write callback that drops the response body.
+size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata);
+
+} // namespace safekeep

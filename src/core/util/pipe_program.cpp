@@ -1,0 +1,226 @@
+#include "util/pipe_program.h"
+
+#include "util/error.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace safekeep {
+
+namespace {
+
+constexpr size_t kTail = 64 * 1024;
+
+struct FdGuard {
+    int fd = -1;
+    ~FdGuard() { reset(); }
+    void reset() {
+        if (fd >= 0)
+            ::close(fd);
+        fd = -1;
+    }
+};
+
+// Kills and reaps the child on every error path (no zombie, no orphan).
+struct ChildGuard {
+    pid_t pid = -1;
+    std::string name;
+    ~ChildGuard() {
+        if (pid > 0) {
+            ::kill(pid, SIGKILL);
+            int st;
+            while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+            }
+        }
+    }
+    int wait() {
+        int st = 0;
+        while (::waitpid(pid, &st, 0) < 0) {
+            if (errno != EINTR)
+                throw_errno("could not wait for \"" + name + "\"");
+        }
+        pid = -1;
+        if (WIFEXITED(st))
+            return WEXITSTATUS(st);
+        return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    }
+};
+
+// diagnostics (and for restores stdout) go to an unlinked temporary file, so the
+// child can never block on a full diagnostics pipe while we stream the other.
+int temp_log_fd() {
+    char tmpl[] = "/tmp/safekeep_pipe_XXXXXX";
+    int fd = ::mkostemp(tmpl, O_CLOEXEC);
+    if (fd < 0)
+        throw_errno("could not create a temporary file");
+    ::unlink(tmpl);
+    return fd;
+}
+
+std::string read_tail(int fd) {
+    off_t size = ::lseek(fd, 0, SEEK_END);
+    if (size < 0)
+        return {};
+    off_t from = size > static_cast<off_t>(kTail) ? size - static_cast<off_t>(kTail) : 0;
+    std::string out(static_cast<size_t>(size - from), '\0');
+    ssize_t n = ::pread(fd, out.data(), out.size(), from);
+    out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    return out;
+}
+
+pid_t spawn(const std::vector<std::string> &args, int in_fd, int out_fd, int err_fd) {
+    if (args.empty() || args[0].empty())
+        throw Error("no program to run");
+    std::vector<char *> argv;
+    for (const auto &a : args)
+        argv.push_back(const_cast<char *>(a.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (in_fd >= 0)
+        posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
+    else
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+    // The caller may be a PostgreSQL backend, which blocks and catches many signals.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t empty, all;
+    sigemptyset(&empty);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &empty);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0)
+        throw_errno("could not run \"" + args[0] + "\"", rc);
+    return pid;
+}
+
+void make_pipe(int fds[2]) {
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        throw_errno("could not create a pipe");
+}
+
+// Waits until fd is ready for events, polling cancel every 100 ms.
+void wait_ready(int fd, short events, const CancelPoll &cancel) {
+    for (;;) {
+        struct pollfd p = {fd, events, 0};
+        int rc = ::poll(&p, 1, 100);
+        if (rc > 0)
+            return;
+        if (rc < 0 && errno != EINTR)
+            throw_errno("could not poll a pipe");
+        if (cancel && cancel())
+            throw Canceled();
+    }
+}
+
+// Writes into the child's stdin; stops quietly once the child stops reading.
+class PipeWriter : public Sink {
+  public:
+    PipeWriter(int fd, const CancelPoll &cancel) : fd_(fd), cancel_(cancel) {}
+    void write(const uint8_t *data, size_t len) override {
+        while (len > 0 && !closed_) {
+            wait_ready(fd_, POLLOUT, cancel_);
+            ssize_t n = ::write(fd_, data, len);
+            if (n < 0) {
+                if (errno == EINTR || errno == EAGAIN)
+                    continue;
+                if (errno == EPIPE) { // reader gone: its exit status tells why
+                    closed_ = true;
+                    return;
+                }
+                throw_errno("could not write to a program's input");
+            }
+            data += n;
+            len -= static_cast<size_t>(n);
+        }
+    }
+
+  private:
+    int fd_;
+    const CancelPoll &cancel_;
+    bool closed_ = false;
+};
+
+} // namespace
+
+PipeResult run_program_to_sink(const std::vector<std::string> &args, Sink &out,
+                               const CancelPoll &cancel) {
+    FdGuard log;
+    log.fd = temp_log_fd();
+    int fds[2];
+    make_pipe(fds);
+    FdGuard rd, wr;
+    rd.fd = fds[0];
+    wr.fd = fds[1];
+    ChildGuard child;
+    child.name = args.empty() ? "" : args[0];
+    child.pid = spawn(args, -1, wr.fd, log.fd);
+    wr.reset();
+    std::vector<uint8_t> buf(256 * 1024);
+    for (;;) {
+        wait_ready(rd.fd, POLLIN, cancel);
+        ssize_t n = ::read(rd.fd, buf.data(), buf.size());
+        if (n == 0)
+            break;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            throw_errno("could not read the output of \"" + child.name + "\"");
+        }
+        out.write(buf.data(), static_cast<size_t>(n));
+    }
+    PipeResult r;
+    r.exit_code = child.wait();
+    r.diagnostics = read_tail(log.fd);
+    return r;
+}
+
+PipeResult run_program_from_source(const std::vector<std::string> &args,
+                                   const std::function<void(Sink &)> &produce,
+                                   const CancelPoll &cancel) {
+    FdGuard log;
+    log.fd = temp_log_fd();
+    int fds[2];
+    make_pipe(fds);
+    FdGuard rd, wr;
+    rd.fd = fds[0];
+    wr.fd = fds[1];
+    ChildGuard child;
+    child.name = args.empty() ? "" : args[0];
+    child.pid = spawn(args, rd.fd, log.fd, log.fd);
+    rd.reset();
+    // EPIPE instead of SIGPIPE if the child exits early (a backend ignores it too).
+    struct sigaction ign = {}, old = {};
+    ign.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ign, &old);
+    try {
+        PipeWriter w(wr.fd, cancel);
+        produce(w);
+    } catch (...) {
+        ::sigaction(SIGPIPE, &old, nullptr);
+        throw;
+    }
+    ::sigaction(SIGPIPE, &old, nullptr);
+    wr.reset(); // end of input
+    PipeResult r;
+    r.exit_code = child.wait();
+    r.diagnostics = read_tail(log.fd);
+    return r;
+}
+
+} // namespace safekeep
