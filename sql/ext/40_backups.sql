@@ -50,8 +50,10 @@ $$;
 -- Check objects, sizes, checksums, the chain and the WAL a backup needs
 -- (NULL: every backup).  Returns one row per problem, none when all is well;
 -- backup_catalog records verified_at, verify_status and the problems.
+-- wait => false returns at once with one row: problem 'queued', detail the job.
 CREATE FUNCTION safekeep.verify_backup(backup_label text DEFAULT NULL,
-                                       wal_to_newest boolean DEFAULT false)
+                                       wal_to_newest boolean DEFAULT false,
+                                       wait boolean DEFAULT true)
 RETURNS TABLE (label text, problem text, object text, detail text)
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -59,6 +61,12 @@ BEGIN
            SELECT 1 FROM jsonb_array_elements(safekeep.repository_info(false)->'backups') e
             WHERE e->>'label' = backup_label) THEN
         RAISE EXCEPTION 'backup "%" does not exist in the repository', backup_label;
+    END IF;
+    IF NOT wait THEN
+        -- pg_cron: one row naming the job; the outcome lands in backup_catalog.
+        RETURN QUERY SELECT backup_label, 'queued'::text, NULL::text,
+                            'job ' || safekeep._queue_verify(backup_label, wal_to_newest, false);
+        RETURN;
     END IF;
     PERFORM safekeep._queue_verify(backup_label, wal_to_newest, true);
     RETURN QUERY

@@ -20,16 +20,12 @@ RETURNS void LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
     IF p_kind IS NULL THEN
         RAISE EXCEPTION 'a schedule needs a job kind'
-              USING HINT = 'Use full, differential, incremental, full_verify, verify, drill or expire.';
-    END IF;
-    IF p_kind = 'logical' THEN
-        RAISE EXCEPTION 'job kind "logical" is not available yet: pg_safekeep takes no logical backups'
-              USING HINT = 'Schedule full, differential or incremental (physical) backups.';
+              USING HINT = 'Use full, differential, incremental, full_verify, verify, drill, expire, logical or logical_schema.';
     END IF;
     IF p_kind NOT IN ('full', 'differential', 'incremental', 'full_verify', 'verify', 'drill',
-                      'expire') THEN
+                      'expire', 'logical', 'logical_schema') THEN
         RAISE EXCEPTION 'unknown job kind "%"', p_kind
-              USING HINT = 'Use full, differential, incremental, full_verify, verify, drill or expire.';
+              USING HINT = 'Use full, differential, incremental, full_verify, verify, drill, expire, logical or logical_schema.';
     END IF;
 END;
 $$;
@@ -39,7 +35,8 @@ CREATE TABLE safekeep.schedules (
     -- _cron_next raises the error naming the bad field.
     cron          text NOT NULL CHECK (safekeep._cron_next(cron, '2000-01-01 00:00+00') IS NOT NULL),
     job_kind      text NOT NULL CHECK (job_kind IN ('full', 'differential', 'incremental',
-                                                    'full_verify', 'verify', 'drill', 'expire')),
+                                                    'full_verify', 'verify', 'drill', 'expire',
+                                                    'logical', 'logical_schema')),
     repository    integer NOT NULL DEFAULT 1 CHECK (repository = 1),  -- only repo1 exists
     enabled       boolean NOT NULL DEFAULT true,
     next_run_at   timestamptz,   -- NULL while paused

@@ -13,7 +13,7 @@ GRANT EXECUTE ON FUNCTION safekeep.repository_info(boolean) TO pg_monitor, safek
 GRANT EXECUTE ON FUNCTION safekeep.create_full_backup(boolean),
                           safekeep.create_incremental_backup(boolean),
                           safekeep.create_differential_backup(boolean),
-                          safekeep.verify_backup(text, boolean),
+                          safekeep.verify_backup(text, boolean, boolean),
                           safekeep.expire_backups(boolean),
                           safekeep._queue_backup(text, boolean),
                           safekeep._queue_restore(boolean, text, text, text, float8, integer, text),

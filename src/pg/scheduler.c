@@ -126,6 +126,17 @@ static void fire_verify(const char *label, FireResult *r) {
     queue_request(&request, r);
 }
 
+/* A logical backup (pg_dump) of the launcher's database; schema_only for
+ * structure versioning. */
+static void fire_logical(bool schema_only, FireResult *r) {
+    SkJobSlot request;
+
+    memset(&request, 0, sizeof(request));
+    request.kind = SK_JOB_LOGICAL;
+    request.logical.schema_only = schema_only;
+    queue_request(&request, r);
+}
+
 static void fire_drill(FireResult *r) {
     char *label[1];
     SkJobSlot request;
@@ -207,6 +218,8 @@ static bool fire_next_due(void) {
         fire_drill(&r);
     else if (strcmp(row[1], "expire") == 0)
         fire_expire(&r);
+    else if (strcmp(row[1], "logical") == 0 || strcmp(row[1], "logical_schema") == 0)
+        fire_logical(strcmp(row[1], "logical_schema") == 0, &r);
     else
         fire_backup(row[1], &r);
 

@@ -102,12 +102,8 @@ like(
 	'an expression that never fires is refused');
 like(
 	refused(q{SELECT safekeep.add_schedule('bad', '0 2 * * *', 'fulll')}, 'unknown kind'),
-	qr/unknown job kind "fulll".*\n.*HINT:  Use full, differential, incremental, full_verify, verify, drill or expire/,
+	qr/unknown job kind "fulll".*\n.*HINT:  Use full, differential, incremental, full_verify, verify, drill, expire, logical or logical_schema/,
 	'names the kind and lists the valid ones');
-like(
-	refused(q{SELECT safekeep.add_schedule('bad', '0 2 * * *', 'logical')}, 'logical'),
-	qr/job kind "logical" is not available yet/,
-	'logical backups are not available yet, and it says so');
 like(
 	refused(q{SELECT safekeep.add_schedule('full_daily', '0 2 * * *', 'full')}, 'duplicate name'),
 	qr/schedule "full_daily" already exists/,
@@ -281,6 +277,16 @@ is( q1(
 		qq{SELECT j.status, c.backup_type, c.status FROM safekeep.jobs j
 		     JOIN safekeep.backup_catalog c ON c.job_id = j.id WHERE j.id = $cron_backup}),
 	'succeeded|incremental|completed', 'the backup pg_cron asked for succeeded');
+wait_jobs_idle($node);
+
+# verify_backup takes wait => false too: one row naming the job.
+my $queued = q1(q{SELECT problem || ' ' || detail FROM safekeep.verify_backup(wait => false)});
+like($queued, qr/^queued job (\d+)$/, 'verify_backup(wait => false) returns at once with the job');
+my ($verify_job) = $queued =~ /(\d+)$/;
+$node->poll_query_until('postgres',
+	qq{SELECT status = 'succeeded' FROM safekeep.jobs WHERE id = $verify_job})
+  or die "verify job $verify_job did not succeed";
+pass('and the verification job it queued succeeds');
 wait_jobs_idle($node);
 
 # --- a run missed while the server was down runs once at start-up ---------------

@@ -133,4 +133,21 @@ like($err, qr/logical backup object ".*\Q$full\E\/dump\.zst" is corrupt/,
 is($node->safe_psql('restored', q{SELECT to_regclass('pgbench_tellers') IS NULL}),
 	't', 'nothing was restored from the corrupt object');
 
+# --- a schedule takes schema-only logical backups ------------------------------
+my $logical_count = q1(q{SELECT count(*) FROM safekeep.logical_backups});
+q1(q{ALTER SYSTEM SET safekeep.scheduler = on});
+q1(q{SELECT pg_reload_conf()});
+q1(q{SELECT safekeep.add_schedule('schema_versions', '* * * * *', 'logical_schema')});
+ok( $node->poll_query_until(
+		'postgres', qq{
+SELECT count(*) > $logical_count FROM safekeep.logical_backups l
+  JOIN safekeep.jobs j ON j.label = l.label WHERE l.schema_only AND j.status = 'succeeded'}),
+	'a logical_schema schedule fires and takes a schema-only logical backup');
+# The launcher writes a run's result at its next check (every 10 s).
+ok( $node->poll_query_until(
+		'postgres',
+		q{SELECT last_result = 'succeeded' FROM safekeep.schedules WHERE name = 'schema_versions'}),
+	'and the schedule records the result');
+q1(q{SELECT safekeep.remove_schedule('schema_versions')});
+
 done_testing();
