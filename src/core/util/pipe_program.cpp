@@ -1,6 +1,7 @@
 #include "util/pipe_program.h"
 
 #include "util/error.h"
+#include "util/process.h"
 
 #include <cerrno>
 #include <csignal>
@@ -76,39 +77,6 @@ std::string read_tail(int fd) {
     return out;
 }
 
-pid_t spawn(const std::vector<std::string> &args, int in_fd, int out_fd, int err_fd) {
-    if (args.empty() || args[0].empty())
-        throw Error("no program to run");
-    std::vector<char *> argv;
-    for (const auto &a : args)
-        argv.push_back(const_cast<char *>(a.c_str()));
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    if (in_fd >= 0)
-        posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
-    else
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
-    posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
-    // The caller may be a PostgreSQL backend, which blocks and catches many signals.
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t empty, all;
-    sigemptyset(&empty);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &empty);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0)
-        throw_errno("could not run \"" + args[0] + "\"", rc);
-    return pid;
-}
-
 void make_pipe(int fds[2]) {
     if (::pipe2(fds, O_CLOEXEC) != 0)
         throw_errno("could not create a pipe");
@@ -169,7 +137,7 @@ PipeResult run_program_to_sink(const std::vector<std::string> &args, Sink &out,
     wr.fd = fds[1];
     ChildGuard child;
     child.name = args.empty() ? "" : args[0];
-    child.pid = spawn(args, -1, wr.fd, log.fd);
+    child.pid = spawn_program(args, -1, wr.fd, log.fd);
     wr.reset();
     std::vector<uint8_t> buf(256 * 1024);
     for (;;) {
@@ -202,7 +170,7 @@ PipeResult run_program_from_source(const std::vector<std::string> &args,
     wr.fd = fds[1];
     ChildGuard child;
     child.name = args.empty() ? "" : args[0];
-    child.pid = spawn(args, rd.fd, log.fd, log.fd);
+    child.pid = spawn_program(args, rd.fd, log.fd, log.fd);
     rd.reset();
     // EPIPE instead of SIGPIPE if the child exits early (a backend ignores it too).
     struct sigaction ign = {}, old = {};

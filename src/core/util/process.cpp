@@ -113,36 +113,6 @@ class Pipe {
     int fds_[2] = {-1, -1};
 };
 
-pid_t spawn(const std::vector<std::string> &args, int out_fd) {
-    std::vector<char *> argv;
-    for (const auto &a : args)
-        argv.push_back(const_cast<char *>(a.c_str()));
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    if (out_fd >= 0) {
-        posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
-        posix_spawn_file_actions_adddup2(&actions, out_fd, 2);
-    }
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t empty, all;
-    sigemptyset(&empty);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &empty);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0)
-        throw_errno("could not run \"" + args[0] + "\"", rc);
-    return pid;
-}
-
 // Reads what is available; false at end of file.
 bool read_some(int fd, OutputTail &out, const std::string &name) {
     char buf[16384];
@@ -199,7 +169,8 @@ RunResult run_program(const std::vector<std::string> &args, const RunOptions &op
     std::optional<Pipe> pipe;
     if (opts.capture)
         pipe.emplace();
-    Child child(spawn(args, pipe ? pipe->write_fd() : -1), name);
+    Child child(spawn_program(args, -1, pipe ? pipe->write_fd() : -1, pipe ? pipe->write_fd() : -1),
+                name);
     if (pipe)
         pipe->close_write();
 
@@ -258,6 +229,41 @@ RunResult run_program(const std::vector<std::string> &args, const RunOptions &op
     r.output = std::move(out.data());
     r.truncated = out.truncated();
     return r;
+}
+
+pid_t spawn_program(const std::vector<std::string> &args, int in_fd, int out_fd, int err_fd) {
+    if (args.empty() || args[0].empty())
+        throw Error("no program to run");
+    std::vector<char *> argv;
+    for (const auto &a : args)
+        argv.push_back(const_cast<char *>(a.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (in_fd >= 0)
+        posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
+    else
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (out_fd >= 0)
+        posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+    if (err_fd >= 0)
+        posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+    // The caller may be a PostgreSQL backend, which blocks and catches many signals.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t empty, all;
+    sigemptyset(&empty);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &empty);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0)
+        throw_errno("could not run \"" + args[0] + "\"", rc);
+    return pid;
 }
 
 } // namespace safekeep

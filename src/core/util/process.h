@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace safekeep {
@@ -31,5 +32,11 @@ struct RunResult {
 // (the caller may be a PostgreSQL backend, which blocks and catches many).
 // Throws Error when it cannot be started or waited for.
 RunResult run_program(const std::vector<std::string> &args, const RunOptions &opts = {});
+
+// Starts args[0] (no shell, no PATH search) with stdin from in_fd (<0:
+// /dev/null) and stdout/stderr to out_fd/err_fd (<0: inherited), the same
+// signal set-up as run_program. Returns the pid; the caller waits for it.
+// Throws Error when it cannot be started.
+pid_t spawn_program(const std::vector<std::string> &args, int in_fd, int out_fd, int err_fd);
 
 } // namespace safekeep
