@@ -129,7 +129,7 @@ TEST_F(BackupRestore, RoundTripWithTablespaceInPlaceAndAsLink) {
     std::string mtext = posix::read_file(res.manifest_path);
     EXPECT_EQ(std::string(res.manifest_sha256), sha256_hex(mtext.data(), mtext.size()));
 
-    Manifest m = Manifest::load(res.manifest_path);
+    Manifest m = Manifest::from_json(posix::read_file(res.manifest_path), res.manifest_path);
     std::set<std::string> paths;
     for (const auto &f : m.files)
         paths.insert(f.path);

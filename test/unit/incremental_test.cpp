@@ -148,7 +148,9 @@ class Incremental : public ::testing::Test {
     }
 
     Manifest manifest(const std::string &label) {
-        return Manifest::load(repo + "/7001/backup/" + label + "/manifest.json");
+        return Manifest::from_json(
+            posix::read_file(repo + "/7001/backup/" + label + "/manifest.json"),
+            repo + "/7001/backup/" + label + "/manifest.json");
     }
 
     // Restores label and compares every managed file with the expected snapshot.

@@ -1,4 +1,5 @@
 #include "repo/label.h"
+#include "storage/posix_storage.h"
 #include "repo/manifest.h"
 #include "temp_dir.h"
 #include "util/error.h"
@@ -126,9 +127,10 @@ TEST(Label, Validation) {
 
 TEST(Label, AllocationBumpsWhenTaken) {
     TempDir t;
-    std::string a = allocate_label(t.path(), 1795311045);
-    std::string b = allocate_label(t.path(), 1795311045);
-    std::string c = allocate_label(t.path(), 1795311045);
+    PosixStorage store(t.path());
+    std::string a = allocate_label(store, "", 1795311045);
+    std::string b = allocate_label(store, "", 1795311045);
+    std::string c = allocate_label(store, "", 1795311045);
     EXPECT_EQ(a, "20261122-013045F");
     EXPECT_EQ(b, "20261122-013046F");
     EXPECT_EQ(c, "20261122-013047F");

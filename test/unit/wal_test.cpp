@@ -87,7 +87,7 @@ TEST_F(ArchiveTest, PushIsIdempotentAndRefusesDifferentContent) {
 
     RepoLayout repo = RepoLayout::for_read(cfg);
     EXPECT_EQ(repo.stanza(), "7001");
-    std::string object = find_wal_object(repo, seg);
+    std::string object = dir / ("repo/" + find_wal_object(repo, seg));
     ASSERT_FALSE(object.empty());
     EXPECT_EQ(posix::dirname(object), dir / "repo/7001/archive/0000000100000000");
     auto before = posix::read_file(object);
@@ -112,7 +112,7 @@ TEST_F(ArchiveTest, HistoryFilesAtArchiveRootAndNotFound) {
     write_text(dir / "h", "1\t0/3000000\tno recovery target specified\n");
     wal_push(cfg, 7001, 150018, "00000002.history", dir / "h");
     RepoLayout repo = RepoLayout::for_read(cfg);
-    EXPECT_EQ(posix::dirname(find_wal_object(repo, "00000002.history")), dir / "repo/7001/archive");
+    EXPECT_EQ(posix::dirname(find_wal_object(repo, "00000002.history")), "7001/archive");
     EXPECT_THROW(wal_get(cfg, "00000003.history", dir / "x"), NotFound);
     EXPECT_FALSE(posix::exists(dir / "x"));
     EXPECT_THROW(wal_push(cfg, 7001, 150018, "not-a-wal", dir / "h"), Error);
@@ -129,7 +129,7 @@ TEST_F(ArchiveTest, CorruptObjectIsReportedByName) {
     write_text(dir / "s", std::string(100000, 'w'));
     const std::string seg = "000000010000000000000009";
     wal_push(cfg, 7001, 150018, seg, dir / "s");
-    std::string object = find_wal_object(RepoLayout::for_read(cfg), seg);
+    std::string object = dir / ("repo/" + find_wal_object(RepoLayout::for_read(cfg), seg));
     std::string packed = posix::read_file(object);
     packed[packed.size() / 2] ^= 0x5a;
     posix::write_file_atomic(object, packed.data(), packed.size(), false);

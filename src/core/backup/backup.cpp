@@ -5,7 +5,6 @@
 #include "io/sha256.h"
 #include "repo/label.h"
 #include "repo/repo_json.h"
-#include "storage/posix.h"
 #include "util/error.h"
 #include "wal/lsn.h"
 
@@ -56,11 +55,11 @@ PriorChoice choose_prior(const std::vector<BackupEntry> &backups, const std::str
 namespace {
 
 // Newest label in the backup directory, complete or not.
-std::string newest_label(const std::string &backup_root) {
+std::string newest_label(const RepoLayout &repo) {
     std::string newest;
-    for (const auto &e : posix::list_dir_if_exists(backup_root))
-        if (is_valid_label(e.name) && e.name > newest)
-            newest = e.name;
+    for (const auto &name : repo.store().children(repo.backup_root_key()))
+        if (is_valid_label(name) && name > newest)
+            newest = name;
     return newest;
 }
 
@@ -99,7 +98,7 @@ BackupSession::BackupSession(const Config &cfg, const std::string &pgdata, uint6
                     p = &b;
             if (!p)
                 throw NotFound("prior backup \"" + prior + "\" does not exist in repository \"" +
-                               repo_.stanza_dir() + "\"");
+                               repo_.where() + "\"");
             if (type == "differential" && p->manifest.type != "full")
                 throw Error("a differential backup must be relative to a full backup, and " +
                             prior + " is " + p->manifest.type);
@@ -114,14 +113,15 @@ BackupSession::BackupSession(const Config &cfg, const std::string &pgdata, uint6
     }
 
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
-    std::string after = newest_label(repo_.backup_root());
+    std::string after = newest_label(repo_);
     if (opts.label_after > after)
         after = opts.label_after;
     if (type == "full")
-        label_ = allocate_label(repo_.backup_root(), now, 'F', "", after);
+        label_ = allocate_label(repo_.store(), repo_.backup_root_key(), now, 'F', "", after);
     else
-        label_ = allocate_label(repo_.backup_root(), now, type == "incremental" ? 'I' : 'D',
-                                full_label_of(prior_.label), after);
+        label_ =
+            allocate_label(repo_.store(), repo_.backup_root_key(), now,
+                           type == "incremental" ? 'I' : 'D', full_label_of(prior_.label), after);
     manifest_.label = label_;
     manifest_.type = type;
     manifest_.holders = {label_};
@@ -143,12 +143,6 @@ void BackupSession::copy(const CancelPoll &cancel, const ProgressFn &progress) {
         throw Error("backup " + label_ + " was already copied");
     SourceListing src = list_data_directory(pgdata_);
 
-    // Create every directory of the object tree up front, so workers only write files.
-    std::string data = posix::join(dir(), "data");
-    posix::make_dir(data, 0750, false);
-    for (const auto &d : src.directories)
-        posix::make_dir(posix::join(data, d.path), 0750, false);
-
     CopyStats stats;
     IncrementalBase inc;
     if (manifest_.type != "full") {
@@ -156,17 +150,18 @@ void BackupSession::copy(const CancelPoll &cancel, const ProgressFn &progress) {
         inc.threshold_lsn = parse_lsn(prior_.start_lsn);
         inc.holders = &manifest_.holders;
     }
-    manifest_.files = copy_files(src.files, dir(), cfg_.compress_level, cfg_.parallel, cancel,
-                                 progress, stats, inc.prior ? &inc : nullptr);
+    manifest_.files =
+        copy_files(src.files, repo_.store(), dir(), cfg_.compress_level, cfg_.parallel, cancel,
+                   progress, stats, inc.prior ? &inc : nullptr);
     manifest_.copied_bytes = stats.copied_bytes;
     changed_files_ = stats.changed_files;
     manifest_.directories = std::move(src.directories);
     manifest_.tablespaces = std::move(src.tablespaces);
     manifest_.original_bytes = stats.original_bytes;
     manifest_.stored_bytes = stats.stored_bytes;
-    // One syncfs instead of an fsync per object: nothing in the backup counts
-    // until the manifest exists, and the manifest is written after this.
-    posix::syncfs_path(dir());
+    // One sync (syncfs on posix) instead of an fsync per object: nothing in the
+    // backup counts until the manifest exists, and the manifest is written after this.
+    repo_.store().sync(dir());
     copied_ = true;
 }
 
@@ -206,8 +201,8 @@ BackupOutcome BackupSession::finish(const BackupStopInfo &stop) {
 
     // A restore writes these into pgdata like any other file.
     auto add = [&](const std::string &rel, const std::string &content) {
-        ManifestFile f =
-            store_small_file(dir(), rel, content, 0600, stop.stop_time, cfg_.compress_level);
+        ManifestFile f = store_small_file(repo_.store(), dir(), rel, content, 0600, stop.stop_time,
+                                          cfg_.compress_level);
         m.original_bytes += f.size;
         m.stored_bytes += f.stored_size;
         m.copied_bytes += f.size;
@@ -225,9 +220,9 @@ BackupOutcome BackupSession::finish(const BackupStopInfo &stop) {
     std::string text = m.to_json();
     BackupOutcome out;
     out.label = label_;
-    out.manifest_path = repo_.manifest_path(label_);
+    out.manifest_path = repo_.store().url(repo_.manifest_key(label_));
     out.manifest_sha256 = sha256_hex(text.data(), text.size());
-    posix::write_file_atomic(out.manifest_path, text.data(), text.size());
+    repo_.store().write(repo_.manifest_key(label_), text.data(), text.size());
     finished_ = true;
     out.manifest = m;
     out.changed_files = changed_files_;
@@ -237,9 +232,9 @@ BackupOutcome BackupSession::finish(const BackupStopInfo &stop) {
 void BackupSession::abort() {
     if (finished_ || label_.empty())
         return;
-    if (posix::exists(repo_.manifest_path(label_)))
+    if (repo_.store().exists(repo_.manifest_key(label_)))
         return;
-    posix::remove_tree(dir());
+    repo_.store().remove_tree(dir());
 }
 
 void discard_partial_backup(const Config &cfg, const std::string &label) {
@@ -250,9 +245,9 @@ void discard_partial_backup(const Config &cfg, const std::string &label) {
         return;
     // A backup with a manifest is complete (e.g. this catalog was restored
     // from a copy taken while that very backup ran): nothing to discard.
-    if (posix::exists(repo.manifest_path(label)))
+    if (repo.store().exists(repo.manifest_key(label)))
         return;
-    posix::remove_tree(repo.backup_dir(label));
+    repo.store().remove_tree(repo.backup_key(label));
 }
 
 } // namespace safekeep

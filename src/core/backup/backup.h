@@ -55,7 +55,8 @@ class BackupSession {
     const std::string &prior() const { return manifest_.prior; }
     // Why a requested incremental/differential became a full backup ("" if it did not).
     const std::string &notice() const { return notice_; }
-    std::string dir() const { return repo_.backup_dir(label_); }
+    // Key of this backup's directory in the repository.
+    std::string dir() const { return repo_.backup_key(label_); }
 
     void copy(const CancelPoll &cancel, const ProgressFn &progress);
     BackupOutcome finish(const BackupStopInfo &stop);

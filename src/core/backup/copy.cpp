@@ -2,7 +2,6 @@
 
 #include "backup/exclude.h"
 
-#include "io/direct_sink.h"
 #include "io/sha256.h"
 #include "io/zstd_filter.h"
 #include "storage/posix.h"
@@ -59,18 +58,18 @@ ManifestFile entry_for(const SourceFile &src) {
 }
 
 // Returns nullopt if the source vanished before we opened it.
-std::optional<ManifestFile> copy_one(const SourceFile &src, const std::string &backup_dir,
-                                     Worker &w, ParallelState &state) {
+std::optional<ManifestFile> copy_one(const SourceFile &src, Storage &store,
+                                     const std::string &backup_dir, Worker &w,
+                                     ParallelState &state) {
     posix::Fd in = open_source(src);
     if (!in.valid())
         return std::nullopt;
     ManifestFile mf = entry_for(src);
     mf.object = object_rel(src.rel);
-    std::string dest = posix::join(backup_dir, mf.object);
-    DirectFileSink sink(dest, 0640);
+    std::unique_ptr<ObjectWriter> sink = store.create(key_join(backup_dir, mf.object));
 
     w.sha.reset();
-    w.zstd.reset(sink);
+    w.zstd.reset(*sink);
     // Big files are cut into frames; each frame may borrow idle threads, so the
     // last big file of a backup does not run on one core alone.
     const bool big = src.size >= 2 * kFrameBytes;
@@ -107,10 +106,10 @@ std::optional<ManifestFile> copy_one(const SourceFile &src, const std::string &b
         throw;
     }
     state.give_idle(helpers);
-    sink.close();
+    sink->commit();
     mf.size = total;
     mf.sha256 = w.sha.final_hex();
-    mf.stored_size = sink.bytes();
+    mf.stored_size = sink->bytes();
     return mf;
 }
 
@@ -160,15 +159,14 @@ inline void append_run(std::vector<BlockRun> &runs, uint32_t block, uint32_t hol
 
 // Lazily created object of a block-mapped file.
 struct PageObject {
-    std::string dest;
-    posix::Fd fd;
-    std::unique_ptr<FdSink> sink;
+    std::unique_ptr<ObjectWriter> sink;
 };
 
 // Relation file with a prior entry: compares page LSNs.
 std::optional<ManifestFile> copy_pages(const SourceFile &src, const ManifestFile &p,
-                                       const IncrementalBase &inc, const std::string &backup_dir,
-                                       Worker &w, ParallelState &state) {
+                                       const IncrementalBase &inc, Storage &store,
+                                       const std::string &backup_dir, Worker &w,
+                                       ParallelState &state) {
     posix::Fd in = open_source(src);
     if (!in.valid())
         return std::nullopt;
@@ -182,12 +180,10 @@ std::optional<ManifestFile> copy_pages(const SourceFile &src, const ManifestFile
     PageObject obj;
     auto open_object = [&] {
         mf.object = object_rel(src.rel);
-        obj.dest = posix::join(backup_dir, mf.object);
-        obj.fd = posix::open_file(obj.dest, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-        obj.sink = std::make_unique<FdSink>(obj.fd.get(), obj.dest);
+        obj.sink = store.create(key_join(backup_dir, mf.object));
         w.zstd.reset(*obj.sink);
     };
-    auto store = [&](const uint8_t *data, size_t len) {
+    auto store_pages = [&](const uint8_t *data, size_t len) {
         if (len == 0)
             return;
         if (!obj.sink)
@@ -228,7 +224,7 @@ std::optional<ManifestFile> copy_pages(const SourceFile &src, const ManifestFile
                 }
             }
             if (unchanged) {
-                store(buf + pending, pending_len);
+                store_pages(buf + pending, pending_len);
                 pending_len = 0;
                 continue;
             }
@@ -238,7 +234,7 @@ std::optional<ManifestFile> copy_pages(const SourceFile &src, const ManifestFile
             append_run(w.runs, block, 0, stored_pages++);
             stored_bytes += len;
         }
-        store(buf + pending, pending_len);
+        store_pages(buf + pending, pending_len);
         if (n < w.buffer.size())
             break;
         since_check += n;
@@ -255,13 +251,13 @@ std::optional<ManifestFile> copy_pages(const SourceFile &src, const ManifestFile
         if (!obj.sink)
             open_object();
         w.zstd.finish();
-        obj.fd.close(obj.dest);
+        obj.sink->commit();
         mf.stored_size = obj.sink->bytes();
         return mf;
     }
     if (obj.sink) {
         w.zstd.finish();
-        obj.fd.close(obj.dest);
+        obj.sink->commit();
         mf.stored_size = obj.sink->bytes();
     }
     mf.object_sha256 = w.object_sha.final_hex();
@@ -319,23 +315,23 @@ std::optional<ManifestFile> reference_if_unchanged(const SourceFile &src, const 
 }
 
 std::optional<ManifestFile> copy_incremental(const SourceFile &src, const IncrementalBase &inc,
-                                             const std::string &backup_dir, Worker &w,
-                                             ParallelState &state) {
+                                             Storage &store, const std::string &backup_dir,
+                                             Worker &w, ParallelState &state) {
     const ManifestFile *p = inc.prior->find(src.rel);
     if (p) {
         if (is_page_compared(src.rel))
-            return copy_pages(src, *p, inc, backup_dir, w, state);
+            return copy_pages(src, *p, inc, store, backup_dir, w, state);
         bool vanished = false;
         auto ref = reference_if_unchanged(src, *p, inc, w, state, vanished);
         if (ref || vanished)
             return ref;
     }
-    return copy_one(src, backup_dir, w, state);
+    return copy_one(src, store, backup_dir, w, state);
 }
 
 } // namespace
 
-std::vector<ManifestFile> copy_files(const std::vector<SourceFile> &files,
+std::vector<ManifestFile> copy_files(const std::vector<SourceFile> &files, Storage &store,
                                      const std::string &backup_dir, int level, int parallel,
                                      const CancelPoll &cancel, const ProgressFn &progress,
                                      CopyStats &stats, const IncrementalBase *inc) {
@@ -360,9 +356,10 @@ std::vector<ManifestFile> copy_files(const std::vector<SourceFile> &files,
         files.size(), threads,
         [&](size_t i, int w, ParallelState &state) {
             size_t idx = order[i];
-            results[idx] = inc && inc->prior
-                               ? copy_incremental(files[idx], *inc, backup_dir, *workers[w], state)
-                               : copy_one(files[idx], backup_dir, *workers[w], state);
+            results[idx] =
+                inc && inc->prior
+                    ? copy_incremental(files[idx], *inc, store, backup_dir, *workers[w], state)
+                    : copy_one(files[idx], store, backup_dir, *workers[w], state);
             state.files_done.fetch_add(1, std::memory_order_relaxed);
         },
         cancel,
@@ -390,7 +387,7 @@ std::vector<ManifestFile> copy_files(const std::vector<SourceFile> &files,
     return out;
 }
 
-ManifestFile store_small_file(const std::string &backup_dir, const std::string &rel,
+ManifestFile store_small_file(Storage &store, const std::string &backup_dir, const std::string &rel,
                               const std::string &content, uint32_t mode, int64_t mtime, int level) {
     ManifestFile mf;
     mf.path = rel;
@@ -401,7 +398,7 @@ ManifestFile store_small_file(const std::string &backup_dir, const std::string &
     mf.object = object_rel(rel);
     std::vector<uint8_t> packed = zstd_compress(content.data(), content.size(), level);
     mf.stored_size = packed.size();
-    posix::write_file_atomic(posix::join(backup_dir, mf.object), packed.data(), packed.size());
+    store.write(key_join(backup_dir, mf.object), packed.data(), packed.size());
     return mf;
 }
 

@@ -3,6 +3,7 @@
 
 #include "backup/file_list.h"
 #include "repo/manifest.h"
+#include "storage/storage.h"
 #include "util/parallel.h"
 
 #include <string>
@@ -27,14 +28,14 @@ struct IncrementalBase {
     const std::vector<std::string> *holders = nullptr;
 };
 
-// Writes backup_dir/data/<rel>.zst for every file; returns manifest entries
+// Writes backup_dir/data/<rel>.zst (keys in store) for every file; returns manifest entries
 // sorted by path. Files that vanished are left out. Objects are not fsynced
 // one by one: the caller syncs the file system once before the manifest.
 // With inc, files are compared with the prior backup: main and init forks of
 // relations page by page (changed or new pages are stored, the rest
 // referenced to the backup holding them), other files (FSM and VM forks too)
 // by size, mtime and sha256 (unchanged: a reference, no object).
-std::vector<ManifestFile> copy_files(const std::vector<SourceFile> &files,
+std::vector<ManifestFile> copy_files(const std::vector<SourceFile> &files, Storage &store,
                                      const std::string &backup_dir, int level, int parallel,
                                      const CancelPoll &cancel, const ProgressFn &progress,
                                      CopyStats &stats, const IncrementalBase *inc = nullptr);
@@ -49,7 +50,7 @@ inline uint64_t page_lsn(const uint8_t *page) {
 }
 
 // Stores one in-memory file (backup_label, tablespace_map) as an object, durably.
-ManifestFile store_small_file(const std::string &backup_dir, const std::string &rel,
+ManifestFile store_small_file(Storage &store, const std::string &backup_dir, const std::string &rel,
                               const std::string &content, uint32_t mode, int64_t mtime, int level);
 
 } // namespace safekeep

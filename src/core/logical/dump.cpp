@@ -35,18 +35,12 @@ class CountingSink : public Sink {
 };
 
 // Labels YYYYMMDD-HHMMSSL: the first free second at or after now.
-std::string allocate_logical_label(const std::string &root, int64_t now) {
-    posix::make_dirs(root, 0750);
+std::string allocate_logical_label(Storage &store, const std::string &root, int64_t now) {
     for (int64_t t = now;; t++) {
         std::string label = format_full_label(t);
         label.back() = 'L';
-        std::string dir = posix::join(root, label);
-        if (::mkdir(dir.c_str(), 0750) == 0) {
-            posix::fsync_dir(root);
+        if (store.claim(key_join(root, label)))
             return label;
-        }
-        if (errno != EEXIST)
-            throw_errno("could not create \"" + dir + "\"");
     }
 }
 
@@ -76,10 +70,6 @@ std::string fail_text(const std::string &what, const PipeResult &r) {
 
 } // namespace
 
-std::string logical_root(const std::string &stanza_dir) {
-    return posix::join(stanza_dir, "logical");
-}
-
 std::vector<std::string> connection_args(const PgConnection &c) {
     std::string conninfo = "dbname='";
     for (char ch : c.dbname) {
@@ -94,10 +84,11 @@ std::vector<std::string> connection_args(const PgConnection &c) {
 
 LogicalDumpResult logical_dump(const Config &cfg, const LogicalDumpRequest &req) {
     RepoLayout layout = RepoLayout::for_write(cfg, req.system_id);
-    std::string root = logical_root(layout.stanza_dir());
+    Storage &store = layout.store();
+    std::string root = layout.logical_key();
     int64_t start = static_cast<int64_t>(std::time(nullptr));
-    std::string label = allocate_logical_label(root, start);
-    std::string dir = posix::join(root, label);
+    std::string label = allocate_logical_label(store, root, start);
+    std::string dir = key_join(root, label);
     try {
         std::string version = pg_dump_version(req.conn.bindir);
         std::string hash = schema_hash(req.conn, req.cancel);
@@ -111,12 +102,10 @@ LogicalDumpResult logical_dump(const Config &cfg, const LogicalDumpRequest &req)
         for (auto &a : connection_args(req.conn))
             args.push_back(a);
 
-        // pg_dump stdout -> sha256 -> zstd -> atomic durable object.
-        std::string object = posix::join(dir, "dump.zst");
-        posix::AtomicFile file(object);
-        FdSink fd_sink(file.fd(), file.temp_path());
+        // pg_dump stdout -> sha256 -> zstd -> object (durable before the manifest).
+        std::unique_ptr<ObjectWriter> file = store.create(key_join(dir, "dump.zst"));
         ZstdCompressor zstd(cfg.compress_level);
-        zstd.reset(fd_sink);
+        zstd.reset(*file);
         Sha256 sha;
         Sha256Filter hashing(sha, zstd);
         CountingSink counting(hashing);
@@ -124,7 +113,8 @@ LogicalDumpResult logical_dump(const Config &cfg, const LogicalDumpRequest &req)
         if (r.exit_code != 0)
             throw Error(fail_text("pg_dump", r));
         counting.finish();
-        file.commit(true);
+        file->commit();
+        store.sync(dir);
 
         nlohmann::json m;
         m["label"] = label;
@@ -135,7 +125,7 @@ LogicalDumpResult logical_dump(const Config &cfg, const LogicalDumpRequest &req)
         m["tables"] = req.table_names;
         m["object"] = "dump.zst";
         m["dump_size"] = counting.bytes;
-        m["stored_size"] = fd_sink.bytes();
+        m["stored_size"] = file->bytes();
         m["sha256"] = sha.final_hex();
         m["schema_hash"] = hash;
         m["pg_dump_version"] = version;
@@ -143,11 +133,11 @@ LogicalDumpResult logical_dump(const Config &cfg, const LogicalDumpRequest &req)
         m["stop_time"] = iso_time(static_cast<int64_t>(std::time(nullptr)));
         std::string text = m.dump(2) + "\n";
         // Written last: a logical backup without a manifest does not exist.
-        posix::write_file_atomic(posix::join(dir, "manifest.json"), text.data(), text.size(), true);
+        store.write(key_join(dir, "manifest.json"), text.data(), text.size());
         return {label, m.dump()};
     } catch (...) {
         try {
-            posix::remove_tree(dir);
+            store.remove_tree(dir);
         } catch (...) {
         }
         throw;
@@ -159,16 +149,14 @@ std::string logical_list_json(const Config &cfg) {
     nlohmann::json all = nlohmann::json::array();
     if (layout.stanza().empty())
         return all.dump();
-    std::string root = logical_root(layout.stanza_dir());
-    std::vector<std::string> labels;
-    for (const auto &e : posix::list_dir_if_exists(root))
-        labels.push_back(e.name);
-    std::sort(labels.begin(), labels.end());
-    for (const auto &l : labels) {
-        std::string path = posix::join(posix::join(root, l), "manifest.json");
-        if (!posix::exists(path))
+    Storage &store = layout.store();
+    for (const auto &l : store.children(layout.logical_key())) {
+        try {
+            all.push_back(nlohmann::json::parse(
+                store.read(key_join(key_join(layout.logical_key(), l), "manifest.json"))));
+        } catch (const NotFound &) {
             continue; // unfinished or failed: not a backup
-        all.push_back(nlohmann::json::parse(posix::read_file(path)));
+        }
     }
     return all.dump();
 }

@@ -35,9 +35,6 @@ struct LogicalDumpResult {
     std::string manifest_json;
 };
 
-// <stanza>/logical
-std::string logical_root(const std::string &stanza_dir);
-
 LogicalDumpResult logical_dump(const Config &cfg, const LogicalDumpRequest &req);
 
 // Every logical manifest, as one JSON array sorted by label.

@@ -19,34 +19,49 @@ class NullSink : public Sink {
     void write(const uint8_t *, size_t) override {}
 };
 
-std::string label_dir(const Config &cfg, const std::string &label) {
+// Where a logical backup lives: its storage and directory key.
+struct LogicalPlace {
+    RepoLayout layout;
+    std::string dir;
+};
+
+LogicalPlace label_dir(const Config &cfg, const std::string &label) {
     if (label.size() != 16 || label.back() != 'L' || label.find_first_of("/.") != std::string::npos)
         throw NotFound("\"" + label + "\" is not a logical backup label");
     RepoLayout layout = RepoLayout::for_read(cfg, true);
     if (layout.stanza().empty())
         throw NotFound("the repository holds no backups");
-    return posix::join(logical_root(layout.stanza_dir()), label);
+    std::string dir = key_join(layout.logical_key(), label);
+    return {std::move(layout), std::move(dir)};
 }
+
+// Checks cancellation between the pieces storage hands over.
+class CancelPollSink : public Sink {
+  public:
+    CancelPollSink(Sink &next, const CancelPoll &cancel) : next_(next), cancel_(cancel) {}
+    void write(const uint8_t *data, size_t len) override {
+        next_.write(data, len);
+        if (cancel_ && cancel_())
+            throw Canceled();
+    }
+
+  private:
+    Sink &next_;
+    const CancelPoll &cancel_;
+};
 
 // Streams object through zstd -> sha256 -> out; throws naming the object
 // when it does not decode or its sha256 differs from the manifest's.
-void stream_object(const std::string &object, const std::string &want_sha, Sink &out,
+void stream_object(Storage &store, const std::string &key, const std::string &want_sha, Sink &out,
                    const CancelPoll &cancel) {
-    posix::Fd fd = posix::open_file(object, O_RDONLY | O_CLOEXEC);
+    const std::string object = store.url(key);
     Sha256 sha;
     Sha256Filter hashing(sha, out);
     ZstdDecompressor zstd;
     zstd.reset(hashing);
-    std::vector<uint8_t> buf(256 * 1024);
+    CancelPollSink polled(zstd, cancel);
     try {
-        for (;;) {
-            size_t n = posix::read_full(fd.get(), buf.data(), buf.size(), object);
-            if (n == 0)
-                break;
-            zstd.write(buf.data(), n);
-            if (cancel && cancel())
-                throw Canceled();
-        }
+        store.read_to(key, polled);
         zstd.finish();
     } catch (const Canceled &) {
         throw;
@@ -62,21 +77,24 @@ void stream_object(const std::string &object, const std::string &want_sha, Sink 
 } // namespace
 
 std::string logical_manifest_json(const Config &cfg, const std::string &label) {
-    std::string path = posix::join(label_dir(cfg, label), "manifest.json");
-    if (!posix::exists(path))
+    LogicalPlace place = label_dir(cfg, label);
+    try {
+        return place.layout.store().read(key_join(place.dir, "manifest.json"));
+    } catch (const NotFound &) {
         throw NotFound("logical backup \"" + label + "\" is not in the repository");
-    return posix::read_file(path);
+    }
 }
 
 std::string logical_restore(const Config &cfg, const LogicalRestoreRequest &req) {
     nlohmann::json m = nlohmann::json::parse(logical_manifest_json(cfg, req.label));
-    std::string object =
-        posix::join(label_dir(cfg, req.label), m.value("object", std::string("dump.zst")));
+    LogicalPlace place = label_dir(cfg, req.label);
+    Storage &store = place.layout.store();
+    std::string object = key_join(place.dir, m.value("object", std::string("dump.zst")));
     std::string want = m.at("sha256").get<std::string>();
 
     // First pass: nothing reaches the target unless the whole object is sound.
     NullSink null;
-    stream_object(object, want, null, req.cancel);
+    stream_object(store, object, want, null, req.cancel);
 
     // Owners and privileges are kept: the target is in the same cluster,
     // where the roles exist. --exit-on-error: a partial restore is a failure.
@@ -93,7 +111,7 @@ std::string logical_restore(const Config &cfg, const LogicalRestoreRequest &req)
     for (auto &a : connection_args(req.conn))
         args.push_back(a);
     PipeResult r = run_program_from_source(
-        args, [&](Sink &in) { stream_object(object, want, in, req.cancel); }, req.cancel);
+        args, [&](Sink &in) { stream_object(store, object, want, in, req.cancel); }, req.cancel);
     if (r.exit_code != 0)
         throw Error("pg_restore of logical backup \"" + req.label + "\" failed (exit code " +
                     std::to_string(r.exit_code) + "): " + r.diagnostics);

@@ -2,7 +2,7 @@
 
 #include "io/sha256.h"
 #include "repo/label.h"
-#include "storage/posix.h"
+#include "util/error.h"
 
 #include <algorithm>
 
@@ -12,18 +12,22 @@ std::vector<BackupEntry> list_backups(const RepoLayout &repo) {
     std::vector<BackupEntry> out;
     if (repo.stanza().empty())
         return out;
-    for (const auto &e : posix::list_dir_if_exists(repo.backup_root())) {
-        if (!is_valid_label(e.name))
+    Storage &store = repo.store();
+    for (const auto &name : store.children(repo.backup_root_key())) {
+        if (!is_valid_label(name))
             continue;
-        std::string mpath = repo.manifest_path(e.name);
-        if (!posix::exists(mpath))
+        std::string key = repo.manifest_key(name);
+        std::string text;
+        try {
+            text = store.read(key);
+        } catch (const NotFound &) {
             continue; // no manifest: the backup never completed
-        std::string text = posix::read_file(mpath);
+        }
         BackupEntry b;
-        b.label = e.name;
-        b.manifest_path = mpath;
+        b.label = name;
+        b.manifest_path = store.url(key);
         b.manifest_sha256 = sha256_hex(text.data(), text.size());
-        b.manifest = Manifest::from_json(text, mpath);
+        b.manifest = Manifest::from_json(text, b.manifest_path);
         out.push_back(std::move(b));
     }
     std::sort(out.begin(), out.end(),

@@ -15,7 +15,7 @@ BackupChain::BackupChain(const RepoLayout &repo, const std::vector<BackupEntry> 
                 found = &b;
         if (!found)
             throw NotFound("backup " + target.label + " depends on backup " + dep +
-                           ", which is not in repository \"" + repo.stanza_dir() + "\"");
+                           ", which is not in repository \"" + repo.where() + "\"");
         members_[dep] = &found->manifest;
     }
 }

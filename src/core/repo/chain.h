@@ -23,7 +23,8 @@ class BackupChain {
     const Manifest &target() const { return target_->manifest; }
     // Throws Error unless label is the target or one of its dependencies.
     const Manifest &get(const std::string &label) const;
-    std::string dir(const std::string &label) const { return repo_.backup_dir(label); }
+    // Key of the backup directory of label.
+    std::string dir(const std::string &label) const { return repo_.backup_key(label); }
     const RepoLayout &repo() const { return repo_; }
 
   private:

@@ -47,7 +47,7 @@ std::string repo_info_json(const Config &cfg, bool with_wal) {
     RepoLayout repo = RepoLayout::for_read(cfg, true);
     json doc;
     doc["stanza"] = repo.stanza().empty() ? json(nullptr) : json(repo.stanza());
-    doc["repo_path"] = repo.root();
+    doc["repo_path"] = repo.store().url("");
 
     json backups = json::array();
     for (const auto &b : list_backups(repo))
@@ -70,16 +70,12 @@ std::string repo_info_json(const Config &cfg, bool with_wal) {
 
     if (with_wal) {
         json list = json::array();
-        for (const auto &w : wal) {
-            struct stat st;
-            if (::stat(w.path.c_str(), &st) != 0)
-                continue; // removed by a concurrent expire
+        for (const auto &w : wal)
             list.push_back({{"name", w.name},
                             {"object", w.rel},
                             {"sha256", w.sha256},
-                            {"stored_size", static_cast<uint64_t>(st.st_size)},
-                            {"mtime", static_cast<int64_t>(st.st_mtime)}});
-        }
+                            {"stored_size", w.size},
+                            {"mtime", static_cast<int64_t>(w.mtime)}});
         doc["wal"] = std::move(list);
     }
     return doc.dump();

@@ -1,6 +1,6 @@
 #include "repo/label.h"
 
-#include "storage/posix.h"
+#include "storage/storage.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -64,17 +64,17 @@ char label_kind(const std::string &label) {
     return label.empty() ? '\0' : label.back();
 }
 
-std::string allocate_label(const std::string &backup_root, int64_t now, char kind,
+std::string allocate_label(Storage &store, const std::string &backup_root, int64_t now, char kind,
                            const std::string &full_label, const std::string &after) {
     if (kind != 'F' && (kind != 'D' && kind != 'I'))
         throw Error(std::string("unknown backup label kind '") + kind + "'");
     if (kind != 'F' && (full_label.size() != 16 || !is_valid_label(full_label)))
         throw Error("\"" + full_label + "\" is not a full backup label");
-    posix::make_dirs(backup_root, 0750);
     int64_t start = now;
     if (!after.empty())
         start = std::max(start, label_time(after));
-    // mkdir is the uniqueness test, so two concurrent backups never share a label.
+    // claim (mkdir on posix) is the uniqueness test, so two concurrent backups
+    // never share a label.
     for (int64_t t = start; t < start + 3600; t++) {
         std::string label = format_full_label(t);
         if (kind != 'F') {
@@ -85,15 +85,10 @@ std::string allocate_label(const std::string &backup_root, int64_t now, char kin
         // went back.
         if (!after.empty() && label <= after)
             continue;
-        std::string dir = posix::join(backup_root, label);
-        if (::mkdir(dir.c_str(), 0750) == 0) {
-            posix::fsync_dir(backup_root);
+        if (store.claim(key_join(backup_root, label)))
             return label;
-        }
-        if (errno != EEXIST)
-            throw_errno("could not create backup directory \"" + dir + "\"");
     }
-    throw Error("could not allocate a backup label in \"" + backup_root + "\"");
+    throw Error("could not allocate a backup label in \"" + store.url(backup_root) + "\"");
 }
 
 } // namespace safekeep

@@ -1,6 +1,8 @@
 // Backup labels: YYYYMMDD-HHMMSSF (UTC) for full backups; they sort by time.
 #pragma once
 
+#include "storage/storage.h"
+
 #include <cstdint>
 #include <string>
 
@@ -13,8 +15,9 @@ bool is_valid_label(const std::string &label);
 // (bumping by one second while taken or not after `after`) and returns the
 // label. kind 'F' gives a full label; 'D' or 'I' gives
 // <full_label>_<YYYYMMDD-HHMMSS><kind>.
-std::string allocate_label(const std::string &backup_root, int64_t now, char kind = 'F',
-                           const std::string &full_label = "", const std::string &after = "");
+std::string allocate_label(Storage &store, const std::string &backup_root, int64_t now,
+                           char kind = 'F', const std::string &full_label = "",
+                           const std::string &after = "");
 // Unix time of the label's own stamp (the last one for D/I labels).
 int64_t label_time(const std::string &label);
 // The full backup label a label belongs to (its first 16 characters).

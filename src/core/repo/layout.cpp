@@ -1,6 +1,7 @@
 #include "repo/layout.h"
 
 #include "storage/posix.h"
+#include "storage/posix_storage.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -31,32 +32,36 @@ static void check_stanza_name(const std::string &s) {
         throw Error("invalid stanza name \"" + s + "\"");
 }
 
-RepoLayout RepoLayout::for_write(const Config &cfg, uint64_t system_id) {
+std::shared_ptr<Storage> open_storage(const Config &cfg) {
     check_repo_root(cfg.repo_root);
-    RepoLayout l;
-    l.root_ = cfg.repo_root;
-    l.stanza_ = cfg.stanza.empty() ? std::to_string(system_id) : cfg.stanza;
+    return std::make_shared<PosixStorage>(cfg.repo_root);
+}
+
+RepoLayout::RepoLayout(std::shared_ptr<Storage> store, std::string stanza)
+    : store_(std::move(store)), stanza_(std::move(stanza)) {}
+
+RepoLayout RepoLayout::for_write(const Config &cfg, uint64_t system_id) {
+    RepoLayout l(open_storage(cfg), cfg.stanza.empty() ? std::to_string(system_id) : cfg.stanza);
     check_stanza_name(l.stanza_);
     return l;
 }
 
 RepoLayout RepoLayout::for_read(const Config &cfg, bool allow_none) {
-    check_repo_root(cfg.repo_root);
-    RepoLayout l;
-    l.root_ = cfg.repo_root;
+    RepoLayout l(open_storage(cfg), "");
     if (!cfg.stanza.empty()) {
         check_stanza_name(cfg.stanza);
         l.stanza_ = cfg.stanza;
         return l;
     }
+    // A stanza is a top-level name holding a repo.json.
     std::vector<std::string> stanzas;
-    for (const auto &e : posix::list_dir(cfg.repo_root)) {
-        if (e.name[0] == '.')
+    for (const auto &name : l.store_->children("")) {
+        if (name[0] == '.')
             continue;
-        if (posix::is_dir(posix::join(cfg.repo_root, e.name)))
-            stanzas.push_back(e.name);
+        if (l.store_->exists(key_join(name, "repo.json")))
+            stanzas.push_back(name);
     }
-    std::sort(stanzas.begin(), stanzas.end());
+    const std::string where = l.store_->url("");
     if (stanzas.size() == 1) {
         l.stanza_ = stanzas[0];
         return l;
@@ -64,32 +69,35 @@ RepoLayout RepoLayout::for_read(const Config &cfg, bool allow_none) {
     if (stanzas.empty()) {
         if (allow_none)
             return l;
-        throw NotFound("repository \"" + cfg.repo_root + "\" contains no stanza");
+        throw NotFound("repository \"" + where + "\" contains no stanza");
     }
     std::string list;
     for (const auto &s : stanzas)
         list += (list.empty() ? "" : ", ") + s;
-    throw Error("repository \"" + cfg.repo_root + "\" contains several stanzas (" + list +
+    throw Error("repository \"" + where + "\" contains several stanzas (" + list +
                 "); choose one with --stanza");
 }
 
-std::string RepoLayout::stanza_dir() const {
-    return posix::join(root_, stanza_);
+std::string RepoLayout::where() const {
+    return store_->url(stanza_);
 }
-std::string RepoLayout::repo_json() const {
-    return posix::join(stanza_dir(), "repo.json");
+std::string RepoLayout::repo_json_key() const {
+    return key_join(stanza_, "repo.json");
 }
-std::string RepoLayout::backup_root() const {
-    return posix::join(stanza_dir(), "backup");
+std::string RepoLayout::backup_root_key() const {
+    return key_join(stanza_, "backup");
 }
-std::string RepoLayout::backup_dir(const std::string &label) const {
-    return posix::join(backup_root(), label);
+std::string RepoLayout::backup_key(const std::string &label) const {
+    return key_join(backup_root_key(), label);
 }
-std::string RepoLayout::manifest_path(const std::string &label) const {
-    return posix::join(backup_dir(label), "manifest.json");
+std::string RepoLayout::manifest_key(const std::string &label) const {
+    return key_join(backup_key(label), "manifest.json");
 }
-std::string RepoLayout::archive_root() const {
-    return posix::join(stanza_dir(), "archive");
+std::string RepoLayout::archive_key() const {
+    return key_join(stanza_, "archive");
+}
+std::string RepoLayout::logical_key() const {
+    return key_join(stanza_, "logical");
 }
 
 } // namespace safekeep

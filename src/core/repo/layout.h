@@ -1,12 +1,15 @@
-// Where things live in a repository:
-//   <root>/<stanza>/repo.json
-//   <root>/<stanza>/backup/<label>/{manifest.json,data/...}
-//   <root>/<stanza>/archive/...
+// Where things live in a repository (keys relative to the storage root):
+//   <stanza>/repo.json
+//   <stanza>/backup/<label>/{manifest.json,data/...}
+//   <stanza>/archive/...
+//   <stanza>/logical/<label>/...
 #pragma once
 
 #include "repo/config.h"
+#include "storage/storage.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace safekeep {
@@ -15,26 +18,38 @@ class RepoLayout {
   public:
     // Checks the root; stanza is cfg.stanza or the system id in decimal.
     static RepoLayout for_write(const Config &cfg, uint64_t system_id);
-    // Checks the root; stanza is cfg.stanza or the single stanza directory
-    // present. With allow_none, an empty repository gives an empty stanza
-    // instead of an error.
+    // Checks the root; stanza is cfg.stanza or the single stanza present.
+    // With allow_none, an empty repository gives an empty stanza instead of
+    // an error.
     static RepoLayout for_read(const Config &cfg, bool allow_none = false);
+    // A layout over storage that is already open (tests, fan-out).
+    RepoLayout(std::shared_ptr<Storage> store, std::string stanza);
 
-    const std::string &root() const { return root_; }
+    Storage &store() const { return *store_; }
+    const std::shared_ptr<Storage> &store_ptr() const { return store_; }
     const std::string &stanza() const { return stanza_; }
-    std::string stanza_dir() const;
-    std::string repo_json() const;
-    std::string backup_root() const;
-    std::string backup_dir(const std::string &label) const;
-    std::string manifest_path(const std::string &label) const;
-    std::string archive_root() const;
+    // For messages: where the stanza lives ("/repo/123", "s3://bucket/p/123").
+    std::string where() const;
+
+    std::string stanza_key() const { return stanza_; }
+    std::string repo_json_key() const;
+    std::string backup_root_key() const;
+    std::string backup_key(const std::string &label) const;
+    std::string manifest_key(const std::string &label) const;
+    std::string archive_key() const;
+    std::string logical_key() const;
 
   private:
-    std::string root_;
+    RepoLayout() = default;
+
+    std::shared_ptr<Storage> store_;
     std::string stanza_;
 };
 
 // Throws unless path is an existing, writable directory.
 void check_repo_root(const std::string &path);
+
+// The storage cfg names (a directory today), its root checked.
+std::shared_ptr<Storage> open_storage(const Config &cfg);
 
 } // namespace safekeep

@@ -139,10 +139,6 @@ Manifest Manifest::from_json(const std::string &text, const std::string &source)
     return m;
 }
 
-Manifest Manifest::load(const std::string &path) {
-    return from_json(posix::read_file(path), path);
-}
-
 uint32_t Manifest::holder_index(const std::string &l) {
     if (holders.empty())
         holders.push_back(label);

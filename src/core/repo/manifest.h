@@ -84,7 +84,6 @@ struct Manifest {
     std::string to_json() const;
     // source names the file in error messages.
     static Manifest from_json(const std::string &text, const std::string &source);
-    static Manifest load(const std::string &path);
 
     // Index of label in holders, appending it when absent.
     uint32_t holder_index(const std::string &label);

@@ -334,33 +334,23 @@ std::string expire_repository(const Config &cfg, const std::string &policy_json,
     for (const auto &w : wal)
         if (wal_removable(plan.wal, w.name)) {
             doomed.push_back(&w);
-            struct stat st;
-            if (::stat(w.path.c_str(), &st) == 0)
-                removed_bytes += static_cast<uint64_t>(st.st_size);
+            removed_bytes += w.size;
         }
 
     if (!dry_run) {
         // Newest first, so a crash never leaves a kept-looking backup whose prior is gone;
         // the manifest goes first, so a half-removed directory is not a backup.
+        Storage &store = repo.store();
         for (auto it = plan.backups.rbegin(); it != plan.backups.rend(); ++it) {
             if (it->keep)
                 continue;
-            std::string mpath = repo.manifest_path(it->label);
-            if (::unlink(mpath.c_str()) != 0 && errno != ENOENT)
-                throw_errno("could not remove \"" + mpath + "\"");
-            posix::fsync_dir(repo.backup_dir(it->label));
-            posix::remove_tree(repo.backup_dir(it->label));
+            store.remove({repo.manifest_key(it->label)});
+            store.remove_tree(repo.backup_key(it->label));
         }
-        if (!plan.backups.empty())
-            posix::fsync_dir(repo.backup_root());
-        std::set<std::string> dirs;
-        for (const auto *w : doomed) {
-            if (::unlink(w->path.c_str()) != 0 && errno != ENOENT)
-                throw_errno("could not remove \"" + w->path + "\"");
-            dirs.insert(posix::dirname(w->path));
-        }
-        for (const auto &d : dirs)
-            posix::fsync_dir(d);
+        std::vector<std::string> keys;
+        for (const auto *w : doomed)
+            keys.push_back(w->key);
+        store.remove(keys);
     }
 
     json out;

@@ -23,10 +23,9 @@ NewestWal newest_archived_wal(const RepoLayout &repo, uint32_t below_timeline) {
         if (below_timeline != 0 && tli >= below_timeline)
             continue;
         out.name = it->name;
-        struct stat st;
-        // Missing mtime (removed by a concurrent expire) only leaves the time unknown.
-        if (::stat(it->path.c_str(), &st) == 0)
-            out.archived_time = static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
+        // An unknown mtime (0) only leaves the time unknown.
+        if (it->mtime > 0)
+            out.archived_time = it->mtime;
         break;
     }
     return out;

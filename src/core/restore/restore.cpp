@@ -53,14 +53,14 @@ RestoreOutcome restore_backup(const Config &cfg, const RestoreRequest &req,
 
     RepoLayout repo = RepoLayout::for_read(cfg);
     std::vector<BackupEntry> backups = list_backups(repo);
-    const BackupEntry &chosen = select_backup(backups, req.label, req.target, repo.stanza_dir());
+    const BackupEntry &chosen = select_backup(backups, req.label, req.target, repo.where());
     const Manifest &m = chosen.manifest;
     // Every backup the chosen one reads from must be there before anything is written.
     BackupChain chain(repo, backups, chosen);
 
     // Build the settings first so a bad target fails before anything is written.
     std::string settings =
-        recovery_settings(req.tool_path, repo.root(), repo.stanza(), req.target, req.extra_conf);
+        recovery_settings(req.tool_path, cfg.repo_root, repo.stanza(), req.target, req.extra_conf);
 
     std::map<std::string, std::string> links; // pg_tblspc/<oid> -> location
     if (!req.tablespaces_in_place)

@@ -17,18 +17,13 @@ namespace safekeep {
 
 namespace {
 
-constexpr size_t kBufferSize = 1 << 20;
-constexpr uint64_t kCancelCheckBytes = 64ULL << 20;
-
 struct Range {
     uint64_t src, dst, len; // bytes: object offset, file offset, length
 };
 
 struct Worker {
-    Worker() : buffer(kBufferSize) {}
     Sha256 sha;
     ZstdDecompressor zstd;
-    std::vector<uint8_t> buffer;
     std::vector<Range> ranges;
 };
 
@@ -91,31 +86,19 @@ std::string object_desc(const std::string &object, const std::string &path) {
     return "backup object \"" + object + "\" for file \"" + path + "\"";
 }
 
-// Streams object (compressed) through the decompressor into next; checks
-// cancellation. Corrupt zstd data becomes an Error naming object and file.
-void decompress(const std::string &object, const std::string &path, Worker &w, Sink &next,
-                ParallelState &state) {
-    posix::Fd in = posix::open_if_exists(object, O_RDONLY);
-    if (!in.valid())
-        throw Error(object_desc(object, path) + " is missing");
-    ::posix_fadvise(in.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+// Streams the object at key (compressed) through the decompressor into next;
+// checks cancellation. Corrupt data becomes an Error naming object and file.
+void decompress(Storage &store, const std::string &key, const std::string &path, Worker &w,
+                Sink &next, ParallelState &state) {
     w.zstd.reset(next);
-    uint64_t since_check = 0;
+    CancelCheckSink checked(w.zstd, state);
     try {
-        for (;;) {
-            size_t n = posix::read_full(in.get(), w.buffer.data(), w.buffer.size(), object);
-            if (n == 0)
-                break;
-            w.zstd.write(w.buffer.data(), n);
-            since_check += n;
-            if (since_check >= kCancelCheckBytes) {
-                since_check = 0;
-                state.check();
-            }
-        }
+        store.read_to(key, checked);
         w.zstd.finish();
+    } catch (const NotFound &) {
+        throw Error(object_desc(store.url(key), path) + " is missing");
     } catch (const CorruptData &e) {
-        throw Error(object_desc(object, path) + " is corrupt: " + e.what());
+        throw Error(object_desc(store.url(key), path) + " is corrupt: " + e.what());
     }
 }
 
@@ -130,17 +113,15 @@ void set_mode_and_time(int fd, const ManifestFile &f, const std::string &dest) {
 }
 
 // A whole object (this backup's or a referenced one) becomes the file.
-void restore_whole(const ManifestFile &f, const std::string &object, const std::string &dest,
-                   Worker &w, ParallelState &state) {
-    if (!posix::exists(object))
-        throw Error(object_desc(object, f.path) + " is missing");
+void restore_whole(const ManifestFile &f, Storage &store, const std::string &object,
+                   const std::string &dest, Worker &w, ParallelState &state) {
     DirectFileSink sink(dest, 0600);
     w.sha.reset();
     Sha256Filter hasher(w.sha, sink);
-    decompress(object, f.path, w, hasher, state);
+    decompress(store, object, f.path, w, hasher, state);
     std::string got = w.sha.final_hex();
     if (got != f.sha256 || sink.bytes() != f.size)
-        throw Error(object_desc(object, f.path) + " is corrupt: sha256 " + got + " (" +
+        throw Error(object_desc(store.url(object), f.path) + " is corrupt: sha256 " + got + " (" +
                     std::to_string(sink.bytes()) + " bytes), manifest says " + f.sha256 + " (" +
                     std::to_string(f.size) + " bytes)");
     set_mode_and_time(sink.fd(), f, dest);
@@ -184,19 +165,20 @@ void restore_blocks(const ManifestFile &f, const BackupChain &chain, const std::
         }
         std::sort(w.ranges.begin(), w.ranges.end(),
                   [](const Range &a, const Range &b) { return a.src < b.src; });
-        const std::string object = posix::join(chain.dir(label), entry.object);
+        Storage &store = chain.repo().store();
+        const std::string object = key_join(chain.dir(label), entry.object);
         w.sha.reset();
         ScatterSink scatter(w.sha, w.ranges, out.get(), dest);
-        decompress(object, f.path, w, scatter, state);
+        decompress(store, object, f.path, w, scatter, state);
         std::string got = w.sha.final_hex();
         if (got != entry.object_digest() || scatter.bytes() != entry.object_bytes())
-            throw Error(object_desc(object, f.path) + " is corrupt: sha256 " + got + " (" +
-                        std::to_string(scatter.bytes()) + " bytes), manifest says " +
+            throw Error(object_desc(store.url(object), f.path) + " is corrupt: sha256 " + got +
+                        " (" + std::to_string(scatter.bytes()) + " bytes), manifest says " +
                         entry.object_digest() + " (" + std::to_string(entry.object_bytes()) +
                         " bytes)");
         if (scatter.written() != want)
-            throw Error(object_desc(object, f.path) + " holds fewer pages than the block map of " +
-                        self.label + " needs");
+            throw Error(object_desc(store.url(object), f.path) +
+                        " holds fewer pages than the block map of " + self.label + " needs");
         covered += want;
     }
     if (covered != f.size)
@@ -222,9 +204,11 @@ void restore_one(const ManifestFile &f, const BackupChain &chain, const std::str
         if (!h.whole())
             throw Error("backup " + self.label + " refers to file \"" + f.path + "\" of backup " +
                         f.reference + ", which does not store it whole");
-        restore_whole(f, posix::join(chain.dir(f.reference), h.object), dest, w, state);
+        restore_whole(f, chain.repo().store(), key_join(chain.dir(f.reference), h.object), dest, w,
+                      state);
     } else
-        restore_whole(f, posix::join(chain.dir(self.label), f.object), dest, w, state);
+        restore_whole(f, chain.repo().store(), key_join(chain.dir(self.label), f.object), dest, w,
+                      state);
     state.bytes_done.fetch_add(f.size, std::memory_order_relaxed);
 }
 

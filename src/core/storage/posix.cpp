@@ -239,13 +239,17 @@ MappedFile::~MappedFile() {
         ::munmap(addr_, size_);
 }
 
-static std::string temp_name_for(const std::string &final_path) {
+std::string temp_name_for(const std::string &final_path) {
     thread_local std::mt19937_64 rng(std::random_device{}() ^
                                      (static_cast<uint64_t>(::getpid()) << 32));
     char suffix[64];
     std::snprintf(suffix, sizeof suffix, ".tmp.%d.%016llx", static_cast<int>(::getpid()),
                   static_cast<unsigned long long>(rng()));
     return final_path + suffix;
+}
+
+bool is_temp_name(const std::string &name) {
+    return name.find(".tmp.") != std::string::npos;
 }
 
 AtomicFile::AtomicFile(std::string final_path, mode_t mode)

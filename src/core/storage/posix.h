@@ -110,4 +110,9 @@ class AtomicFile {
 
 void write_file_atomic(const std::string &path, const void *data, size_t len, bool durable = true);
 
+// A unique temporary name beside final_path ("<final>.tmp.<pid>.<random>").
+std::string temp_name_for(const std::string &final_path);
+// True for names temp_name_for() makes: half-written files that readers skip.
+bool is_temp_name(const std::string &name);
+
 } // namespace safekeep::posix

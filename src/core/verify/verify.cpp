@@ -5,7 +5,6 @@
 #include "repo/label.h"
 #include "repo/layout.h"
 #include "repo/manifest.h"
-#include "storage/posix.h"
 #include "util/error.h"
 #include "wal/list.h"
 #include "wal/lsn.h"
@@ -24,8 +23,6 @@ namespace safekeep {
 
 namespace {
 
-constexpr size_t kBufferSize = 1 << 20;
-
 struct Loaded {
     std::string label;
     bool ok = false;
@@ -38,25 +35,30 @@ std::map<std::string, Loaded> load_all(const RepoLayout &repo) {
     std::map<std::string, Loaded> out;
     if (repo.stanza().empty())
         return out;
-    for (const auto &e : posix::list_dir_if_exists(repo.backup_root())) {
-        if (!is_valid_label(e.name))
+    Storage &store = repo.store();
+    for (const auto &name : store.children(repo.backup_root_key())) {
+        if (!is_valid_label(name))
             continue;
-        std::string path = repo.manifest_path(e.name);
-        if (!posix::exists(path))
-            continue;
-        Loaded l;
-        l.label = e.name;
+        const std::string key = repo.manifest_key(name);
+        std::string text;
         try {
-            l.manifest = Manifest::load(path);
+            text = store.read(key);
+        } catch (const NotFound &) {
+            continue; // never completed
+        }
+        Loaded l;
+        l.label = name;
+        try {
+            l.manifest = Manifest::from_json(text, store.url(key));
             l.ok = true;
-            if (l.manifest.label != e.name) {
+            if (l.manifest.label != name) {
                 l.ok = false;
                 l.error = "manifest names backup " + l.manifest.label;
             }
         } catch (const std::exception &ex) {
             l.error = ex.what();
         }
-        out[e.name] = std::move(l);
+        out[name] = std::move(l);
     }
     return out;
 }
@@ -79,7 +81,7 @@ class CountingSink : public Sink {
 struct ObjectCheck {
     std::string label;
     std::string rel;  // relative to the stanza directory
-    std::string path; // absolute
+    std::string key;  // in the repository's storage
     std::string file; // pgdata path it belongs to
     uint64_t stored_size = 0;
     uint64_t bytes = 0;
@@ -88,10 +90,8 @@ struct ObjectCheck {
 };
 
 struct Worker {
-    Worker() : buffer(kBufferSize) {}
     Sha256 sha;
     ZstdDecompressor zstd;
-    std::vector<uint8_t> buffer;
 };
 
 class Verifier {
@@ -106,7 +106,7 @@ class Verifier {
         if (!label.empty()) {
             if (!is_valid_label(label) || !backups_.count(label))
                 throw NotFound("backup \"" + label + "\" does not exist in repository \"" +
-                               (repo_.stanza().empty() ? repo_.root() : repo_.stanza_dir()) + "\"");
+                               repo_.where() + "\"");
             labels.push_back(label);
         } else {
             for (const auto &b : backups_)
@@ -177,7 +177,7 @@ class Verifier {
         ObjectCheck c;
         c.label = label;
         c.rel = object_rel(holder_label, holder.object);
-        c.path = posix::join(repo_.stanza_dir(), c.rel);
+        c.key = key_join(repo_.stanza_key(), c.rel);
         c.file = f.path;
         c.stored_size = holder.stored_size;
         c.bytes = holder.object_bytes();
@@ -254,6 +254,9 @@ class Verifier {
     void check_objects() {
         if (checks_.empty())
             return;
+        // Stored sizes from one listing instead of a stat (or HEAD) per object.
+        for (const auto &o : repo_.store().list(repo_.backup_root_key()))
+            stored_sizes_[key_join(repo_.backup_root_key(), o.key)] = o.size;
         int threads = std::max(1, std::min<int>(cfg_.parallel, static_cast<int>(checks_.size())));
         std::vector<std::unique_ptr<Worker>> workers;
         for (int i = 0; i < threads; i++)
@@ -272,17 +275,14 @@ class Verifier {
 
     void check_object(const ObjectCheck &c, Worker &w, ParallelState &state) {
         const std::string what = "file \"" + c.file + "\": ";
-        posix::Fd in = posix::open_if_exists(c.path, O_RDONLY);
-        if (!in.valid()) {
+        auto stored = stored_sizes_.find(c.key);
+        if (stored == stored_sizes_.end()) {
             problem(c.label, "missing_object", c.rel, what + "object is missing");
             return;
         }
-        struct stat st;
-        if (::fstat(in.get(), &st) != 0)
-            throw_errno("could not stat \"" + c.path + "\"");
-        if (static_cast<uint64_t>(st.st_size) != c.stored_size) {
+        if (stored->second != c.stored_size) {
             problem(c.label, "corrupt_object", c.rel,
-                    what + "stored size " + std::to_string(st.st_size) + ", manifest says " +
+                    what + "stored size " + std::to_string(stored->second) + ", manifest says " +
                         std::to_string(c.stored_size));
             return;
         }
@@ -291,20 +291,13 @@ class Verifier {
         w.sha.reset();
         CountingSink sink(w.sha);
         w.zstd.reset(sink);
-        uint64_t since_check = 0;
+        CancelCheckSink checked(w.zstd, state);
         try {
-            for (;;) {
-                size_t n = posix::read_full(in.get(), w.buffer.data(), w.buffer.size(), c.path);
-                if (n == 0)
-                    break;
-                w.zstd.write(w.buffer.data(), n);
-                since_check += n;
-                if (since_check >= (64u << 20)) {
-                    since_check = 0;
-                    state.check();
-                }
-            }
+            repo_.store().read_to(c.key, checked);
             w.zstd.finish();
+        } catch (const NotFound &) {
+            problem(c.label, "missing_object", c.rel, what + "object is missing");
+            return;
         } catch (const CorruptData &e) {
             problem(c.label, "corrupt_object", c.rel, what + "cannot be decompressed: " + e.what());
             return;
@@ -327,7 +320,7 @@ class Verifier {
         }
         std::string error;
         try {
-            std::string packed = posix::read_file(w.path);
+            std::string packed = repo_.store().read(w.key);
             std::vector<uint8_t> raw = zstd_decompress(packed.data(), packed.size());
             std::string got = sha256_hex(raw.data(), raw.size());
             if (got != w.sha256)
@@ -434,6 +427,7 @@ class Verifier {
     std::map<std::string, const WalObject *> wal_by_name_;
     std::map<std::string, std::string> wal_checked_;
     std::vector<ObjectCheck> checks_;
+    std::map<std::string, uint64_t> stored_sizes_; // key -> stored bytes
     std::mutex mu_;
     std::vector<VerifyProblem> problems_;
 };

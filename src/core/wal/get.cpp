@@ -15,12 +15,11 @@ void wal_get(const Config &cfg, const std::string &wal_name, const std::string &
     RepoLayout repo = RepoLayout::for_read(cfg);
     std::string object = find_wal_object(repo, wal_name);
     if (object.empty())
-        throw NotFound("WAL file " + wal_name + " is not in repository \"" + repo.stanza_dir() +
-                       "\"");
+        throw NotFound("WAL file " + wal_name + " is not in repository \"" + repo.where() + "\"");
     std::string name, want;
-    parse_wal_object_name(posix::basename(object), name, want);
+    parse_wal_object_name(key_basename(object), name, want);
 
-    std::string packed = posix::read_file(object);
+    std::string packed = repo.store().read(object);
     posix::AtomicFile out(dest_path, 0600);
     FdSink file(out.fd(), out.temp_path());
     Sha256 hash;
@@ -31,12 +30,13 @@ void wal_get(const Config &cfg, const std::string &wal_name, const std::string &
         dec.write(reinterpret_cast<const uint8_t *>(packed.data()), packed.size());
         dec.finish();
     } catch (const CorruptData &e) {
-        throw Error("archived WAL object \"" + object + "\" is corrupt: " + e.what());
+        throw Error("archived WAL object \"" + repo.store().url(object) +
+                    "\" is corrupt: " + e.what());
     }
     std::string got = hash.final_hex();
     if (got != want)
-        throw Error("archived WAL object \"" + object + "\" is corrupt: sha256 " + got +
-                    " does not match " + want);
+        throw Error("archived WAL object \"" + repo.store().url(object) + "\" is corrupt: sha256 " +
+                    got + " does not match " + want);
     // Recovery re-fetches on a crash, so no fsync needed for pg_wal/RECOVERYXLOG.
     out.commit(false);
 }

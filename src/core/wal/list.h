@@ -13,7 +13,9 @@ struct WalObject {
     std::string name;   // WAL file name (segment, .partial, .backup, .history)
     std::string sha256; // of the original bytes, from the object name
     std::string rel;    // archive/<dir>/<object>, relative to the stanza directory
-    std::string path;   // absolute
+    std::string key;    // the object's key in the repository's storage
+    uint64_t size = 0;  // stored bytes
+    double mtime = 0;   // when it was archived (Unix time)
 };
 
 // Every well-formed object in its proper directory, sorted by WAL name.
