@@ -19,7 +19,8 @@ RepoConfig::RepoConfig(const ParsedArgs &args) {
     path_ = std::filesystem::absolute(*path).lexically_normal().string();
     if (path_.size() > 1 && path_.back() == '/')
         path_.pop_back();
-    cfg_.repo1_path = path_.c_str();
+    cfg_.repos[0].type = "posix";
+    cfg_.repos[0].path = path_.c_str();
     if (auto stanza = args.get("stanza"); stanza && !stanza->empty()) {
         stanza_ = *stanza;
         cfg_.stanza = stanza_.c_str();

@@ -58,11 +58,38 @@ std::string str(const char *s) {
     return s ? std::string(s) : std::string();
 }
 
+RepoSpec to_repo_spec(const sk_repo_config &r, int number) {
+    RepoSpec spec;
+    spec.number = number;
+    spec.type = str(r.type).empty() ? "posix" : str(r.type);
+    spec.path = str(r.path);
+    spec.s3.endpoint = str(r.s3_endpoint);
+    spec.s3.bucket = str(r.s3_bucket);
+    spec.s3.region = str(r.s3_region);
+    spec.s3.prefix = str(r.s3_prefix);
+    spec.s3.uri_style = str(r.s3_uri_style).empty() ? "path" : str(r.s3_uri_style);
+    spec.s3.verify_tls = r.s3_verify_tls != 0;
+    spec.s3.ca_file = str(r.s3_ca_file);
+    if (r.s3_part_size_mb > 0)
+        spec.s3.part_size = static_cast<size_t>(r.s3_part_size_mb) << 20;
+    spec.s3.credentials_file = str(r.s3_credentials_file);
+    spec.s3.profile = str(r.s3_profile).empty() ? "default" : str(r.s3_profile);
+    spec.cipher = str(r.cipher).empty() ? "none" : str(r.cipher);
+    spec.passphrase_file = str(r.cipher_passphrase_file);
+    return spec;
+}
+
 Config to_config(const sk_config *cfg) {
     if (!cfg)
         throw Error("no repository configuration given");
     Config c;
-    c.repo_root = str(cfg->repo1_path);
+    // A repository is configured when its type is set (the shim and the tool
+    // fill it in for every repository they know).
+    for (int i = 0; i < SK_MAX_REPOS; i++)
+        if (!str(cfg->repos[i].type).empty() || !str(cfg->repos[i].path).empty())
+            c.repos.push_back(to_repo_spec(cfg->repos[i], i + 1));
+    c.read_repo = cfg->read_repo;
+    c.max_rate = cfg->max_rate > 0 ? static_cast<uint64_t>(cfg->max_rate) : 0;
     c.stanza = str(cfg->stanza);
     c.compress_level = cfg->compress_level;
     c.parallel = cfg->parallel < 1 ? 1 : cfg->parallel;
@@ -516,7 +543,11 @@ int sk_check_port_free(int port, sk_msg *msg) noexcept {
 
 int sk_check_repo(const sk_config *cfg, sk_msg *msg) noexcept {
     return guarded(msg, [&] {
-        check_repo_root(to_config(cfg).repo_root);
+        Config c = to_config(cfg);
+        if (c.repos.empty())
+            throw Error("no repository is configured");
+        for (const auto &r : c.repos)
+            open_repo(r);
         return SK_OK;
     });
 }

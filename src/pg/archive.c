@@ -20,7 +20,7 @@ PGDLLEXPORT void _PG_archive_module_init(ArchiveModuleCallbacks *cb);
 static MemoryContext archive_context = NULL;
 
 static bool archive_configured(void) {
-    return sk_repo1_path != NULL && sk_repo1_path[0] != '\0';
+    return sk_any_repo_configured();
 }
 
 static bool push_file(const char *file, const char *path) {

@@ -93,6 +93,9 @@ static void check_free_space(SkJobSlot *slot, const char *label, const char *typ
                           0, NULL, row, 2))
         return;
     need = strtoull(row[1], NULL, 10);
+    /* Free space is a question for a local directory; object stores grow. */
+    if (sk_repo1_path == NULL || sk_repo1_path[0] == '\0')
+        return;
     if (!sk_fs_space(sk_repo1_path, &avail, &total)) {
         warn(slot, label, type,
              psprintf("could not read the free space of repository \"%s\": %m", sk_repo1_path));

@@ -131,8 +131,8 @@ void sk_run_backup(int slotno) {
         sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
 
         sk_fill_config(&cfg, stanza, sizeof(stanza));
-        if (cfg.repo1_path[0] == '\0')
-            ereport(ERROR, (errmsg("safekeep.repo1_path is not set")));
+        if (!sk_any_repo_configured())
+            ereport(ERROR, (errmsg("no backup repository is configured"), errhint("Set safekeep.repo1_path, or safekeep.repo1_type = 's3' with its s3 settings.")));
         /* Labels of discarded (failed) backups live on only in the catalog. */
         sk_query_in_xact("SELECT max(split_part(label, '~', 1)) FROM safekeep.backup_catalog "
                          "WHERE backup_type <> 'logical'",

@@ -94,7 +94,7 @@ static void fail_vanished_job(int slotno, int64 job_id) {
         sk_msg msg;
 
         sk_fill_config(&cfg, stanza, sizeof(stanza));
-        if (cfg.repo1_path[0] != '\0' && sk_backup_discard_partial(&cfg, label, &msg) != SK_OK)
+        if (sk_any_repo_configured() && sk_backup_discard_partial(&cfg, label, &msg) != SK_OK)
             ereport(WARNING, (errmsg("pg_safekeep: %s", msg.text)));
     }
 }
@@ -159,7 +159,7 @@ static void schedule_drill(void) {
     SkJobSlot request;
     int64 job_id;
 
-    if (sk_drill_interval <= 0 || sk_repo1_path == NULL || sk_repo1_path[0] == '\0' ||
+    if (sk_drill_interval <= 0 || !sk_any_repo_configured() ||
         !TimestampDifferenceExceeds(last_check, now, 10000))
         return;
     last_check = now;
@@ -214,13 +214,13 @@ static void recover_catalog(void) {
     foreach (lc, labels) {
         sk_msg msg;
 
-        if (cfg.repo1_path[0] == '\0')
+        if (!sk_any_repo_configured())
             break;
         if (sk_backup_discard_partial(&cfg, (char *)lfirst(lc), &msg) != SK_OK)
             ereport(WARNING, (errmsg("pg_safekeep: %s", msg.text)));
     }
 
-    if (cfg.repo1_path[0] != '\0')
+    if (sk_any_repo_configured())
         sk_exec_in_xact("SELECT safekeep.sync_catalog()", 0, NULL);
     remove_scratch_copies();
 }

@@ -120,8 +120,8 @@ void sk_run_logical_backup(int slotno) {
         args[2] = user_text;
         sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
         sk_fill_config(&cfg, stanza, sizeof(stanza));
-        if (cfg.repo1_path[0] == '\0')
-            ereport(ERROR, (errmsg("safekeep.repo1_path is not set")));
+        if (!sk_any_repo_configured())
+            ereport(ERROR, (errmsg("no backup repository is configured"), errhint("Set safekeep.repo1_path, or safekeep.repo1_type = 's3' with its s3 settings.")));
         fill_conn(&conn, &strings, sk_current_database_name());
         sk_job_phase(slot, "dumping");
         rc = sk_logical_backup(&cfg, GetSystemIdentifier(), &conn, p.schema_only, patterns, names,

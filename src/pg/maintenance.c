@@ -68,8 +68,8 @@ char *sk_expire_and_record(bool dry_run) {
     char *copy;
 
     sk_fill_config(&cfg, stanza, sizeof(stanza));
-    if (cfg.repo1_path[0] == '\0')
-        ereport(ERROR, (errmsg("safekeep.repo1_path is not set")));
+    if (!sk_any_repo_configured())
+        ereport(ERROR, (errmsg("no backup repository is configured"), errhint("Set safekeep.repo1_path, or safekeep.repo1_type = 's3' with its s3 settings.")));
     if (sk_expire(&cfg, retention_policy(), dry_run ? 1 : 0, &plan, &msg) != SK_OK)
         sk_core_error("retention failed", &msg);
     copy = pstrdup(plan);

@@ -20,7 +20,6 @@ PG_MODULE_MAGIC;
 
 void _PG_init(void);
 
-char *sk_repo1_path = NULL;
 int sk_compress_level = 3;
 int sk_parallel = 2;
 char *sk_database = NULL;
@@ -60,9 +59,7 @@ static void sk_shmem_startup_hook(void) {
 }
 
 static void define_settings(void) {
-    DefineCustomStringVariable("safekeep.repo1_path", "Directory of the first backup repository.",
-                               "Must exist and be writable by the server's user.", &sk_repo1_path,
-                               "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, NULL, NULL, NULL);
+    sk_define_repo_settings();
     DefineCustomIntVariable("safekeep.compress_level", "zstd level for backups and WAL.", NULL,
                             &sk_compress_level, 3, 1, 19, PGC_SIGHUP, 0, NULL, NULL, NULL);
     DefineCustomIntVariable("safekeep.parallel", "Copy threads per backup or restore job.", NULL,
@@ -146,7 +143,8 @@ void _PG_init(void) {
 
 void sk_fill_config(sk_config *cfg, char *stanza_buf, size_t stanza_len) {
     snprintf(stanza_buf, stanza_len, UINT64_FORMAT, GetSystemIdentifier());
-    cfg->repo1_path = sk_repo1_path ? sk_repo1_path : "";
+    memset(cfg, 0, sizeof(*cfg));
+    sk_fill_repos(cfg);
     cfg->stanza = stanza_buf;
     cfg->compress_level = sk_compress_level;
     cfg->parallel = sk_parallel;

@@ -25,7 +25,8 @@ char *sk_copy_settings(int port) {
     appendStringInfoString(&conf, "# added by pg_safekeep for a recovery started from SQL\n");
     appendStringInfoString(&conf, "archive_mode = off\n");
     /* No repository: the copy's launcher neither syncs, schedules nor archives. */
-    appendStringInfoString(&conf, "safekeep.repo1_path = ''\n");
+    for (int n = 1; n <= SK_MAX_REPOS; n++)
+        appendStringInfo(&conf, "safekeep.repo%d_path = ''\nsafekeep.repo%d_type = ''\n", n, n);
     appendStringInfoString(&conf, "safekeep.drill_interval = 0\n");
     /* pg_ctl -w then returns only once recovery is over and the copy promoted */
     appendStringInfoString(&conf, "hot_standby = off\n");
@@ -86,8 +87,8 @@ sk_instance *sk_scratch_start(const char *name, const char *label, const char *t
     sk_msg msg;
 
     sk_fill_config(&cfg, stanza, sizeof(stanza));
-    if (cfg.repo1_path[0] == '\0')
-        ereport(ERROR, (errmsg("safekeep.repo1_path is not set")));
+    if (!sk_any_repo_configured())
+        ereport(ERROR, (errmsg("no backup repository is configured"), errhint("Set safekeep.repo1_path, or safekeep.repo1_type = 's3' with its s3 settings.")));
     sk_bindir(bindir, sizeof(bindir));
     snprintf(tool, sizeof(tool), "%s/pg_safekeep", bindir);
 

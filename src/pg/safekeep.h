@@ -19,6 +19,14 @@
 
 /* ---- settings (safekeep.* GUCs, defined in pg_safekeep.c) ---------------- */
 extern char *sk_repo1_path;
+extern int sk_max_rate;
+
+/* The safekeep.repoN_* settings (repo_settings.c). */
+extern void sk_define_repo_settings(void);
+/* True when at least one repository is configured. */
+extern bool sk_any_repo_configured(void);
+/* Fills cfg->repos and cfg->max_rate from the settings. */
+extern void sk_fill_repos(sk_config *cfg);
 extern int sk_compress_level;
 extern int sk_parallel;
 extern char *sk_database;

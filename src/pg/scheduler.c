@@ -281,7 +281,7 @@ void sk_run_due_schedules(void) {
     static TimestampTz last_check = 0;
     TimestampTz now = GetCurrentTimestamp();
 
-    if (!sk_scheduler || sk_repo1_path == NULL || sk_repo1_path[0] == '\0' ||
+    if (!sk_scheduler || !sk_any_repo_configured() ||
         !TimestampDifferenceExceeds(last_check, now, 10000))
         return;
     last_check = now;

@@ -1,7 +1,13 @@
 #include "repo/layout.h"
 
 #include "storage/posix.h"
+#include "repo/keyring.h"
+#include "storage/encrypted_storage.h"
+#include "storage/fanout_storage.h"
 #include "storage/posix_storage.h"
+#include "storage/s3_storage.h"
+
+#include <nlohmann/json.hpp>
 #include "util/error.h"
 
 #include <algorithm>
@@ -27,30 +33,142 @@ void check_repo_root(const std::string &path) {
         throw Error("repository path \"" + path + "\" is not writable");
 }
 
-static void check_stanza_name(const std::string &s) {
+namespace {
+
+s3::Settings s3_settings(const RepoSpec &r) {
+    const std::string name = "repo" + std::to_string(r.number);
+    if (r.s3.endpoint.empty() || r.s3.bucket.empty())
+        throw Error(name + " is an s3 repository but its s3_endpoint or s3_bucket is not set");
+    if (r.s3.credentials_file.empty())
+        throw Error(name + " is an s3 repository but its s3_credentials_file is not set");
+    if (r.s3.uri_style != "path" && r.s3.uri_style != "host")
+        throw Error(name + "_s3_uri_style must be path or host, not \"" + r.s3.uri_style + "\"");
+    s3::Settings s;
+    s.endpoint = r.s3.endpoint;
+    s.bucket = r.s3.bucket;
+    if (!r.s3.region.empty())
+        s.region = r.s3.region;
+    s.prefix = r.s3.prefix;
+    while (!s.prefix.empty() && s.prefix.front() == '/')
+        s.prefix.erase(0, 1);
+    while (!s.prefix.empty() && s.prefix.back() == '/')
+        s.prefix.pop_back();
+    s.path_style = r.s3.uri_style != "host";
+    s.verify_tls = r.s3.verify_tls;
+    s.ca_file = r.s3.ca_file;
+    if (r.s3.part_size > 0)
+        s.part_size = r.s3.part_size;
+    s.credentials = s3::load_credentials(r.s3.credentials_file,
+                                         r.s3.profile.empty() ? "default" : r.s3.profile);
+    return s;
+}
+
+void check_stanza_name(const std::string &s) {
     if (s.empty() || s == "." || s == ".." || s.find('/') != std::string::npos)
         throw Error("invalid stanza name \"" + s + "\"");
 }
 
+// A wrong passphrase, or a cipher setting that does not match the
+// repository, fails here: before anything is written.
+void check_cipher(const RepoLayout &l) {
+    if (l.stanza().empty())
+        return;
+    Storage &store = l.store();
+    std::string text;
+    try {
+        text = store.read(l.repo_json_key());
+    } catch (const NotFound &) {
+        return; // created on first write, with the configured cipher
+    }
+    auto *enc = dynamic_cast<EncryptedStorage *>(&store);
+    if (enc) {
+        enc->unlock(l.stanza());
+        return;
+    }
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_object() && j.contains("cipher") && j["cipher"].is_object())
+        throw Error("repository \"" + l.where() +
+                    "\" is encrypted: set its cipher (aes-256-gcm) and cipher_passphrase_file");
+}
+
+RepoSpec pick_read_repo(const Config &cfg) {
+    std::vector<RepoSpec> repos = cfg.effective_repos();
+    if (repos.empty())
+        throw Error("no repository is configured");
+    if (cfg.read_repo == 0)
+        return repos.front();
+    for (const auto &r : repos)
+        if (r.number == cfg.read_repo)
+            return r;
+    throw Error("repository " + std::to_string(cfg.read_repo) + " is not configured");
+}
+
+} // namespace
+
+std::shared_ptr<Storage> open_repo(const RepoSpec &r) {
+    std::shared_ptr<Storage> store;
+    if (r.type == "posix" || r.type.empty()) {
+        check_repo_root(r.path);
+        store = std::make_shared<PosixStorage>(r.path);
+    } else if (r.type == "s3") {
+        store = std::make_shared<S3Storage>(s3_settings(r));
+    } else {
+        throw Error("repo" + std::to_string(r.number) + "_type must be posix or s3, not \"" +
+                    r.type + "\"");
+    }
+    if (r.cipher == "aes-256-gcm") {
+        if (r.passphrase_file.empty())
+            throw Error("repo" + std::to_string(r.number) +
+                        " is encrypted but its cipher_passphrase_file is not set");
+        store = std::make_shared<EncryptedStorage>(store, read_passphrase_file(r.passphrase_file));
+    } else if (!r.cipher.empty() && r.cipher != "none") {
+        throw Error("repo" + std::to_string(r.number) + "_cipher must be none or aes-256-gcm, not \"" +
+                    r.cipher + "\"");
+    }
+    return store;
+}
+
 std::shared_ptr<Storage> open_storage(const Config &cfg) {
-    check_repo_root(cfg.repo_root);
-    return std::make_shared<PosixStorage>(cfg.repo_root);
+    return open_repo(pick_read_repo(cfg));
 }
 
 RepoLayout::RepoLayout(std::shared_ptr<Storage> store, std::string stanza)
     : store_(std::move(store)), stanza_(std::move(stanza)) {}
 
-RepoLayout RepoLayout::for_write(const Config &cfg, uint64_t system_id) {
-    RepoLayout l(open_storage(cfg), cfg.stanza.empty() ? std::to_string(system_id) : cfg.stanza);
+RepoLayout RepoLayout::for_repo_write(const Config &cfg, const RepoSpec &repo, uint64_t system_id) {
+    RepoLayout l(open_repo(repo), cfg.stanza.empty() ? std::to_string(system_id) : cfg.stanza);
     check_stanza_name(l.stanza_);
+    check_cipher(l);
     return l;
 }
 
+RepoLayout RepoLayout::for_write(const Config &cfg, uint64_t system_id) {
+    std::vector<RepoSpec> repos = cfg.effective_repos();
+    if (repos.empty())
+        throw Error("no repository is configured");
+    if (repos.size() == 1)
+        return for_repo_write(cfg, repos.front(), system_id);
+    std::vector<FanoutStorage::Member> members;
+    std::string stanza;
+    for (const auto &r : repos) {
+        RepoLayout one = for_repo_write(cfg, r, system_id);
+        stanza = one.stanza();
+        members.push_back({r.number, one.store_ptr(), ""});
+    }
+    return RepoLayout(std::make_shared<FanoutStorage>(std::move(members)), stanza);
+}
+
 RepoLayout RepoLayout::for_read(const Config &cfg, bool allow_none) {
-    RepoLayout l(open_storage(cfg), "");
+    RepoLayout l = for_repo_read(cfg, pick_read_repo(cfg), allow_none);
+    return l;
+}
+
+RepoLayout RepoLayout::for_repo_read(const Config &cfg, const RepoSpec &repo, bool allow_none) {
+    RepoLayout l(open_repo(repo), "");
     if (!cfg.stanza.empty()) {
         check_stanza_name(cfg.stanza);
         l.stanza_ = cfg.stanza;
+        check_cipher(l);
         return l;
     }
     // A stanza is a top-level name holding a repo.json.
@@ -64,6 +182,7 @@ RepoLayout RepoLayout::for_read(const Config &cfg, bool allow_none) {
     const std::string where = l.store_->url("");
     if (stanzas.size() == 1) {
         l.stanza_ = stanzas[0];
+        check_cipher(l);
         return l;
     }
     if (stanzas.empty()) {

@@ -16,12 +16,17 @@ namespace safekeep {
 
 class RepoLayout {
   public:
-    // Checks the root; stanza is cfg.stanza or the system id in decimal.
+    // Every configured repository (several: a fan-out); stanza is cfg.stanza
+    // or the system id in decimal. A wrong passphrase fails here.
     static RepoLayout for_write(const Config &cfg, uint64_t system_id);
     // Checks the root; stanza is cfg.stanza or the single stanza present.
     // With allow_none, an empty repository gives an empty stanza instead of
     // an error.
     static RepoLayout for_read(const Config &cfg, bool allow_none = false);
+    // One repository, for reading or writing (WAL goes to each one by one).
+    static RepoLayout for_repo_read(const Config &cfg, const RepoSpec &repo,
+                                    bool allow_none = false);
+    static RepoLayout for_repo_write(const Config &cfg, const RepoSpec &repo, uint64_t system_id);
     // A layout over storage that is already open (tests, fan-out).
     RepoLayout(std::shared_ptr<Storage> store, std::string stanza);
 
@@ -49,7 +54,9 @@ class RepoLayout {
 // Throws unless path is an existing, writable directory.
 void check_repo_root(const std::string &path);
 
-// The storage cfg names (a directory today), its root checked.
+// The storage of one repository (posix or s3, encrypted when it has a cipher).
+std::shared_ptr<Storage> open_repo(const RepoSpec &repo);
+// The repository reads use (cfg.read_repo, else the first).
 std::shared_ptr<Storage> open_storage(const Config &cfg);
 
 } // namespace safekeep

@@ -1,14 +1,17 @@
 #include "repo/repo_json.h"
 
+#include "storage/encrypted_storage.h"
+#include "storage/fanout_storage.h"
 #include "util/error.h"
 
 #include <nlohmann/json.hpp>
 
 namespace safekeep {
 
-void ensure_repo_json(const RepoLayout &repo, uint64_t system_id, int pg_version) {
-    Storage &store = repo.store();
-    const std::string key = repo.repo_json_key();
+namespace {
+
+void ensure_one(Storage &store, const std::string &key, const std::string &where,
+                uint64_t system_id, int pg_version) {
     const std::string sysid = std::to_string(system_id);
     if (store.exists(key)) {
         nlohmann::json j;
@@ -20,14 +23,30 @@ void ensure_repo_json(const RepoLayout &repo, uint64_t system_id, int pg_version
         }
         std::string have = j.value("system_id", std::string());
         if (have != sysid)
-            throw Error("repository stanza \"" + repo.where() + "\" belongs to system id " + have +
+            throw Error("repository stanza \"" + where + "\" belongs to system id " + have +
                         ", not to this cluster (system id " + sysid + ")");
         return;
     }
     nlohmann::json j = {
         {"format", 1}, {"pg_version", pg_version}, {"system_id", sysid}, {"cipher", "none"}};
+    // An encrypted repository gets a fresh "cipher" section: salt, key check, WAL key.
+    if (auto *enc = dynamic_cast<EncryptedStorage *>(&store))
+        j["cipher"] = enc->new_cipher_section();
     std::string text = j.dump(2) + "\n";
     store.write(key, text.data(), text.size());
+}
+
+} // namespace
+
+void ensure_repo_json(const RepoLayout &repo, uint64_t system_id, int pg_version) {
+    const std::string key = repo.repo_json_key();
+    // Each repository of a fan-out has its own (its own salt and keys).
+    if (auto *fan = dynamic_cast<FanoutStorage *>(&repo.store())) {
+        for (auto &m : fan->members())
+            ensure_one(*m.store, key, m.store->url(repo.stanza()), system_id, pg_version);
+        return;
+    }
+    ensure_one(repo.store(), key, repo.where(), system_id, pg_version);
 }
 
 } // namespace safekeep

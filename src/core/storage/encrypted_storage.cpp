@@ -1,0 +1,159 @@
+#include "storage/encrypted_storage.h"
+
+#include "io/aes_gcm.h"
+#include "util/error.h"
+
+namespace safekeep {
+
+namespace {
+
+// Keeps sink.finish() for the caller: read_to() never finishes its sink.
+class NoFinish : public Sink {
+  public:
+    explicit NoFinish(Sink &next) : next_(next) {}
+    void write(const uint8_t *data, size_t len) override { next_.write(data, len); }
+    void finish() override {}
+
+  private:
+    Sink &next_;
+};
+
+class EncryptingWriter : public ObjectWriter {
+  public:
+    EncryptingWriter(std::unique_ptr<ObjectWriter> inner, const Key256 &key)
+        : inner_(std::move(inner)), enc_(key, *inner_) {}
+    void write(const uint8_t *data, size_t len) override { enc_.write(data, len); }
+    void finish() override { enc_.finish(); }
+    void commit() override { inner_->commit(); }
+    uint64_t bytes() const override { return inner_->bytes(); }
+
+  private:
+    std::unique_ptr<ObjectWriter> inner_;
+    AesGcmEncryptor enc_;
+};
+
+std::vector<std::string> split_key(const std::string &key) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (;;) {
+        size_t slash = key.find('/', start);
+        parts.push_back(key.substr(start, slash - start));
+        if (slash == std::string::npos)
+            return parts;
+        start = slash + 1;
+    }
+}
+
+} // namespace
+
+EncryptedStorage::EncryptedStorage(std::shared_ptr<Storage> inner, std::string passphrase)
+    : inner_(std::move(inner)), passphrase_(std::move(passphrase)) {}
+
+nlohmann::json EncryptedStorage::new_cipher_section() const {
+    return keyring_create(passphrase_);
+}
+
+EncryptedStorage::Stanza &EncryptedStorage::stanza_locked(const std::string &stanza) {
+    auto it = stanzas_.find(stanza);
+    if (it != stanzas_.end())
+        return it->second;
+    const std::string repo_json = key_join(stanza, "repo.json");
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(inner_->read(repo_json));
+    } catch (const nlohmann::json::exception &e) {
+        throw Error("repository file \"" + inner_->url(repo_json) + "\" is not valid JSON: " +
+                    e.what());
+    }
+    const nlohmann::json &section = j["cipher"];
+    if (!section.is_object())
+        throw Error("repository \"" + inner_->url(stanza) +
+                    "\" was created without encryption; it cannot be read or written with "
+                    "cipher aes-256-gcm");
+    Stanza s;
+    try {
+        s.keyring = std::make_unique<Keyring>(section, passphrase_);
+    } catch (const Error &e) {
+        throw Error(std::string(e.what()) + " \"" + inner_->url(stanza) + "\"");
+    }
+    return stanzas_.emplace(stanza, std::move(s)).first->second;
+}
+
+void EncryptedStorage::unlock(const std::string &stanza) {
+    std::lock_guard<std::mutex> g(mu_);
+    stanza_locked(stanza);
+}
+
+bool EncryptedStorage::key_for(const std::string &key, Key256 &out, bool create) {
+    std::vector<std::string> p = split_key(key);
+    if (p.size() == 2 && p[1] == "repo.json")
+        return false;
+    std::string name;
+    if (p.size() >= 3 && p[1] == "archive")
+        name = "wal";
+    else if (p.size() >= 4 && (p[1] == "backup" || p[1] == "logical"))
+        name = p[2];
+    else
+        throw Error("no encryption key belongs to object \"" + inner_->url(key) + "\"");
+    std::lock_guard<std::mutex> g(mu_);
+    Stanza &s = stanza_locked(p[0]);
+    auto cached = s.keys.find(name);
+    if (cached != s.keys.end()) {
+        out = cached->second;
+        return true;
+    }
+    if (s.keyring->has(name) || !create) {
+        out = s.keyring->data_key(name); // NotFound names the key
+    } else {
+        // A new backup: its key is stored (wrapped) before any of its objects.
+        out = s.keyring->add_data_key(name);
+        const std::string repo_json = key_join(p[0], "repo.json");
+        nlohmann::json j = nlohmann::json::parse(inner_->read(repo_json));
+        j["cipher"] = s.keyring->section();
+        std::string text = j.dump(2) + "\n";
+        inner_->write(repo_json, text.data(), text.size());
+    }
+    s.keys[name] = out;
+    return true;
+}
+
+std::string EncryptedStorage::read(const std::string &key) {
+    std::string data = inner_->read(key);
+    Key256 k;
+    if (!key_for(key, k, false))
+        return data;
+    std::vector<uint8_t> plain = aes_gcm_decrypt(k, reinterpret_cast<const uint8_t *>(data.data()),
+                                                 data.size(), inner_->url(key));
+    return std::string(plain.begin(), plain.end());
+}
+
+void EncryptedStorage::read_to(const std::string &key, Sink &sink) {
+    Key256 k;
+    if (!key_for(key, k, false)) {
+        inner_->read_to(key, sink);
+        return;
+    }
+    NoFinish keep(sink);
+    AesGcmDecryptor dec(k, keep, inner_->url(key));
+    inner_->read_to(key, dec);
+    dec.finish();
+}
+
+void EncryptedStorage::write(const std::string &key, const void *data, size_t len) {
+    Key256 k;
+    if (!key_for(key, k, true)) {
+        inner_->write(key, data, len);
+        return;
+    }
+    std::vector<uint8_t> sealed = aes_gcm_encrypt(k, static_cast<const uint8_t *>(data), len);
+    inner_->write(key, sealed.data(), sealed.size());
+}
+
+std::unique_ptr<ObjectWriter> EncryptedStorage::create(const std::string &key) {
+    Key256 k;
+    if (!key_for(key, k, true))
+        return inner_->create(key);
+    return std::make_unique<EncryptingWriter>(inner_->create(key), k);
+}
+
+} // namespace safekeep

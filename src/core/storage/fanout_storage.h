@@ -1,0 +1,62 @@
+// Several repositories at once (3-2-1): writes go to every member, reads come
+// from the first. A member that fails while a backup is written is dropped
+// for the rest of that backup and its error kept, so one dead repository
+// does not fail the backup in the others; the backup then records per
+// repository whether it landed. Only when every member failed does a write
+// throw.
+#pragma once
+
+#include "storage/storage.h"
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace safekeep {
+
+class FanoutStorage : public Storage {
+  public:
+    struct Member {
+        int number; // repository number (safekeep.repoN_*)
+        std::shared_ptr<Storage> store;
+        std::string error; // why it was dropped; empty while it is live
+    };
+
+    explicit FanoutStorage(std::vector<Member> members);
+
+    // Members in order, with the error of each dropped one.
+    std::vector<Member> members() const;
+
+    std::string kind() const override;
+    std::string url(const std::string &key) const override;
+    bool exists(const std::string &key) override { return first().exists(key); }
+    std::string read(const std::string &key) override { return first().read(key); }
+    void read_to(const std::string &key, Sink &sink) override { first().read_to(key, sink); }
+    void write(const std::string &key, const void *data, size_t len) override;
+    std::unique_ptr<ObjectWriter> create(const std::string &key) override;
+    void sync(const std::string &prefix) override;
+    std::vector<std::string> children(const std::string &prefix) override {
+        return first().children(prefix);
+    }
+    std::vector<StoredObject> list(const std::string &prefix) override {
+        return first().list(prefix);
+    }
+    void remove(const std::vector<std::string> &keys) override;
+    void remove_tree(const std::string &prefix) override;
+    bool claim(const std::string &prefix) override;
+
+    // Drops member i (index into members) with the error; throws when none is left.
+    void drop(size_t i, const std::string &error);
+    bool live(size_t i) const;
+
+  private:
+    Storage &first();
+    // Runs fn on every live member; a member that throws is dropped.
+    template <typename Fn> void each(Fn fn);
+
+    mutable std::mutex mu_;
+    std::vector<Member> members_;
+};
+
+} // namespace safekeep

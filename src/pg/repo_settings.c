@@ -1,0 +1,122 @@
+/*
+ * repo_settings.c - the safekeep.repoN_* settings (N = 1..4) and
+ * safekeep.max_rate, and their translation into sk_config.
+ *
+ * Secrets never live in postgresql.conf: credentials and passphrases are
+ * read by the core from the files these settings name, and the names
+ * themselves are visible to superusers only.
+ */
+#include "safekeep.h"
+
+#include "utils/guc.h"
+
+typedef struct RepoSettings {
+    char *type;
+    char *path;
+    char *s3_endpoint;
+    char *s3_bucket;
+    char *s3_region;
+    char *s3_prefix;
+    char *s3_uri_style;
+    bool s3_verify_tls;
+    char *s3_ca_file;
+    int s3_part_size_mb;
+    char *s3_credentials_file;
+    char *s3_profile;
+    char *cipher;
+    char *cipher_passphrase_file;
+} RepoSettings;
+
+static RepoSettings repo_settings[SK_MAX_REPOS];
+int sk_max_rate = 0;
+
+/* Compatibility: repo1_path is what the shim's checks and messages use. */
+char *sk_repo1_path = NULL;
+
+static void define_string(int n, const char *name, const char *desc, char **var, int flags) {
+    DefineCustomStringVariable(psprintf("safekeep.repo%d_%s", n, name), desc, NULL, var, "",
+                               PGC_SIGHUP, flags, NULL, NULL, NULL);
+}
+
+static void define_repo(int n) {
+    RepoSettings *r = &repo_settings[n - 1];
+    const int secret = GUC_SUPERUSER_ONLY;
+
+    define_string(n, "type", "Repository kind: posix (a directory) or s3.", &r->type, 0);
+    define_string(n, "path", "Directory of the repository (posix).",
+                  n == 1 ? &sk_repo1_path : &r->path, 0);
+    define_string(n, "s3_endpoint", "S3 endpoint URL (https:// when no scheme is given).",
+                  &r->s3_endpoint, 0);
+    define_string(n, "s3_bucket", "S3 bucket.", &r->s3_bucket, 0);
+    define_string(n, "s3_region", "S3 region (default us-east-1).", &r->s3_region, 0);
+    define_string(n, "s3_prefix", "Key prefix inside the bucket.", &r->s3_prefix, 0);
+    define_string(n, "s3_uri_style", "path or host (virtual-hosted) style URLs.",
+                  &r->s3_uri_style, 0);
+    DefineCustomBoolVariable(psprintf("safekeep.repo%d_s3_verify_tls", n),
+                             "Verify the S3 server's TLS certificate.", NULL, &r->s3_verify_tls,
+                             true, PGC_SIGHUP, 0, NULL, NULL, NULL);
+    define_string(n, "s3_ca_file", "CA bundle that signs the S3 server's certificate.",
+                  &r->s3_ca_file, 0);
+    DefineCustomIntVariable(psprintf("safekeep.repo%d_s3_part_size", n),
+                            "Multipart upload part size.", NULL, &r->s3_part_size_mb, 16, 5, 5120,
+                            PGC_SIGHUP, GUC_UNIT_MB, NULL, NULL, NULL);
+    define_string(n, "s3_credentials_file",
+                  "File with the S3 keys, in the AWS shared-credentials format.",
+                  &r->s3_credentials_file, secret);
+    define_string(n, "s3_profile", "Profile of the credentials file (default: default).",
+                  &r->s3_profile, 0);
+    define_string(n, "cipher", "none or aes-256-gcm.", &r->cipher, 0);
+    define_string(n, "cipher_passphrase_file", "File holding the repository passphrase.",
+                  &r->cipher_passphrase_file, secret);
+}
+
+void sk_define_repo_settings(void) {
+    for (int n = 1; n <= SK_MAX_REPOS; n++)
+        define_repo(n);
+    DefineCustomIntVariable("safekeep.max_rate",
+                            "Bytes per second one backup job may write to its repositories.",
+                            "0 means no limit.", &sk_max_rate, 0, 0, INT_MAX, PGC_SIGHUP,
+                            GUC_UNIT_KB, NULL, NULL, NULL);
+}
+
+static bool repo_configured(int i) {
+    RepoSettings *r = &repo_settings[i];
+    const char *path = i == 0 ? sk_repo1_path : r->path;
+
+    if (r->type && strcmp(r->type, "s3") == 0)
+        return true;
+    return path && path[0] != '\0';
+}
+
+bool sk_any_repo_configured(void) {
+    for (int i = 0; i < SK_MAX_REPOS; i++)
+        if (repo_configured(i))
+            return true;
+    return false;
+}
+
+void sk_fill_repos(sk_config *cfg) {
+    for (int i = 0; i < SK_MAX_REPOS; i++) {
+        RepoSettings *r = &repo_settings[i];
+        sk_repo_config *c = &cfg->repos[i];
+
+        memset(c, 0, sizeof(*c));
+        if (!repo_configured(i))
+            continue;
+        c->type = r->type && r->type[0] ? r->type : "posix";
+        c->path = i == 0 ? sk_repo1_path : r->path;
+        c->s3_endpoint = r->s3_endpoint;
+        c->s3_bucket = r->s3_bucket;
+        c->s3_region = r->s3_region;
+        c->s3_prefix = r->s3_prefix;
+        c->s3_uri_style = r->s3_uri_style;
+        c->s3_verify_tls = r->s3_verify_tls;
+        c->s3_ca_file = r->s3_ca_file;
+        c->s3_part_size_mb = r->s3_part_size_mb;
+        c->s3_credentials_file = r->s3_credentials_file;
+        c->s3_profile = r->s3_profile;
+        c->cipher = r->cipher;
+        c->cipher_passphrase_file = r->cipher_passphrase_file;
+    }
+    cfg->max_rate = (int64_t) sk_max_rate * 1024;
+}
