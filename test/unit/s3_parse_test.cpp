@@ -101,6 +101,9 @@ TEST(S3Xml, ListObjectsV2Page) {
     EXPECT_TRUE(last.objects.empty());
     EXPECT_FALSE(last.truncated);
     EXPECT_THROW(parse_list_page("<Contents><Key>x</Key>"), Error);
+    EXPECT_THROW(
+        parse_list_page("<ListBucketResult><Contents><Key>x</Key><Size>1</Size></Contents>"),
+        Error); // cut off after a whole entry
 }
 
 TEST(S3Xml, ErrorsAndUploadId) {

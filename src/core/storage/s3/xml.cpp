@@ -172,6 +172,9 @@ S3ErrorDoc parse_error(const std::string &body) {
 
 ListPage parse_list_page(const std::string &body) {
     ListPage page;
+    // A cut-off answer must not pass for a shorter listing.
+    if (body.find("</ListBucketResult>") == std::string::npos)
+        throw Error("malformed ListObjectsV2 result: no </ListBucketResult>");
     for (const auto &c : xml_blocks(body, "Contents")) {
         auto key = xml_text(c, "Key");
         auto size = xml_text(c, "Size");
