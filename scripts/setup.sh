@@ -15,6 +15,10 @@ PACKAGES=(
     postgresql-15-cron pgbackrest rsync clang-format
     # notification tests: a real SMTP server on loopback
     python3-aiosmtpd
+    # S3 tests: botocore signs the SigV4 oracle's requests; node + npm run
+    # s3rver (an S3-compatible server on loopback; openssl makes its certificate)
+    # (npm comes with nodejs from NodeSource, separately in Debian: see below)
+    python3-botocore nodejs openssl
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -30,10 +34,19 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "setup.sh: all packages already installed"
-    exit 0
+else
+    echo "setup.sh: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-echo "setup.sh: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update
-apt-get install -y --no-install-recommends "${missing[@]}"
+# s3rver for the S3 client's tests, at the versions package-lock.json pins.
+s3dir="$(cd "$(dirname "$0")/.." && pwd)/test/s3"
+if [ ! -d "$s3dir/node_modules/s3rver" ]; then
+    if ! command -v npm >/dev/null; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm
+    fi
+    echo "setup.sh: npm ci in $s3dir"
+    (cd "$s3dir" && npm ci --no-audit --no-fund)
+fi

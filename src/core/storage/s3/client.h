@@ -1,0 +1,87 @@
+// S3 object-storage client: PUT (single or multipart, parallel parts), GET
+// (whole or streamed), HEAD, ListObjectsV2, DeleteObjects, streaming uploads.
+// Signs with SigV4; retries 5xx, 429, timeouts and connection errors with
+// exponential backoff and jitter; never retries other 4xx.
+#pragma once
+
+#include "io/sink.h"
+#include "storage/s3/credentials.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace safekeep::s3 {
+
+struct Settings {
+    std::string endpoint; // "https://host:port" / "http://127.0.0.1:port"; no scheme => https://
+    std::string bucket, region = "us-east-1";
+    std::string prefix;          // key prefix inside the bucket, no leading/trailing '/'
+    bool path_style = true;      // false: virtual-host style bucket.host
+    bool verify_tls = true;      // verify the server's certificate and host name
+    std::string ca_file;         // optional CA bundle
+    size_t part_size = 16 << 20; // multipart above this; S3 wants >= 5 MiB (tests use less)
+    int upload_threads = 4;      // parallel part uploads
+    int max_attempts = 5;        // tries per request (retries with backoff + jitter)
+    int retry_base_ms = 250;     // first backoff; doubles per retry, with jitter
+    int retry_max_ms = 20000;    // backoff ceiling
+    int connect_timeout_s = 15;  // TCP + TLS connect
+    int stall_timeout_s = 60;    // abort a transfer that moves < 1 byte/s this long
+    int list_page_size = 1000;   // ListObjectsV2 max-keys (S3 caps it at 1000)
+    Credentials credentials;
+};
+
+struct ObjectInfo {
+    std::string key; // relative to Settings::prefix
+    uint64_t size;
+};
+
+class Transport;
+
+class Client {
+  public:
+    explicit Client(Settings s);
+    ~Client();
+    Client(const Client &) = delete;
+    Client &operator=(const Client &) = delete;
+    const Settings &settings() const;
+
+    // Single PUT when len <= part_size, else multipart (parts in parallel,
+    // aborted on failure).
+    void put(const std::string &key, const uint8_t *data, size_t len);
+    // Throws NotFound for 404 NoSuchKey.
+    std::vector<uint8_t> get(const std::string &key);
+    // Streams the body into sink (sink.finish() is left to the caller). A
+    // transfer cut off half-way resumes with a Range request. Throws NotFound.
+    void get_to(const std::string &key, Sink &sink);
+    // Size, or nullopt when absent.
+    std::optional<uint64_t> head(const std::string &key);
+    // Every object under prefix (relative to Settings::prefix; "" = all),
+    // all pages, sorted by key.
+    std::vector<ObjectInfo> list(const std::string &prefix);
+    // DeleteObjects in batches of 1000; absent keys are fine; per-key errors throw.
+    void remove(const std::vector<std::string> &keys);
+    // Streaming upload: buffers part_size bytes, uploads parts on
+    // upload_threads threads; at most upload_threads+1 parts in memory.
+    // finish() completes it (a single PUT if it never exceeded one part);
+    // destroying it unfinished aborts the multipart upload.
+    std::unique_ptr<Sink> open_upload(const std::string &key);
+
+    // Test/setup helper: creates the bucket (PUT bucket); one that already
+    // exists and that we can read is fine.
+    void create_bucket();
+
+    // "s3://bucket/prefix/key" of a relative key, for messages.
+    std::string url_of(const std::string &key) const;
+    // The key inside the bucket: prefix + "/" + key.
+    std::string full_key(const std::string &key) const;
+
+  private:
+    Settings s_;
+    std::unique_ptr<Transport> t_;
+};
+
+} // namespace safekeep::s3

@@ -1,0 +1,42 @@
+// Starts s3rver on 127.0.0.1 for the S3 client's tests.
+//   node run_s3rver.js <port> <data-dir> [<key.pem> <cert.pem>]
+// Port 0 picks a free port. Prints one line "s3rver ready: <url>" once it
+// listens, then stays silent; SIGTERM or SIGINT stops it.
+'use strict';
+
+const S3rver = require('s3rver');
+
+const [port, dir, key, cert] = process.argv.slice(2);
+if (port === undefined || dir === undefined) {
+  process.stderr.write('usage: run_s3rver.js <port> <data-dir> [<key.pem> <cert.pem>]\n');
+  process.exit(2);
+}
+const fs = require('fs');
+const options = {
+  address: '127.0.0.1',
+  port: Number(port),
+  directory: dir,
+  silent: true,
+  // vhost-style requests: <bucket>.s3.localhost
+  serviceEndpoint: 'localhost',
+};
+if (key && cert) {
+  options.key = fs.readFileSync(key);
+  options.cert = fs.readFileSync(cert);
+}
+
+const server = new S3rver(options);
+server.run().then(
+  addr => {
+    const scheme = key ? 'https' : 'http';
+    process.stdout.write(`s3rver ready: ${scheme}://127.0.0.1:${addr.port}\n`);
+  },
+  err => {
+    process.stderr.write(`s3rver failed to start: ${err.message}\n`);
+    process.exit(1);
+  },
+);
+
+const stop = () => server.close().then(() => process.exit(0), () => process.exit(1));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
