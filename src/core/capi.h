@@ -363,6 +363,14 @@ int sk_check_port_free(int port, sk_msg *msg) SK_NOEXCEPT;
 /* Check that repo1_path exists, is a directory and is writable. */
 int sk_check_repo(const sk_config *cfg, sk_msg *msg) SK_NOEXCEPT;
 
+/* Re-wraps every data key of encrypted repository repo_number (1..4) under a
+ * key derived from the passphrase in new_passphrase_file; no data is
+ * rewritten.  The configured passphrase must unlock it first.  Afterwards the
+ * old passphrase no longer opens the repository: point the repository's
+ * cipher_passphrase_file at the new file. */
+int sk_rekey(const sk_config *cfg, int repo_number, const char *new_passphrase_file,
+             sk_msg *msg) SK_NOEXCEPT;
+
 /* Start a restored data directory with pg_ctl (argument vector, no shell) and
  * wait until it accepts connections as a primary.  log_path receives the
  * server log. */
