@@ -11,6 +11,7 @@
 #include "repo/catalog.h"
 #include "repo/info.h"
 #include "repo/layout.h"
+#include "repo/rekey.h"
 #include "repo/retention.h"
 #include "restore/promotion.h"
 #include "restore/recovery_report.h"
@@ -313,6 +314,7 @@ int sk_backup_finish(sk_backup *b, const sk_backup_stop *stop, sk_backup_result 
             copy_str(res->prior, sizeof res->prior, o.manifest.prior);
             res->copied_bytes = o.manifest.copied_bytes;
             res->changed_files = o.changed_files;
+            copy_str(res->repositories, sizeof res->repositories, o.repositories_json);
         }
         set_msg(msg, ((o.manifest.type == "full" ? "" : o.manifest.type + " ") + "backup " +
                       o.label + " completed")
@@ -548,6 +550,20 @@ int sk_check_repo(const sk_config *cfg, sk_msg *msg) noexcept {
             throw Error("no repository is configured");
         for (const auto &r : c.repos)
             open_repo(r);
+        return SK_OK;
+    });
+}
+
+int sk_rekey(const sk_config *cfg, int repo_number, const char *new_passphrase_file,
+             sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        if (!new_passphrase_file || !*new_passphrase_file)
+            throw Error("a file holding the new passphrase is required");
+        int n = rekey_repository(to_config(cfg), repo_number, new_passphrase_file);
+        std::string done = "repository " + std::to_string(repo_number) + " rekeyed (" +
+                           std::to_string(n) + (n == 1 ? " stanza" : " stanzas") +
+                           "); point its cipher_passphrase_file at the new passphrase";
+        set_msg(msg, done.c_str());
         return SK_OK;
     });
 }

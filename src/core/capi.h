@@ -181,6 +181,9 @@ typedef struct sk_backup_result {
     char prior[64];         /* "" for a full backup */
     uint64_t copied_bytes;  /* uncompressed bytes of changed data stored (pages and files) */
     uint64_t changed_files; /* files with new data in this backup (changes_count) */
+    /* Per repository: JSON array of {"repo": N, "kind": "posix"|"s3",
+     * "landed": bool, "error": text}, e.g. for backup_catalog.repositories. */
+    char repositories[2048];
 } sk_backup_result;
 
 /* Store backup_label/tablespace_map and write the manifest (last, atomically). */

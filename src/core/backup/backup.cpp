@@ -5,6 +5,8 @@
 #include "io/sha256.h"
 #include "repo/label.h"
 #include "repo/repo_json.h"
+#include "storage/fanout_storage.h"
+#include "storage/throttled_storage.h"
 #include "util/error.h"
 #include "wal/lsn.h"
 
@@ -63,6 +65,21 @@ std::string newest_label(const RepoLayout &repo) {
     return newest;
 }
 
+// Where the backup landed: every member of a fan-out, or the one repository.
+std::string repositories_json(Storage &store) {
+    nlohmann::json out = nlohmann::json::array();
+    if (auto *fan = dynamic_cast<FanoutStorage *>(&store)) {
+        for (const auto &m : fan->members())
+            out.push_back({{"repo", m.number},
+                           {"kind", m.store->kind()},
+                           {"landed", m.error.empty()},
+                           {"error", m.error}});
+    } else {
+        out.push_back({{"repo", 1}, {"kind", store.kind()}, {"landed", true}, {"error", ""}});
+    }
+    return out.dump();
+}
+
 } // namespace
 
 BackupSession::BackupSession(const Config &cfg, const std::string &pgdata, uint64_t system_id,
@@ -76,6 +93,9 @@ BackupSession::BackupSession(const Config &cfg, const std::string &pgdata, uint6
     if (pgdata.empty() || pgdata[0] != '/')
         throw Error("data directory \"" + pgdata + "\" is not an absolute path");
     ensure_repo_json(repo_, system_id, pg_version);
+    repos_ = repo_.store_ptr();
+    if (cfg.max_rate > 0)
+        repo_ = RepoLayout(std::make_shared<ThrottledStorage>(repos_, cfg.max_rate), repo_.stanza());
 
     if (type != "full") {
         std::vector<BackupEntry> backups = list_backups(repo_);
@@ -224,6 +244,7 @@ BackupOutcome BackupSession::finish(const BackupStopInfo &stop) {
     out.manifest_sha256 = sha256_hex(text.data(), text.size());
     repo_.store().write(repo_.manifest_key(label_), text.data(), text.size());
     finished_ = true;
+    out.repositories_json = repositories_json(*repos_);
     out.manifest = m;
     out.changed_files = changed_files_;
     return out;

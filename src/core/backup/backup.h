@@ -22,6 +22,8 @@ struct BackupOutcome {
     std::string label, manifest_path, manifest_sha256;
     Manifest manifest;
     uint64_t changed_files = 0; // files with an object in this backup
+    // [{"repo": N, "kind": ..., "landed": bool, "error": ...}] per repository.
+    std::string repositories_json;
 };
 
 // The backup an incremental or differential backup is relative to.
@@ -66,6 +68,7 @@ class BackupSession {
   private:
     Config cfg_;
     RepoLayout repo_;
+    std::shared_ptr<Storage> repos_; // the repositories, unthrottled (who got what)
     std::string pgdata_;
     uint64_t system_id_;
     int pg_version_;

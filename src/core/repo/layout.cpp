@@ -7,6 +7,8 @@
 #include "storage/posix_storage.h"
 #include "storage/s3_storage.h"
 
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include "util/error.h"
 
@@ -105,7 +107,20 @@ RepoSpec pick_read_repo(const Config &cfg) {
 
 } // namespace
 
-std::shared_ptr<Storage> open_repo(const RepoSpec &r) {
+namespace {
+
+// Opened repositories are kept for the life of the process: the archiver
+// pushes every segment through the same S3 connections and unlocked keys
+// instead of paying a TLS handshake and a scrypt derivation per segment.
+std::string spec_identity(const RepoSpec &r) {
+    const S3Spec &s = r.s3;
+    return r.type + '\n' + r.path + '\n' + s.endpoint + '\n' + s.bucket + '\n' + s.region + '\n' +
+           s.prefix + '\n' + s.uri_style + '\n' + (s.verify_tls ? "1" : "0") + '\n' + s.ca_file +
+           '\n' + std::to_string(s.part_size) + '\n' + s.credentials_file + '\n' + s.profile +
+           '\n' + r.cipher + '\n' + r.passphrase_file;
+}
+
+std::shared_ptr<Storage> open_repo_uncached(const RepoSpec &r) {
     std::shared_ptr<Storage> store;
     if (r.type == "posix" || r.type.empty()) {
         check_repo_root(r.path);
@@ -120,11 +135,29 @@ std::shared_ptr<Storage> open_repo(const RepoSpec &r) {
         if (r.passphrase_file.empty())
             throw Error("repo" + std::to_string(r.number) +
                         " is encrypted but its cipher_passphrase_file is not set");
-        store = std::make_shared<EncryptedStorage>(store, read_passphrase_file(r.passphrase_file));
+        read_passphrase_file(r.passphrase_file); // a bad file fails now, naming it
+        store = std::make_shared<EncryptedStorage>(store, r.passphrase_file);
     } else if (!r.cipher.empty() && r.cipher != "none") {
         throw Error("repo" + std::to_string(r.number) + "_cipher must be none or aes-256-gcm, not \"" +
                     r.cipher + "\"");
     }
+    return store;
+}
+
+} // namespace
+
+std::shared_ptr<Storage> open_repo(const RepoSpec &r) {
+    static std::mutex mu;
+    static std::map<std::string, std::shared_ptr<Storage>> cache;
+    if (r.type == "posix" || r.type.empty())
+        check_repo_root(r.path); // a directory that went away is an error every time
+    const std::string id = spec_identity(r);
+    std::lock_guard<std::mutex> g(mu);
+    auto it = cache.find(id);
+    if (it != cache.end())
+        return it->second;
+    std::shared_ptr<Storage> store = open_repo_uncached(r);
+    cache[id] = store;
     return store;
 }
 

@@ -46,11 +46,11 @@ std::vector<std::string> split_key(const std::string &key) {
 
 } // namespace
 
-EncryptedStorage::EncryptedStorage(std::shared_ptr<Storage> inner, std::string passphrase)
-    : inner_(std::move(inner)), passphrase_(std::move(passphrase)) {}
+EncryptedStorage::EncryptedStorage(std::shared_ptr<Storage> inner, std::string passphrase_file)
+    : ForwardingStorage(std::move(inner)), passphrase_file_(std::move(passphrase_file)) {}
 
 nlohmann::json EncryptedStorage::new_cipher_section() const {
-    return keyring_create(passphrase_);
+    return keyring_create(read_passphrase_file(passphrase_file_));
 }
 
 EncryptedStorage::Stanza &EncryptedStorage::stanza_locked(const std::string &stanza) {
@@ -72,7 +72,7 @@ EncryptedStorage::Stanza &EncryptedStorage::stanza_locked(const std::string &sta
                     "cipher aes-256-gcm");
     Stanza s;
     try {
-        s.keyring = std::make_unique<Keyring>(section, passphrase_);
+        s.keyring = std::make_unique<Keyring>(section, read_passphrase_file(passphrase_file_));
     } catch (const Error &e) {
         throw Error(std::string(e.what()) + " \"" + inner_->url(stanza) + "\"");
     }
@@ -102,17 +102,25 @@ bool EncryptedStorage::key_for(const std::string &key, Key256 &out, bool create)
         out = cached->second;
         return true;
     }
-    if (s.keyring->has(name) || !create) {
-        out = s.keyring->data_key(name); // NotFound names the key
-    } else {
-        // A new backup: its key is stored (wrapped) before any of its objects.
-        out = s.keyring->add_data_key(name);
-        const std::string repo_json = key_join(p[0], "repo.json");
-        nlohmann::json j = nlohmann::json::parse(inner_->read(repo_json));
-        j["cipher"] = s.keyring->section();
-        std::string text = j.dump(2) + "\n";
-        inner_->write(repo_json, text.data(), text.size());
+    if (!s.keyring->has(name)) {
+        // The keyring may be older than repo.json (another process added a
+        // backup's key, or the passphrase was rotated): read it afresh.
+        stanzas_.erase(p[0]);
+        Stanza &fresh = stanza_locked(p[0]);
+        if (!fresh.keyring->has(name) && create) {
+            // A new backup: its key is stored (wrapped) before any of its objects.
+            fresh.keyring->add_data_key(name);
+            const std::string repo_json = key_join(p[0], "repo.json");
+            nlohmann::json j = nlohmann::json::parse(inner_->read(repo_json));
+            j["cipher"] = fresh.keyring->section();
+            std::string text = j.dump(2) + "\n";
+            inner_->write(repo_json, text.data(), text.size());
+        }
+        out = fresh.keyring->data_key(name); // NotFound names the key
+        fresh.keys[name] = out;
+        return true;
     }
+    out = s.keyring->data_key(name);
     s.keys[name] = out;
     return true;
 }

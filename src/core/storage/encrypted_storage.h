@@ -6,7 +6,7 @@
 #pragma once
 
 #include "repo/keyring.h"
-#include "storage/storage.h"
+#include "storage/forwarding_storage.h"
 
 #include <map>
 #include <memory>
@@ -15,45 +15,32 @@
 
 namespace safekeep {
 
-class EncryptedStorage : public Storage {
+class EncryptedStorage : public ForwardingStorage {
   public:
-    EncryptedStorage(std::shared_ptr<Storage> inner, std::string passphrase);
+    // The passphrase is read from passphrase_file when a key is needed.
+    EncryptedStorage(std::shared_ptr<Storage> inner, std::string passphrase_file);
 
     // The "cipher" section of a new repo.json: fresh salt, key check, WAL key.
     nlohmann::json new_cipher_section() const;
     // Unlocks the stanza's keyring now (a wrong passphrase fails before anything is written).
     void unlock(const std::string &stanza);
 
-    std::string kind() const override { return inner_->kind(); }
-    std::string url(const std::string &key) const override { return inner_->url(key); }
-    bool exists(const std::string &key) override { return inner_->exists(key); }
     std::string read(const std::string &key) override;
     void read_to(const std::string &key, Sink &sink) override;
     void write(const std::string &key, const void *data, size_t len) override;
     std::unique_ptr<ObjectWriter> create(const std::string &key) override;
-    void sync(const std::string &prefix) override { inner_->sync(prefix); }
-    std::vector<std::string> children(const std::string &prefix) override {
-        return inner_->children(prefix);
-    }
-    std::vector<StoredObject> list(const std::string &prefix) override {
-        return inner_->list(prefix);
-    }
-    void remove(const std::vector<std::string> &keys) override { inner_->remove(keys); }
-    void remove_tree(const std::string &prefix) override { inner_->remove_tree(prefix); }
-    bool claim(const std::string &prefix) override { return inner_->claim(prefix); }
 
   private:
     struct Stanza {
         std::unique_ptr<Keyring> keyring;
         std::map<std::string, Key256> keys; // unwrapped, by name
     };
-    // The data key for an object key; creates (and stores) it for a new backup.
-    // Empty optional: the object is stored plain (repo.json).
+    // The data key for an object key; creates (and stores) it for a new
+    // backup when create is set. false: the object is stored plain (repo.json).
     bool key_for(const std::string &key, Key256 &out, bool create);
     Stanza &stanza_locked(const std::string &stanza);
 
-    std::shared_ptr<Storage> inner_;
-    std::string passphrase_;
+    std::string passphrase_file_;
     std::mutex mu_;
     std::map<std::string, Stanza> stanzas_;
 };

@@ -5,17 +5,14 @@
 #include "wal/archive.h"
 #include "wal/wal_name.h"
 
+#include <algorithm>
 #include <fcntl.h>
 
 namespace safekeep {
 
-void wal_get(const Config &cfg, const std::string &wal_name, const std::string &dest_path) {
-    if (classify_wal_name(wal_name) == WalKind::Invalid)
-        throw Error("\"" + wal_name + "\" is not a WAL file name");
-    RepoLayout repo = RepoLayout::for_read(cfg);
-    std::string object = find_wal_object(repo, wal_name);
-    if (object.empty())
-        throw NotFound("WAL file " + wal_name + " is not in repository \"" + repo.where() + "\"");
+namespace {
+
+void get_object(const RepoLayout &repo, const std::string &object, const std::string &dest_path) {
     std::string name, want;
     parse_wal_object_name(key_basename(object), name, want);
 
@@ -39,6 +36,44 @@ void wal_get(const Config &cfg, const std::string &wal_name, const std::string &
                     got + " does not match " + want);
     // Recovery re-fetches on a crash, so no fsync needed for pg_wal/RECOVERYXLOG.
     out.commit(false);
+}
+
+} // namespace
+
+void wal_get(const Config &cfg, const std::string &wal_name, const std::string &dest_path) {
+    if (classify_wal_name(wal_name) == WalKind::Invalid)
+        throw Error("\"" + wal_name + "\" is not a WAL file name");
+    // The chosen repository first, then the others: a restore reads on when
+    // one repository lacks a segment or cannot be reached.
+    std::vector<RepoSpec> order = cfg.effective_repos();
+    std::stable_partition(order.begin(), order.end(),
+                          [&](const RepoSpec &r) { return r.number == cfg.read_repo; });
+    std::string problems;
+    bool failed = false; // a repository was unreachable or its copy corrupt
+    for (const auto &spec : order) {
+        try {
+            RepoLayout repo = RepoLayout::for_repo_read(cfg, spec);
+            std::string object = find_wal_object(repo, wal_name);
+            if (object.empty()) {
+                problems += (problems.empty() ? "" : "; ") + std::string("not in repository \"") +
+                            repo.where() + "\"";
+                continue;
+            }
+            get_object(repo, object, dest_path);
+            return;
+        } catch (const NotFound &e) {
+            problems += (problems.empty() ? "" : "; ") + std::string(e.what());
+        } catch (const Error &e) {
+            failed = true;
+            problems += (problems.empty() ? "" : "; ") + std::string("repo") +
+                        std::to_string(spec.number) + ": " + e.what();
+        }
+    }
+    // Cleanly absent everywhere is the end of the archive; anything else must
+    // not look like it, or recovery would stop early.
+    if (failed)
+        throw Error("WAL file " + wal_name + ": " + problems);
+    throw NotFound("WAL file " + wal_name + " " + (problems.empty() ? "not found" : problems));
 }
 
 } // namespace safekeep

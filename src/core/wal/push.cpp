@@ -33,13 +33,33 @@ std::string key_basename(const std::string &key) {
     return slash == std::string::npos ? key : key.substr(slash + 1);
 }
 
+namespace {
+
+// Stores the packed segment in one repository; false when it is already there.
+bool store_wal_object(const RepoLayout &repo, const std::string &wal_name, const std::string &sha,
+                      const ByteBuffer &packed) {
+    std::string existing = find_wal_object(repo, wal_name);
+    if (!existing.empty()) {
+        std::string name, have;
+        parse_wal_object_name(key_basename(existing), name, have);
+        if (have == sha)
+            return false;
+        throw Error("WAL file " + wal_name + " already archived with different content (sha256 " +
+                    have + " in repository \"" + repo.where() + "\", " + sha +
+                    " offered); refusing to overwrite");
+    }
+    std::string dir = key_join(repo.archive_key(), wal_archive_subdir(wal_name));
+    repo.store().write(key_join(dir, wal_object_name(wal_name, sha)), packed.data.get(),
+                       packed.size);
+    return true;
+}
+
+} // namespace
+
 PushOutcome wal_push(const Config &cfg, uint64_t system_id, int pg_version,
                      const std::string &wal_name, const std::string &wal_path) {
     if (classify_wal_name(wal_name) == WalKind::Invalid)
         throw Error("refusing to archive \"" + wal_name + "\": not a WAL file name");
-    RepoLayout repo = RepoLayout::for_write(cfg, system_id);
-    ensure_repo_json(repo, system_id, pg_version);
-
     // One read, then hash and compress side by side in memory, one write: a
     // 16 MiB segment must not cost more than a few tens of milliseconds.
     posix::MappedFile data(wal_path);
@@ -49,20 +69,27 @@ PushOutcome wal_push(const Config &cfg, uint64_t system_id, int pg_version,
         [&] { sha = sha256_hex(data.data(), data.size()); },
         [&] { packed = zstd_compress_oneshot(data.data(), data.size(), cfg.compress_level); });
 
-    std::string existing = find_wal_object(repo, wal_name);
-    if (!existing.empty()) {
-        std::string name, have;
-        parse_wal_object_name(key_basename(existing), name, have);
-        if (have == sha)
-            return PushOutcome::AlreadyPresent;
-        throw Error("WAL file " + wal_name + " already archived with different content (sha256 " +
-                    have + " in repository, " + sha + " offered); refusing to overwrite");
+    // Durable in every repository, or an error: PostgreSQL then keeps the
+    // segment and retries, and the repositories that have it answer
+    // AlreadyPresent next time, so one that was down catches up with no gap.
+    std::vector<RepoSpec> repos = cfg.effective_repos();
+    if (repos.empty())
+        throw Error("no repository is configured");
+    bool stored = false;
+    std::string errors;
+    for (const auto &spec : repos) {
+        try {
+            RepoLayout repo = RepoLayout::for_repo_write(cfg, spec, system_id);
+            ensure_repo_json(repo, system_id, pg_version);
+            stored = store_wal_object(repo, wal_name, sha, packed) || stored;
+        } catch (const std::exception &e) {
+            errors += (errors.empty() ? "" : "; ") + std::string("repo") +
+                      std::to_string(spec.number) + ": " + e.what();
+        }
     }
-
-    std::string dir = key_join(repo.archive_key(), wal_archive_subdir(wal_name));
-    repo.store().write(key_join(dir, wal_object_name(wal_name, sha)), packed.data.get(),
-                       packed.size);
-    return PushOutcome::Stored;
+    if (!errors.empty())
+        throw Error("WAL file " + wal_name + " is not archived in every repository: " + errors);
+    return stored ? PushOutcome::Stored : PushOutcome::AlreadyPresent;
 }
 
 } // namespace safekeep
