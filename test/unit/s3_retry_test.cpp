@@ -1,5 +1,6 @@
 // The S3 client's retry and resume rules against a scripted HTTP server on
 // loopback: each connection gets the next canned answer, then is closed.
+#include "s3_test_dir.h"
 #include "storage/s3/client.h"
 #include "util/error.h"
 
@@ -110,16 +111,9 @@ std::string s3_error(const std::string &code, const std::string &msg) {
 }
 
 Settings quick(const ScriptedServer &srv) {
-    Settings s;
-    s.endpoint = srv.endpoint();
-    s.bucket = "bkt";
-    s.prefix = "pre";
-    s.max_attempts = 3;
-    s.retry_base_ms = 5;
-    s.retry_max_ms = 20;
-    s.part_size = 1024;
+    Settings s =
+        test::quick_settings(srv.endpoint(), "bkt", "pre", 1024, {"AKID", "SECRET", "TOKEN"});
     s.upload_threads = 2;
-    s.credentials = {"AKID", "SECRET", "TOKEN"};
     return s;
 }
 
