@@ -239,3 +239,12 @@ TEST(S3Retry, DeleteObjectsPerKeyErrorsThrow) {
     EXPECT_EQ(reqs[0].rfind("POST /bkt?delete= ", 0), 0u) << reqs[0];
     EXPECT_NE(reqs[0].find("content-md5: "), std::string::npos);
 }
+
+TEST(S3Retry, DotSegmentsAndOddBytesReachTheServerAsSigned) {
+    ScriptedServer srv({answer(200, "OK", "x")});
+    Client c(quick(srv));
+    c.get("a/./b/../c d+%");
+    auto reqs = srv.requests();
+    ASSERT_EQ(reqs.size(), 1u);
+    EXPECT_EQ(reqs[0].rfind("GET /bkt/pre/a/./b/../c%20d%2B%25 HTTP/1.1\r\n", 0), 0u) << reqs[0];
+}

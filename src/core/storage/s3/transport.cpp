@@ -246,6 +246,7 @@ bool Transport::attempt(Handle &h, const Request &r, uint64_t &delivered, Respon
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h.err);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); // keys may hold "." and ".." segments
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(s_.connect_timeout_s));
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
