@@ -50,17 +50,8 @@ std::string error_of(const std::function<void()> &f) {
 }
 
 Settings settings_for(const S3rver &srv, const std::string &prefix) {
-    Settings s;
-    s.endpoint = srv.url();
-    s.bucket = kBucket;
-    s.prefix = prefix;
-    s.part_size = kPart;
+    Settings s = test::quick_settings(srv.url(), kBucket, prefix, kPart, {"S3RVER", "S3RVER", ""});
     s.upload_threads = 3;
-    s.max_attempts = 3;
-    s.retry_base_ms = 20;
-    s.retry_max_ms = 100;
-    s.connect_timeout_s = 5;
-    s.credentials = {"S3RVER", "S3RVER", ""};
     return s;
 }
 

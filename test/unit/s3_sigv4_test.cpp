@@ -156,6 +156,8 @@ TEST(Sigv4, BotocoreOracle) {
     const std::string script = test::s3_test_dir() + "/sigv4_oracle.py";
     if (::access(py.c_str(), X_OK) != 0)
         GTEST_SKIP() << py << " is not installed";
+    if (::access(script.c_str(), R_OK) != 0)
+        GTEST_SKIP() << script << " is missing (is SAFEKEEP_S3RVER_DIR right?)";
     RunOptions o;
     o.capture = true;
     o.capture_limit = 1 << 20;

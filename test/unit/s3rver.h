@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <poll.h>
 #include <stdexcept>
 #include <string>
@@ -26,7 +27,17 @@ class S3rver {
             return "s3rver is not installed in " + dir + " (run scripts/setup.sh or npm ci there)";
         if (::access("/bin/bash", X_OK) != 0)
             return "no /bin/bash";
-        return "";
+        const char *path = std::getenv("PATH");
+        std::string dirs = path ? path : "";
+        for (size_t at = 0; at <= dirs.size();) {
+            size_t end = dirs.find(':', at);
+            if (end == std::string::npos)
+                end = dirs.size();
+            if (end > at && ::access((dirs.substr(at, end - at) + "/node").c_str(), X_OK) == 0)
+                return "";
+            at = end + 1;
+        }
+        return "node is not on PATH (apt-get install nodejs)";
     }
 
     // tls_dir empty: plain HTTP; else HTTPS, certificate made in tls_dir.

@@ -41,6 +41,8 @@ struct ObjectInfo {
 
 class Transport;
 
+// Thread-safe: any number of threads may call one Client at once. Neither
+// copyable nor movable (hold it in a unique_ptr to pass it around).
 class Client {
   public:
     explicit Client(Settings s);
@@ -57,7 +59,8 @@ class Client {
     // Streams the body into sink (sink.finish() is left to the caller). A
     // transfer cut off half-way resumes with a Range request. Throws NotFound.
     void get_to(const std::string &key, Sink &sink);
-    // Size, or nullopt when absent.
+    // Size, or nullopt when absent (a missing bucket also answers 404 to a
+    // HEAD, without a body to tell them apart).
     std::optional<uint64_t> head(const std::string &key);
     // Every object under prefix (relative to Settings::prefix; "" = all),
     // all pages, sorted by key.
@@ -67,7 +70,9 @@ class Client {
     // Streaming upload: buffers part_size bytes, uploads parts on
     // upload_threads threads; at most upload_threads+1 parts in memory.
     // finish() completes it (a single PUT if it never exceeded one part);
-    // destroying it unfinished aborts the multipart upload.
+    // destroying it unfinished aborts the multipart upload. It must not
+    // outlive this Client. S3 allows 10000 parts: objects up to
+    // 10000 * part_size bytes.
     std::unique_ptr<Sink> open_upload(const std::string &key);
 
     // Test/setup helper: creates the bucket (PUT bucket); one that already

@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <ctime>
 #include <exception>
+#include <pthread.h>
 #include <random>
 #include <thread>
 
@@ -37,7 +39,27 @@ struct Transfer {
     std::exception_ptr sink_error;
     const uint8_t *in = nullptr; // upload body left to send
     size_t in_left = 0;
+    // Signals stay blocked while curl connects: its threaded resolver starts
+    // a thread that inherits our mask, and a signal meant for PostgreSQL's
+    // thread must never land there. Restored once the connection is up.
+    sigset_t old_mask;
+    bool masked = false;
+    void unmask() {
+        if (masked)
+            pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+        masked = false;
+    }
 };
+
+int on_progress(void *userdata, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    auto *t = static_cast<Transfer *>(userdata);
+    curl_off_t connected = 0;
+    if (t->masked &&
+        curl_easy_getinfo(t->curl, CURLINFO_PRETRANSFER_TIME_T, &connected) == CURLE_OK &&
+        connected > 0)
+        t->unmask();
+    return 0;
+}
 
 size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
     auto *t = static_cast<Transfer *>(userdata);
@@ -224,6 +246,7 @@ bool Transport::attempt(Handle &h, const Request &r, uint64_t &delivered, Respon
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h.err);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); // keys may hold "." and ".." segments
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(s_.connect_timeout_s));
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -252,7 +275,15 @@ bool Transport::attempt(Handle &h, const Request &r, uint64_t &delivered, Respon
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r.method.c_str());
     }
 
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+
+    sigset_t all;
+    sigfillset(&all);
+    t.masked = pthread_sigmask(SIG_BLOCK, &all, &t.old_mask) == 0;
     CURLcode rc = curl_easy_perform(c);
+    t.unmask();
     if (t.sink_error)
         std::rethrow_exception(t.sink_error);
     if (rc != CURLE_OK) {
