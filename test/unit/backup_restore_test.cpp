@@ -3,6 +3,7 @@
 #include "io/sha256.h"
 #include "repo/manifest.h"
 #include "temp_dir.h"
+#include "test_config.h"
 
 #include <gtest/gtest.h>
 #include <list>
@@ -46,7 +47,7 @@ class BackupRestore : public ::testing::Test {
         ts = t / "ts1";
         repo = t / "repo";
         posix::make_dir(repo, 0700);
-        cfg = {repo.c_str(), "", 3, 3};
+        cfg = safekeep::test::posix_config(repo.c_str(), "", 3, 3);
 
         write_text(pgdata + "/PG_VERSION", "15\n");
         write_text(pgdata + "/postgresql.conf", "port = 5432\n");

@@ -1,5 +1,6 @@
 #include "capi.h"
 #include "temp_dir.h"
+#include "test_config.h"
 #include "util/checks.h"
 #include "util/error.h"
 
@@ -61,12 +62,12 @@ TEST(Checks, PortInUse) {
 TEST(Checks, RepoAndServerErrorsComeBackAsMessages) {
     TempDir t;
     std::string absent = t / "absent";
-    sk_config cfg{absent.c_str(), "", 3, 1};
+    sk_config cfg = safekeep::test::posix_config(absent.c_str(), "", 3, 1);
     sk_msg msg;
     EXPECT_EQ(sk_check_repo(&cfg, &msg), SK_ERROR);
     EXPECT_NE(std::string(msg.text).find("does not exist"), std::string::npos);
     std::string root = t.path();
-    cfg.repo1_path = root.c_str();
+    cfg.repos[0].path = root.c_str();
     EXPECT_EQ(sk_check_repo(&cfg, &msg), SK_OK);
     EXPECT_EQ(sk_start_server((t / "nobin").c_str(), (t / "data").c_str(), 5999,
                               (t / "log").c_str(), 5, &msg),

@@ -5,6 +5,7 @@
 #include "capi.h"
 #include "repo/manifest.h"
 #include "temp_dir.h"
+#include "test_config.h"
 
 #include <gtest/gtest.h>
 #include <map>
@@ -84,7 +85,7 @@ class Incremental : public ::testing::Test {
         pgdata = t / "pgdata";
         repo = t / "repo";
         posix::make_dir(repo, 0700);
-        cfg = {repo.c_str(), "", 3, 2};
+        cfg = safekeep::test::posix_config(repo.c_str(), "", 3, 2);
         put("PG_VERSION", "15\n");
         put("base/1/PG_VERSION", "15\n");
         put("global/pg_control", std::string(512, 'c'));

@@ -13,25 +13,25 @@ TEST(RecoveryConf, Quoting) {
 }
 
 TEST(RecoveryConf, RestoreCommand) {
-    EXPECT_EQ(restore_command_setting("/usr/bin/pg_safekeep", "/srv/repo", "main"),
+    EXPECT_EQ(restore_command_setting("/usr/bin/pg_safekeep", {{"repo1-path", "/srv/repo"}}, "main"),
               "'''/usr/bin/pg_safekeep'' archive-get %f \"%p\" --repo1-path=''/srv/repo'' "
               "--stanza=''main'''");
     // quotes are escaped for the shell, then doubled for postgresql.conf; % is doubled
-    EXPECT_EQ(restore_command_setting("/opt/o'k/pg_safekeep", "/r%x", "s"),
+    EXPECT_EQ(restore_command_setting("/opt/o'k/pg_safekeep", {{"repo1-path", "/r%x"}}, "s"),
               "'''/opt/o''\\''''k/pg_safekeep'' archive-get %f \"%p\" --repo1-path=''/r%%x'' "
               "--stanza=''s'''");
 }
 
 TEST(RecoveryConf, TargetSettings) {
     RestoreTarget t;
-    std::string none = recovery_settings("/t", "/r", "s", t, "");
+    std::string none = recovery_settings("/t", {{"repo1-path", "/r"}}, "s", t, "");
     EXPECT_NE(none.find("restore_command = "), std::string::npos);
     EXPECT_EQ(none.find("recovery_target"), std::string::npos);
 
     t.type = "time";
     t.value = "2026-11-22 01:30:45+00";
     t.inclusive = false;
-    std::string s = recovery_settings("/t", "/r", "s", t, "work_mem = '8MB'");
+    std::string s = recovery_settings("/t", {{"repo1-path", "/r"}}, "s", t, "work_mem = '8MB'");
     EXPECT_NE(s.find("recovery_target_time = '2026-11-22 01:30:45+00'\n"), std::string::npos);
     EXPECT_NE(s.find("recovery_target_inclusive = false\n"), std::string::npos);
     EXPECT_NE(s.find("recovery_target_action = 'promote'\n"), std::string::npos);
@@ -40,7 +40,7 @@ TEST(RecoveryConf, TargetSettings) {
     t = RestoreTarget();
     t.type = "immediate";
     t.action = "pause";
-    s = recovery_settings("/t", "/r", "s", t, "");
+    s = recovery_settings("/t", {{"repo1-path", "/r"}}, "s", t, "");
     EXPECT_NE(s.find("recovery_target = 'immediate'\n"), std::string::npos);
     EXPECT_NE(s.find("recovery_target_action = 'pause'\n"), std::string::npos);
     EXPECT_EQ(s.find("recovery_target_inclusive"), std::string::npos);
@@ -48,14 +48,14 @@ TEST(RecoveryConf, TargetSettings) {
     t.type = "name";
     t.value = "before'drop";
     t.action = "";
-    s = recovery_settings("/t", "/r", "s", t, "");
+    s = recovery_settings("/t", {{"repo1-path", "/r"}}, "s", t, "");
     EXPECT_NE(s.find("recovery_target_name = 'before''drop'\n"), std::string::npos);
 
     t.type = "bogus";
-    EXPECT_THROW(recovery_settings("/t", "/r", "s", t, ""), Error);
+    EXPECT_THROW(recovery_settings("/t", {{"repo1-path", "/r"}}, "s", t, ""), Error);
     t.type = "xid";
     t.action = "explode";
-    EXPECT_THROW(recovery_settings("/t", "/r", "s", t, ""), Error);
+    EXPECT_THROW(recovery_settings("/t", {{"repo1-path", "/r"}}, "s", t, ""), Error);
 }
 
 static BackupEntry entry(const std::string &label, int64_t stop) {

@@ -8,6 +8,7 @@
 #include "scratch/instance.h"
 #include "scratch/scratch_conf.h"
 #include "temp_dir.h"
+#include "test_config.h"
 #include "util/error.h"
 #include "util/pg_client.h"
 #include "util/process.h"
@@ -120,7 +121,7 @@ class ScratchServer : public ::testing::Test {
         c.query("CREATE DATABASE other");
         stanza = *c.query("SELECT system_identifier FROM pg_control_system()")[0][0];
         int version = std::stoi(*c.query("SHOW server_version_num")[0][0]);
-        cfg = {repo.c_str(), stanza.c_str(), 1, 2};
+        cfg = safekeep::test::posix_config(repo.c_str(), stanza.c_str(), 1, 2);
 
         int64_t start_time = std::time(nullptr);
         std::string start_lsn = *c.query("SELECT pg_backup_start('scratch test', true)")[0][0];

@@ -4,6 +4,7 @@
 #include "scratch/instance.h"
 #include "scratch/scratch_conf.h"
 #include "temp_dir.h"
+#include "test_config.h"
 #include "util/error.h"
 
 #include <cstdlib>
@@ -61,7 +62,7 @@ TEST(ScratchConf, SettingsAndSocketDir) {
 TEST(ScratchInstance, FailedStartLeavesNothing) {
     TempDir t;
     posix::make_dir(t / "repo", 0700);
-    sk_config cfg = {(t / "repo").c_str(), "1234", 3, 1};
+    sk_config cfg = safekeep::test::posix_config((t / "repo").c_str(), "1234", 3, 1);
     sk_restore_opts ropts{};
     std::string root = t / "scratch";
     sk_instance_opts iopts{};

@@ -4,6 +4,7 @@
 #include "repo/label.h"
 #include "repo/retention.h"
 #include "temp_dir.h"
+#include "test_config.h"
 #include "util/error.h"
 #include "wal/lsn.h"
 
@@ -43,7 +44,7 @@ class Repo : public ::testing::Test {
         pgdata = t / "pgdata";
         repo = t / "repo";
         posix::make_dir(repo, 0700);
-        cfg = {repo.c_str(), "", 3, 2};
+        cfg = safekeep::test::posix_config(repo.c_str(), "", 3, 2);
         write_text(pgdata + "/PG_VERSION", "15\n");
         write_text(pgdata + "/global/pg_control", std::string(512, 'c'));
         write_text(pgdata + "/global/1262", page(0x500000, 'A') + page(0x500000, 'B'));

@@ -149,7 +149,10 @@ TEST_F(ArchiveTest, MissingRepositoryIsNamed) {
         wal_push(cfg, 1, 150018, "000000010000000000000001", dir / "s");
         FAIL();
     } catch (const Error &e) {
-        EXPECT_EQ(std::string(e.what()), "repository path \"" + dir / "nope" + "\" does not exist");
+        EXPECT_EQ(std::string(e.what()),
+                  "WAL file 000000010000000000000001 is not archived in every repository: repo1: "
+                  "repository path \"" +
+                      dir / "nope" + "\" does not exist");
     }
 }
 

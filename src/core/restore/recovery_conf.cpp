@@ -40,20 +40,51 @@ static std::string escape_percent(const std::string &s) {
     return out;
 }
 
-std::string restore_command_setting(const std::string &tool_path, const std::string &repo_root,
+RepoOptions repo_cli_options(const RepoSpec &r) {
+    const std::string n = "repo" + std::to_string(r.number) + "-";
+    RepoOptions o;
+    auto add = [&](const std::string &name, const std::string &value) {
+        if (!value.empty())
+            o.emplace_back(n + name, value);
+    };
+    if (r.type == "s3") {
+        add("type", "s3");
+        add("s3-endpoint", r.s3.endpoint);
+        add("s3-bucket", r.s3.bucket);
+        add("s3-region", r.s3.region);
+        add("s3-prefix", r.s3.prefix);
+        add("s3-uri-style", r.s3.uri_style);
+        add("s3-verify-tls", r.s3.verify_tls ? "y" : "n");
+        add("s3-ca-file", r.s3.ca_file);
+        add("s3-part-size", std::to_string(r.s3.part_size >> 20));
+        add("s3-credentials-file", r.s3.credentials_file);
+        add("s3-profile", r.s3.profile);
+    } else {
+        add("path", r.path);
+    }
+    if (r.cipher != "none" && !r.cipher.empty()) {
+        add("cipher", r.cipher);
+        add("cipher-passphrase-file", r.passphrase_file);
+    }
+    if (r.number != 1)
+        o.emplace_back("repo", std::to_string(r.number));
+    return o;
+}
+
+std::string restore_command_setting(const std::string &tool_path, const RepoOptions &repo,
                                     const std::string &stanza) {
-    std::string cmd =
-        escape_percent(shell_quote(tool_path)) +
-        " archive-get %f \"%p\" --repo1-path=" + escape_percent(shell_quote(repo_root)) +
-        " --stanza=" + escape_percent(shell_quote(stanza));
+    std::string cmd = escape_percent(shell_quote(tool_path)) + " archive-get %f \"%p\"";
+    for (const auto &opt : repo)
+        cmd += " --" + opt.first + "=" + escape_percent(shell_quote(opt.second));
+    cmd += " --stanza=" + escape_percent(shell_quote(stanza));
     return conf_quote(cmd);
 }
 
-std::string recovery_settings(const std::string &tool_path, const std::string &repo_root,
+std::string recovery_settings(const std::string &tool_path, const RepoOptions &repo,
                               const std::string &stanza, const RestoreTarget &target,
                               const std::string &extra_conf) {
     std::string out = "\n# added by pg_safekeep restore\n";
-    out += "restore_command = " + restore_command_setting(tool_path, repo_root, stanza) + "\n";
+    out += "restore_command = " + restore_command_setting(tool_path, repo, stanza) + "\n";
     const std::string &t = target.type;
     if (!t.empty()) {
         if (t == "immediate")

@@ -42,6 +42,46 @@ const char *const kRuntimeDirs[] = {"pg_wal",       "pg_wal/archive_status", "pg
                                     "pg_notify",    "pg_replslot",           "pg_serial",
                                     "pg_snapshots", "pg_stat_tmp",           "pg_subtrans"};
 
+struct RestoreSource {
+    RepoSpec spec;
+    RepoLayout repo;
+    std::vector<BackupEntry> backups;
+    size_t chosen; // index into backups
+};
+
+// cfg.read_repo, else the first repository holding a backup the request
+// selects (a repository that is gone or lacks it is passed over).
+RestoreSource pick_source(const Config &cfg, const RestoreRequest &req) {
+    std::vector<RepoSpec> specs = cfg.effective_repos();
+    if (cfg.read_repo != 0) {
+        std::vector<RepoSpec> one;
+        for (const auto &s : specs)
+            if (s.number == cfg.read_repo)
+                one.push_back(s);
+        if (one.empty())
+            throw Error("repository " + std::to_string(cfg.read_repo) + " is not configured");
+        specs = one;
+    }
+    if (specs.empty())
+        throw Error("no repository is configured");
+    std::string problems;
+    for (const auto &spec : specs) {
+        try {
+            RepoLayout repo = RepoLayout::for_repo_read(cfg, spec);
+            std::vector<BackupEntry> backups = list_backups(repo);
+            const BackupEntry &c = select_backup(backups, req.label, req.target, repo.where());
+            size_t idx = static_cast<size_t>(&c - backups.data());
+            return {spec, std::move(repo), std::move(backups), idx};
+        } catch (const Error &e) {
+            if (specs.size() == 1)
+                throw;
+            problems += (problems.empty() ? "" : "; ") + std::string("repo") +
+                        std::to_string(spec.number) + ": " + e.what();
+        }
+    }
+    throw NotFound("no repository holds a backup to restore: " + problems);
+}
+
 } // namespace
 
 RestoreOutcome restore_backup(const Config &cfg, const RestoreRequest &req,
@@ -51,16 +91,18 @@ RestoreOutcome restore_backup(const Config &cfg, const RestoreRequest &req,
         throw Error("restore target \"" + pgdata + "\" is not an absolute path");
     prepare_empty_dir(pgdata, "restore target");
 
-    RepoLayout repo = RepoLayout::for_read(cfg);
-    std::vector<BackupEntry> backups = list_backups(repo);
-    const BackupEntry &chosen = select_backup(backups, req.label, req.target, repo.where());
+    RestoreSource src = pick_source(cfg, req);
+    const RepoLayout &repo = src.repo;
+    const std::vector<BackupEntry> &backups = src.backups;
+    const BackupEntry &chosen = backups[src.chosen];
     const Manifest &m = chosen.manifest;
     // Every backup the chosen one reads from must be there before anything is written.
     BackupChain chain(repo, backups, chosen);
 
     // Build the settings first so a bad target fails before anything is written.
     std::string settings =
-        recovery_settings(req.tool_path, cfg.repo_root, repo.stanza(), req.target, req.extra_conf);
+        recovery_settings(req.tool_path, repo_cli_options(src.spec), repo.stanza(), req.target,
+                          req.extra_conf);
 
     std::map<std::string, std::string> links; // pg_tblspc/<oid> -> location
     if (!req.tablespaces_in_place)
