@@ -23,7 +23,7 @@ json load_info(const RepoConfig &repo) {
     sk_msg msg{};
     std::unique_ptr<char, void (*)(void *)> text(sk_repo_info_json(repo.get(), 0, &msg), sk_free);
     if (!text)
-        throw CliError(std::string("cannot read repository ") + repo.path() + ": " + msg.text);
+        throw CliError(std::string("cannot read repository ") + repo.describe() + ": " + msg.text);
     try {
         return json::parse(text.get());
     } catch (const json::exception &e) {
@@ -56,7 +56,7 @@ std::string size_field(const json &obj, const char *key) {
 }
 
 void print_text(const RepoConfig &repo, const json &doc) {
-    std::printf("repository: %s\n", repo.path().c_str());
+    std::printf("repository: %s\n", repo.describe().c_str());
     std::printf("stanza:     %s\n\n", field(doc, "stanza").c_str());
 
     Table table({"label", "type", "prior", "status", "start (UTC)", "stop (UTC)", "stop LSN",

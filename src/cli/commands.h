@@ -11,6 +11,7 @@ int run_restore(const std::vector<std::string> &args);
 int run_archive_get(const std::vector<std::string> &args);
 int run_verify(const std::vector<std::string> &args);
 int run_expire(const std::vector<std::string> &args);
+int run_rekey(const std::vector<std::string> &args);
 
 // Usage text for the tool, or for one subcommand when name is not empty.
 void print_help(const std::string &name);

@@ -11,37 +11,65 @@
 
 namespace safekeep::cli {
 
-static const char *kOverview = "pg_safekeep - restore and inspect a pg_safekeep backup repository\n"
-                               "\n"
-                               "Usage: pg_safekeep COMMAND [OPTIONS]\n"
-                               "\n"
-                               "Commands:\n"
-                               "  info          list backups and the archived WAL range\n"
-                               "  restore       restore a backup into an empty data directory\n"
-                               "  archive-get   fetch one WAL file (the restore_command)\n"
-                               "  verify        check backups, their chains and their WAL\n"
-                               "  expire        remove backups and WAL a retention policy lets go\n"
-                               "  version       print the version\n"
-                               "  help [CMD]    print this text, or a command's options\n"
-                               "\n"
-                               "Options take the form --name=value or --name value.\n";
+static const char *kOverview =
+    "pg_safekeep - restore and inspect a pg_safekeep backup repository\n"
+    "\n"
+    "Usage: pg_safekeep COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  info          list backups and the archived WAL range\n"
+    "  restore       restore a backup into an empty data directory\n"
+    "  archive-get   fetch one WAL file (the restore_command)\n"
+    "  verify        check backups, their chains and their WAL\n"
+    "  expire        remove backups and WAL a retention policy lets go\n"
+    "  rekey         re-wrap an encrypted repository's keys under a new\n"
+    "                passphrase\n"
+    "  version       print the version\n"
+    "  help [CMD]    print this text, or a command's options\n"
+    "\n"
+    "Options take the form --name=value or --name value.  Every\n"
+    "command takes the repository options (pg_safekeep help CMD).\n";
+
+static const char *kRepoOptions =
+    "\n"
+    "Repository options (REPO), for N = 1..4 (every backup and WAL file is in each\n"
+    "configured repository; a repository is configured by its type or path):\n"
+    "  --config=FILE                    read the safekeep.repoN_* settings of a\n"
+    "                                   postgresql.conf (includes followed); the\n"
+    "                                   options below override them\n"
+    "  --repoN-type=posix|s3            default posix when --repoN-path is given\n"
+    "  --repoN-path=DIR                 posix: repository root\n"
+    "  --repoN-s3-endpoint=URL          https:// when no scheme is given\n"
+    "  --repoN-s3-bucket=NAME\n"
+    "  --repoN-s3-region=REGION         default us-east-1\n"
+    "  --repoN-s3-prefix=PREFIX         key prefix inside the bucket\n"
+    "  --repoN-s3-uri-style=path|host   default path\n"
+    "  --repoN-s3-verify-tls=y|n        verify the server certificate (default y)\n"
+    "  --repoN-s3-ca-file=FILE          CA bundle for that\n"
+    "  --repoN-s3-part-size=MB          multipart part size, 5..5120 (default 16)\n"
+    "  --repoN-s3-credentials-file=FILE keys, in the AWS shared-credentials format\n"
+    "  --repoN-s3-profile=NAME          profile in that file (default: default)\n"
+    "  --repoN-cipher=none|aes-256-gcm  default none\n"
+    "  --repoN-cipher-passphrase-file=FILE\n"
+    "                                   file holding the passphrase\n"
+    "  --repo=N                         read from repository N (default: the\n"
+    "                                   first that has what is needed)\n"
+    "  --stanza=S                       cluster directory under the root\n"
+    "                                   (default: the only one)\n"
+    "Secrets are never options: keys and passphrases are read from the files named.\n";
 
 static const char *kInfo =
-    "Usage: pg_safekeep info --repo1-path=DIR [--stanza=S] [--output=text|json]\n"
+    "Usage: pg_safekeep info REPO [--output=text|json]\n"
     "\n"
     "Lists the backups and the archived WAL range of a repository, read from the\n"
     "repository alone (the server may be down).\n"
-    "  --repo1-path=DIR    repository root\n"
-    "  --stanza=S          cluster directory under the root (default: the only one)\n"
     "  --output=FORMAT     text (default) or json\n";
 
 static const char *kRestore =
-    "Usage: pg_safekeep restore --repo1-path=DIR --pgdata=DIR [OPTIONS]\n"
+    "Usage: pg_safekeep restore REPO --pgdata=DIR [OPTIONS]\n"
     "\n"
     "Restores a backup into DIR (missing or empty), checking every file's sha256,\n"
     "and sets up recovery so that starting the server replays WAL to the target.\n"
-    "  --repo1-path=DIR          repository root\n"
-    "  --stanza=S                cluster directory under the root\n"
     "  --pgdata=DIR              data directory to restore into\n"
     "  --set=LABEL               backup to restore (default: newest that ends\n"
     "                            before the target)\n"
@@ -69,7 +97,7 @@ static const char *kRestore =
     "replayed (from its log) with when the newest WAL segment was archived.\n";
 
 static const char *kArchiveGet =
-    "Usage: pg_safekeep archive-get WALNAME DESTPATH --repo1-path=DIR [--stanza=S]\n"
+    "Usage: pg_safekeep archive-get WALNAME DESTPATH REPO\n"
     "\n"
     "Fetches one archived WAL file (checking its sha256); meant as\n"
     "  restore_command = 'pg_safekeep archive-get %f \"%p\" --repo1-path=DIR'\n"
@@ -79,8 +107,8 @@ static const char *kArchiveGet =
     "above 125 as fatal, so recovery stops there instead of silently ending early.\n";
 
 static const char *kVerify =
-    "Usage: pg_safekeep verify --repo1-path=DIR [--stanza=S] [--set=LABEL]\n"
-    "                          [--wal-to-newest] [--output=text|json] [--parallel=N]\n"
+    "Usage: pg_safekeep verify REPO [--set=LABEL] [--wal-to-newest]\n"
+    "                          [--output=text|json] [--parallel=N]\n"
     "\n"
     "Checks every backup (or LABEL): the manifest, the chain of earlier backups an\n"
     "incremental or differential reads from, every object (present, stored size,\n"
@@ -94,8 +122,7 @@ static const char *kVerify =
     "Exit status: 0 no problems, 1 problems found (each printed), 2 bad options.\n";
 
 static const char *kExpire =
-    "Usage: pg_safekeep expire --repo1-path=DIR [--stanza=S] [RETENTION] [--dry-run]\n"
-    "                          [--output=text|json]\n"
+    "Usage: pg_safekeep expire REPO [RETENTION] [--dry-run] [--output=text|json]\n"
     "\n"
     "Removes the backups a retention policy does not keep, and the WAL no kept\n"
     "backup needs. A backup is kept when any rule keeps it; 0 turns a rule off.\n"
@@ -115,6 +142,16 @@ static const char *kExpire =
     "Never expired: the newest full backup, the newest backup, and any backup a\n"
     "kept one depends on.\n";
 
+static const char *kRekey =
+    "Usage: pg_safekeep rekey REPO --repo=N --new-passphrase-file=FILE\n"
+    "\n"
+    "Re-wraps every data key of encrypted repository N under a key derived from\n"
+    "the passphrase in FILE; no data is rewritten.  The current passphrase is read\n"
+    "from --repoN-cipher-passphrase-file (or the --config file's setting).  Then\n"
+    "point safekeep.repoN_cipher_passphrase_file (and the tool's option) at FILE.\n"
+    "  --repo=N                   the repository to rekey\n"
+    "  --new-passphrase-file=FILE the new passphrase\n";
+
 void print_help(const std::string &name) {
     const char *text = kOverview;
     if (name == "info")
@@ -127,9 +164,13 @@ void print_help(const std::string &name) {
         text = kVerify;
     else if (name == "expire")
         text = kExpire;
+    else if (name == "rekey")
+        text = kRekey;
     else if (!name.empty() && name != "help" && name != "version")
         throw UsageError("unknown subcommand \"" + name + "\" (try \"pg_safekeep help\")");
     std::fputs(text, stdout);
+    if (text != kOverview)
+        std::fputs(kRepoOptions, stdout);
 }
 
 void print_version() {

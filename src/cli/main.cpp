@@ -25,6 +25,8 @@ static int dispatch(const std::string &command, const std::vector<std::string> &
         return run_verify(args);
     if (command == "expire")
         return run_expire(args);
+    if (command == "rekey")
+        return run_rekey(args);
     if (command == "version" || command == "--version") {
         print_version();
         return kExitOk;
