@@ -90,15 +90,13 @@ static int split_tables(const char *lines, const char ***patterns, const char **
 }
 
 void sk_run_logical_backup(int slotno) {
-    SkJobSlot *slot = &sk_shared->slots[slotno];
-    MemoryContext job_cxt = CurrentMemoryContext;
-    SkLogicalParams p = slot->logical;
-    int64 job_id = slot->job_id;
-    char job_text[32];
-    char user_text[32];
+    SkJob job;
+    SkJobSlot *slot;
+    SkLogicalParams p;
 
-    snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
-    snprintf(user_text, sizeof(user_text), "%u", slot->userid);
+    sk_job_init(&job, slotno);
+    slot = job.slot;
+    p = slot->logical;
     PG_TRY();
     {
         sk_config cfg;
@@ -113,12 +111,10 @@ void sk_run_logical_backup(int slotno) {
         char *manifest_copy;
         sk_msg msg;
         int rc;
-        const char *args[3];
+        const char *args[2];
 
-        args[0] = job_text;
-        args[1] = "logical";
-        args[2] = user_text;
-        sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
+        sk_job_started(&job, "logical");
+        args[0] = job.job_text;
         sk_fill_config(&cfg, stanza, sizeof(stanza));
         if (cfg.repo1_path[0] == '\0')
             ereport(ERROR, (errmsg("safekeep.repo1_path is not set")));
@@ -137,23 +133,21 @@ void sk_run_logical_backup(int slotno) {
 
         args[1] = manifest_copy;
         sk_exec_in_xact("SELECT safekeep.logical_backup_completed($1::bigint, $2::jsonb)", 2, args);
-        sk_slot_finish(slotno, job_id, true, label, NULL);
+        sk_slot_finish(slotno, job.job_id, true, label, NULL);
     }
     PG_CATCH();
-    { sk_job_failed(slotno, job_id, job_cxt); }
+    { sk_job_catch(&job); }
     PG_END_TRY();
 }
 
 void sk_run_logical_restore(int slotno) {
-    SkJobSlot *slot = &sk_shared->slots[slotno];
-    MemoryContext job_cxt = CurrentMemoryContext;
-    SkLogicalParams p = slot->logical;
-    int64 job_id = slot->job_id;
-    char job_text[32];
-    char user_text[32];
+    SkJob job;
+    SkJobSlot *slot;
+    SkLogicalParams p;
 
-    snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
-    snprintf(user_text, sizeof(user_text), "%u", slot->userid);
+    sk_job_init(&job, slotno);
+    slot = job.slot;
+    p = slot->logical;
     PG_TRY();
     {
         sk_config cfg;
@@ -165,13 +159,11 @@ void sk_run_logical_restore(int slotno) {
         int ntables = split_tables(p.tables, &patterns, &names);
         sk_msg msg;
         int rc;
-        const char *args[3];
+        const char *args[2];
         char *result;
 
-        args[0] = job_text;
-        args[1] = "logical_restore";
-        args[2] = user_text;
-        sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
+        sk_job_started(&job, "logical_restore");
+        args[0] = job.job_text;
         sk_fill_config(&cfg, stanza, sizeof(stanza));
         fill_conn(&conn, &strings, p.target_db);
         sk_job_phase(slot, "restoring");
@@ -183,9 +175,9 @@ void sk_run_logical_restore(int slotno) {
                           ntables > 0 ? psprintf(" (%d tables)", ntables) : "");
         args[1] = result;
         sk_exec_in_xact("SELECT safekeep.job_succeeded($1::bigint, $2)", 2, args);
-        sk_slot_finish(slotno, job_id, true, result, NULL);
+        sk_slot_finish(slotno, job.job_id, true, result, NULL);
     }
     PG_CATCH();
-    { sk_job_failed(slotno, job_id, job_cxt); }
+    { sk_job_catch(&job); }
     PG_END_TRY();
 }
