@@ -318,4 +318,10 @@ extern char *sk_current_database_name(void);
  * NULL) into out[] allocated in the caller's memory context.  Returns false
  * when there was no row. */
 extern bool sk_query_in_xact(const char *sql, int nargs, const char **args, char **out, int nout);
+/* Run fn(arg) in a subtransaction of the current transaction, which it then
+ * keeps (keep) or rolls back.  An ERROR rolls it back and comes back as
+ * false with *err (in the caller's memory context) instead of aborting the
+ * caller's transaction. */
+extern bool sk_in_subxact(void (*fn)(void *), void *arg, bool keep, ErrorData **err);
+
 #endif
