@@ -25,10 +25,10 @@ done
 [[ $SCALE =~ ^[0-9]+$ && $PORT =~ ^[0-9]+$ ]] || { echo "--scale and --port are numbers" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "run as root (servers run as postgres)" >&2; exit 2; }
 
-PGBIN=/usr/lib/postgresql/15/bin
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 S=$(mktemp -d "$SCRATCH_PARENT/pg_safekeep_rto.XXXXXX")
 chown postgres: "$S"
-as_pg() { runuser -u postgres -- "$@"; }
 sql() { as_pg "$PGBIN/psql" -X -q -At -h "$S" -p "$PORT" -d postgres -v ON_ERROR_STOP=1 -c "$1"; }
 cleanup() {
     for d in "$S/pgdata" "$S/dr_copy"; do
@@ -39,19 +39,11 @@ cleanup() {
 trap cleanup EXIT
 
 as_pg mkdir -p "$S/repo"
-as_pg "$PGBIN/initdb" -D "$S/pgdata" --data-checksums >/dev/null
-cat >>"$S/pgdata/postgresql.conf" <<EOF
-port = $PORT
-listen_addresses = ''
-unix_socket_directories = '$S'
-wal_level = replica
-shared_preload_libraries = 'pg_safekeep'
+bench_init_cluster "$S/pgdata" "$PORT" "$S" <<EOF
 archive_mode = on
 archive_library = 'pg_safekeep'
 safekeep.repo1_path = '$S/repo'
-safekeep.start_fast = on
 safekeep.drill_interval = 0
-safekeep.scheduler = off
 max_wal_size = 4GB
 EOF
 as_pg "$PGBIN/pg_ctl" start -w -D "$S/pgdata" -l "$S/pg.log" >/dev/null

@@ -46,7 +46,8 @@ for v in SCALE SCALE2 RUNS SEGMENTS PORT; do
 done
 (( RUNS >= 1 && SCALE >= 1 && SEGMENTS >= 2 )) || { echo "bad --runs/--scale/--segments" >&2; exit 2; }
 
-PGBIN=/usr/lib/postgresql/15/bin
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 PGLIB=/usr/lib/postgresql/15/lib
 PGBR=/usr/bin/pgbackrest
 
@@ -108,7 +109,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-as_pg() { runuser -u postgres -- "$@"; }
 psql_db() { local db=$1; shift; as_pg "$PGBIN/psql" -h "$SOCK" -p "$PORT" -d "$db" -XAtq -v ON_ERROR_STOP=1 "$@"; }
 sql() { psql_db postgres -c "$1"; }
 sqlb() { psql_db bench -c "$1"; }
@@ -433,24 +433,12 @@ log "scratch $S, results in $OUT"
 } >>"$META"
 
 log "initdb --data-checksums"
-as_pg "$PGBIN/initdb" -D "$PGDATA" --data-checksums -A trust -U postgres >"$S/initdb.out" 2>&1 ||
-    die "initdb failed: $(cat "$S/initdb.out")"
-cat >>"$PGDATA/postgresql.conf" <<EOF
-
-# ---- bench/run.sh
-port = $PORT
-listen_addresses = ''
-unix_socket_directories = '$SOCK'
+bench_init_cluster "$PGDATA" "$PORT" "$SOCK" <<EOF || die "initdb failed: $(cat "$S/initdb.out")"
 shared_buffers = 512MB
 max_wal_size = 8GB
 checkpoint_timeout = 1h
-wal_level = replica
-shared_preload_libraries = 'pg_safekeep'
 safekeep.compress_level = 3
 safekeep.parallel = 2
-safekeep.start_fast = on
-# the seeded schedules must not start a backup in the middle of a measurement
-safekeep.scheduler = off
 # pgBackRest does not read its backup back after taking it; pg_safekeep would,
 # in the same job worker, after create_full_backup() has returned
 safekeep.verify_after_backup = off

@@ -65,6 +65,7 @@ CREATE TABLE safekeep.backup_catalog (
     last_drill_result boolean,
     last_drill_rto    numeric,       -- seconds: restore plus recovery until promoted
     schema_hash       text,          -- logical backups: sha256 of the schema (76_logical.sql)
+    repositories      jsonb,         -- [{repo, kind, landed, error}]: where the backup landed
     error_message     text
 );
 CREATE INDEX ON safekeep.backup_catalog (status, completed_at);

@@ -107,6 +107,7 @@ BEGIN
            start_wal = r->>'start_wal',
            stop_wal = r->>'stop_wal',
            timeline = (r->>'timeline')::integer,
+           repositories = r->'repositories',
            started_at = to_timestamp((r->>'start_time')::double precision),
            completed_at = now(),
            duration = now() - to_timestamp((r->>'start_time')::double precision)

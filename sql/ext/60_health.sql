@@ -10,6 +10,9 @@ DECLARE
     v_ratio numeric;
     v_arch record;
     v_max_age integer;
+    v_copies integer;
+    v_kinds integer;
+    v_object boolean;
 BEGIN
     SELECT count(*) FILTER (WHERE c.status = 'completed'),
            count(*) FILTER (WHERE c.status = 'failed' AND c.created_at > now() - interval '7 days'),
@@ -20,6 +23,15 @@ BEGIN
       FROM safekeep.backup_catalog c;
     SELECT c.label, c.completed_at INTO v_latest FROM safekeep.backup_catalog c
      WHERE c.status = 'completed' ORDER BY c.completed_at DESC NULLS LAST LIMIT 1;
+    -- 3-2-1: the newest backup in at least 2 repositories (3 copies with the
+    -- live data), on 2 kinds of storage, one of them object storage (offsite).
+    SELECT count(*) FILTER (WHERE (r->>'landed')::boolean),
+           count(DISTINCT r->>'kind') FILTER (WHERE (r->>'landed')::boolean),
+           coalesce(bool_or(r->>'kind' = 's3' AND (r->>'landed')::boolean), false)
+      INTO v_copies, v_kinds, v_object
+      FROM safekeep.backup_catalog c,
+           jsonb_array_elements(coalesce(c.repositories, '[]')) r
+     WHERE c.label = v_latest.label;
     SELECT * INTO v_arch FROM pg_stat_archiver;
     SELECT setting::integer INTO v_max_age FROM pg_settings WHERE name = 'safekeep.max_backup_age';
 
@@ -33,7 +45,11 @@ BEGIN
         'last_archived_wal', v_arch.last_archived_wal,
         'seconds_since_last_archived_wal',
             round(extract(epoch FROM now() - v_arch.last_archived_time)),
-        'archive_failed_count', v_arch.failed_count);
+        'archive_failed_count', v_arch.failed_count,
+        'repositories_with_latest_backup', v_copies,
+        'storage_kinds', v_kinds,
+        'has_object_storage', v_object,
+        'rule_3_2_1', v_copies >= 2 AND v_kinds >= 2 AND v_object);
 
     IF v_total = 0 THEN
         health_status := 'no_backups';

@@ -10,7 +10,9 @@ GRANT SELECT ON ALL TABLES IN SCHEMA safekeep TO pg_monitor, safekeep_admin;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA safekeep FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION safekeep.check_backup_health() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION safekeep.repository_info(boolean) TO pg_monitor, safekeep_admin;
-GRANT EXECUTE ON FUNCTION safekeep.create_full_backup(boolean),
+GRANT EXECUTE ON FUNCTION safekeep.rotate_encryption_key(integer, text),
+                          safekeep._rotate_encryption_key(integer, text),
+                          safekeep.create_full_backup(boolean),
                           safekeep.create_incremental_backup(boolean),
                           safekeep.create_differential_backup(boolean),
                           safekeep.verify_backup(text, boolean, boolean),

@@ -50,16 +50,16 @@ typedef int (*sk_cancel_fn)(void);
 typedef struct sk_repo_config {
     const char *type; /* "posix" (default when path is set) or "s3"; unset = not configured */
     const char *path; /* posix: root directory (must exist) */
-    const char *s3_endpoint;         /* URL; https:// when no scheme */
+    const char *s3_endpoint; /* URL; https:// when no scheme */
     const char *s3_bucket;
-    const char *s3_region;           /* default us-east-1 */
-    const char *s3_prefix;           /* key prefix inside the bucket */
-    const char *s3_uri_style;        /* "path" (default) or "host" */
-    int s3_verify_tls;               /* nonzero: verify the server certificate */
-    const char *s3_ca_file;          /* CA bundle for verification */
-    int s3_part_size_mb;             /* multipart part size; 0 = default (16) */
-    const char *s3_credentials_file; /* AWS shared-credentials format */
-    const char *s3_profile;          /* default "default" */
+    const char *s3_region;              /* default us-east-1 */
+    const char *s3_prefix;              /* key prefix inside the bucket */
+    const char *s3_uri_style;           /* "path" (default) or "host" */
+    int s3_verify_tls;                  /* nonzero: verify the server certificate */
+    const char *s3_ca_file;             /* CA bundle for verification */
+    int s3_part_size_mb;                /* multipart part size; 0 = default (16) */
+    const char *s3_credentials_file;    /* AWS shared-credentials format */
+    const char *s3_profile;             /* default "default" */
     const char *cipher;                 /* "none" (default) or "aes-256-gcm" */
     const char *cipher_passphrase_file; /* file holding the passphrase */
 } sk_repo_config;
@@ -67,11 +67,11 @@ typedef struct sk_repo_config {
 /* Repository and tuning settings, as the GUCs (or the tool's options) give them. */
 typedef struct sk_config {
     sk_repo_config repos[SK_MAX_REPOS]; /* repos[0] is repo1 */
-    const char *stanza;  /* cluster directory under the root; usually the system id */
-    int compress_level;  /* zstd level */
-    int parallel;        /* copy threads */
-    int read_repo;       /* reads (restore, verify, info): 1..4, or 0 = the first that has it */
-    int64_t max_rate;    /* bytes per second a job may write to the repositories; 0 = no limit */
+    const char *stanza; /* cluster directory under the root; usually the system id */
+    int compress_level; /* zstd level */
+    int parallel;       /* copy threads */
+    int read_repo;      /* reads (restore, verify, info): 1..4, or 0 = the first that has it */
+    int64_t max_rate;   /* bytes per second a job may write to the repositories; 0 = no limit */
 } sk_config;
 
 /* ---- WAL archive --------------------------------------------------------- */

@@ -21,13 +21,15 @@ static char *result_json(const sk_backup_result *res, const sk_backup_stop *stop
                     "\"checksum\":\"%s\",\"start_wal\":\"%s\",\"stop_wal\":\"%s\",\"timeline\":%u,"
                     "\"file_count\":%llu,\"changed_files\":%llu,\"database_size\":%llu,"
                     "\"backup_size\":%llu,\"copied_bytes\":%llu,\"start_lsn\":\"%s\","
-                    "\"stop_lsn\":\"%s\",\"start_time\":%lld,\"stop_time\":%lld}",
+                    "\"stop_lsn\":\"%s\",\"start_time\":%lld,\"stop_time\":%lld,"
+                    "\"repositories\":%s}",
                     res->label, res->type, res->prior, res->manifest_path, res->manifest_sha256,
                     res->start_wal, res->stop_wal, res->timeline,
                     (unsigned long long)res->file_count, (unsigned long long)res->changed_files,
                     (unsigned long long)res->original_bytes, (unsigned long long)res->stored_bytes,
                     (unsigned long long)res->copied_bytes, stop->start_lsn, stop->stop_lsn,
-                    (long long)stop->start_time, (long long)stop->stop_time);
+                    (long long)stop->start_time, (long long)stop->stop_time,
+                    res->repositories[0] ? res->repositories : "[]");
 }
 
 static void publish_label(SkJobSlot *slot, const char *label, const char *notice) {
@@ -100,16 +102,13 @@ static void after_backup(const char *label) {
 }
 
 void sk_run_backup(int slotno) {
-    SkJobSlot *slot = &sk_shared->slots[slotno];
-    MemoryContext job_cxt = CurrentMemoryContext;
-    int64 job_id = slot->job_id;
-    char job_text[32];
-    char user_text[32];
+    SkJob job;
+    SkJobSlot *slot;
     char requested_type[16];
     sk_backup *volatile backup = NULL;
 
-    snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
-    snprintf(user_text, sizeof(user_text), "%u", slot->userid);
+    sk_job_init(&job, slotno);
+    slot = job.slot;
     strlcpy(requested_type, slot->backup_type, sizeof(requested_type));
 
     PG_TRY();
@@ -123,16 +122,11 @@ void sk_run_backup(int slotno) {
         const char *args[5];
         char *row[1];
         char *label;
-        char *kind = psprintf("%s_backup", requested_type);
 
-        args[0] = job_text;
-        args[1] = kind;
-        args[2] = user_text;
-        sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
+        sk_job_started(&job, psprintf("%s_backup", requested_type));
 
         sk_fill_config(&cfg, stanza, sizeof(stanza));
-        if (!sk_any_repo_configured())
-            ereport(ERROR, (errmsg("no backup repository is configured"), errhint("Set safekeep.repo1_path, or safekeep.repo1_type = 's3' with its s3 settings.")));
+        sk_require_repo();
         /* Labels of discarded (failed) backups live on only in the catalog. */
         sk_query_in_xact("SELECT max(split_part(label, '~', 1)) FROM safekeep.backup_catalog "
                          "WHERE backup_type <> 'logical'",
@@ -151,6 +145,7 @@ void sk_run_backup(int slotno) {
         label = pstrdup(sk_backup_label(backup));
         publish_label(slot, label, sk_backup_notice(backup));
 
+        args[0] = job.job_text;
         args[1] = label;
         args[2] = sk_backup_type(backup);
         args[3] = sk_backup_prior(backup)[0] ? sk_backup_prior(backup) : NULL;
@@ -166,13 +161,13 @@ void sk_run_backup(int slotno) {
         if (sk_backup_finish(backup, &stop, &res, &msg) != SK_OK)
             sk_core_error("could not write the backup manifest", &msg);
 
-        args[0] = job_text;
+        args[0] = job.job_text;
         args[1] = result_json(&res, &stop);
         sk_exec_in_xact("SELECT safekeep.backup_completed($1::bigint, $2::jsonb)", 2, args);
         sk_backup_free(backup);
         backup = NULL;
         /* The caller gets the label now; checks and retention follow. */
-        sk_slot_finish(slotno, job_id, true, res.label, NULL);
+        sk_slot_finish(slotno, job.job_id, true, res.label, NULL);
         after_backup(res.label);
     }
     PG_CATCH();
@@ -183,7 +178,7 @@ void sk_run_backup(int slotno) {
             sk_backup_abort(backup);
             sk_backup_free(backup);
         }
-        sk_job_failed(slotno, job_id, job_cxt);
+        sk_job_catch(&job);
     }
     PG_END_TRY();
 }

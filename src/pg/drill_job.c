@@ -106,19 +106,16 @@ static void record_failure(const char *error, void *arg) {
 }
 
 void sk_run_drill(int slotno) {
-    SkJobSlot *slot = &sk_shared->slots[slotno];
-    MemoryContext job_cxt = CurrentMemoryContext;
-    int64 job_id = slot->job_id;
-    char job_text[32];
-    char user_text[32];
+    SkJob job;
+    const char *job_text;
     char label[64];
     DrillState st;
     sk_instance *volatile inst = NULL;
     volatile bool judged = false; /* record_drill() ran: the failure has its row */
 
-    snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
-    snprintf(user_text, sizeof(user_text), "%u", slot->userid);
-    strlcpy(label, slot->drill_label, sizeof(label));
+    sk_job_init(&job, slotno);
+    job_text = job.job_text;
+    strlcpy(label, job.slot->drill_label, sizeof(label));
     memset(&st, 0, sizeof(st));
     st.job_text = job_text;
     st.label = label;
@@ -136,10 +133,8 @@ void sk_run_drill(int slotno) {
         char *report;
         char *verdict[2];
 
+        sk_job_started(&job, "drill");
         args[0] = job_text;
-        args[1] = "drill";
-        args[2] = user_text;
-        sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
         args[1] = "drill";
         args[2] = label;
         args[3] = NULL;
@@ -193,14 +188,14 @@ void sk_run_drill(int slotno) {
             ereport(ERROR, (errmsg("%s", verdict[1])));
         args[1] = verdict[1];
         sk_exec_in_xact("SELECT safekeep.recovery_finished($1::bigint, NULL, $2)", 2, args);
-        sk_slot_finish(slotno, job_id, true, verdict[1], NULL);
+        sk_slot_finish(slotno, job.job_id, true, verdict[1], NULL);
     }
     PG_CATCH();
     {
         if (inst != NULL)
             sk_instance_destroy(inst);
         inst = NULL;
-        sk_job_failed_with(slotno, job_id, job_cxt, judged ? NULL : record_failure, &st);
+        sk_job_failed_with(slotno, job.job_id, job.cxt, judged ? NULL : record_failure, &st);
     }
     PG_END_TRY();
 }

@@ -48,6 +48,25 @@ void sk_job_failed(int slotno, int64 job_id, MemoryContext job_cxt) {
     sk_job_failed_with(slotno, job_id, job_cxt, NULL, NULL);
 }
 
+void sk_job_init(SkJob *job, int slotno) {
+    job->slotno = slotno;
+    job->slot = &sk_shared->slots[slotno];
+    job->job_id = job->slot->job_id;
+    job->cxt = CurrentMemoryContext;
+    snprintf(job->job_text, sizeof(job->job_text), INT64_FORMAT, job->job_id);
+    snprintf(job->user_text, sizeof(job->user_text), "%u", job->slot->userid);
+}
+
+void sk_job_started(const SkJob *job, const char *kind) {
+    const char *args[3] = {job->job_text, kind, job->user_text};
+
+    sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
+}
+
+void sk_job_catch(const SkJob *job) {
+    sk_job_failed(job->slotno, job->job_id, job->cxt);
+}
+
 double sk_seconds_since(TimestampTz start) {
     long secs;
     int usecs;

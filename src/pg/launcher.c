@@ -225,6 +225,19 @@ static void recover_catalog(void) {
     remove_scratch_copies();
 }
 
+/* One step of the loop: its ERROR is logged and cleared, the loop goes on. */
+static void run_step(void (*step)(void)) {
+    PG_TRY();
+    { step(); }
+    PG_CATCH();
+    {
+        EmitErrorReport();
+        FlushErrorState();
+        AbortOutOfAnyTransaction();
+    }
+    PG_END_TRY();
+}
+
 void sk_launcher_main(Datum arg) {
     MemoryContext loop_cxt;
 
@@ -250,50 +263,17 @@ void sk_launcher_main(Datum arg) {
             ProcessConfigFile(PGC_SIGHUP);
         }
 
+        /* A bad repository must not stop job dispatch; retried next start. */
         if (!catalog_recovered && sk_extension_exists()) {
-            PG_TRY();
-            { recover_catalog(); }
-            PG_CATCH();
-            {
-                /* A bad repository must not stop job dispatch; retried next start. */
-                EmitErrorReport();
-                FlushErrorState();
-                AbortOutOfAnyTransaction();
-            }
-            PG_END_TRY();
+            run_step(recover_catalog);
             catalog_recovered = true;
         }
 
+        /* Neither may a failure to schedule or to notify. */
         if (catalog_recovered) {
-            PG_TRY();
-            { schedule_drill(); }
-            PG_CATCH();
-            {
-                /* A scheduling failure must not stop job dispatch. */
-                EmitErrorReport();
-                FlushErrorState();
-                AbortOutOfAnyTransaction();
-            }
-            PG_END_TRY();
-            PG_TRY();
-            { sk_run_due_schedules(); }
-            PG_CATCH();
-            {
-                EmitErrorReport();
-                FlushErrorState();
-                AbortOutOfAnyTransaction();
-            }
-            PG_END_TRY();
-            PG_TRY();
-            { sk_deliver_notifications(); }
-            PG_CATCH();
-            {
-                /* A notification failure must not stop job dispatch. */
-                EmitErrorReport();
-                FlushErrorState();
-                AbortOutOfAnyTransaction();
-            }
-            PG_END_TRY();
+            run_step(schedule_drill);
+            run_step(sk_run_due_schedules);
+            run_step(sk_deliver_notifications);
         }
 
         dispatch_jobs();

@@ -89,43 +89,51 @@ static int split_tables(const char *lines, const char ***patterns, const char **
     return n;
 }
 
-void sk_run_logical_backup(int slotno) {
-    SkJobSlot *slot = &sk_shared->slots[slotno];
-    MemoryContext job_cxt = CurrentMemoryContext;
-    SkLogicalParams p = slot->logical;
-    int64 job_id = slot->job_id;
-    char job_text[32];
-    char user_text[32];
+/* What both logical jobs set up first. */
+typedef struct LogicalSetup {
+    sk_config cfg;
+    char stanza[32];
+    sk_pg_conn conn;
+    ConnStrings strings;
+    const char **patterns; /* pg_dump patterns of the tables asked for */
+    const char **names;    /* and their schema.table names */
+    int ntables;           /* 0: every table */
+} LogicalSetup;
 
-    snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
-    snprintf(user_text, sizeof(user_text), "%u", slot->userid);
+/* Record the job as started, read the settings (a backup needs a
+ * repository), and connect to dbname (NULL: this database). */
+static void logical_setup(const SkJob *job, const char *kind, bool need_repo, const char *dbname,
+                          LogicalSetup *s) {
+    s->ntables = split_tables(job->slot->logical.tables, &s->patterns, &s->names);
+    sk_job_started(job, kind);
+    sk_fill_config(&s->cfg, s->stanza, sizeof(s->stanza));
+    if (need_repo)
+        sk_require_repo();
+    fill_conn(&s->conn, &s->strings, dbname ? dbname : sk_current_database_name());
+}
+
+void sk_run_logical_backup(int slotno) {
+    SkJob job;
+    SkJobSlot *slot;
+    bool schema_only;
+
+    sk_job_init(&job, slotno);
+    slot = job.slot;
+    schema_only = slot->logical.schema_only;
     PG_TRY();
     {
-        sk_config cfg;
-        char stanza[32];
-        sk_pg_conn conn;
-        ConnStrings strings;
-        const char **patterns;
-        const char **names;
-        int ntables = split_tables(p.tables, &patterns, &names);
+        LogicalSetup s;
         char label[64];
         char *manifest = NULL;
         char *manifest_copy;
         sk_msg msg;
         int rc;
-        const char *args[3];
+        const char *args[2];
 
-        args[0] = job_text;
-        args[1] = "logical";
-        args[2] = user_text;
-        sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
-        sk_fill_config(&cfg, stanza, sizeof(stanza));
-        if (!sk_any_repo_configured())
-            ereport(ERROR, (errmsg("no backup repository is configured"), errhint("Set safekeep.repo1_path, or safekeep.repo1_type = 's3' with its s3 settings.")));
-        fill_conn(&conn, &strings, sk_current_database_name());
+        logical_setup(&job, "logical", true, NULL, &s);
         sk_job_phase(slot, "dumping");
-        rc = sk_logical_backup(&cfg, GetSystemIdentifier(), &conn, p.schema_only, patterns, names,
-                               ntables, sk_cancel_requested, label, &manifest, &msg);
+        rc = sk_logical_backup(&s.cfg, GetSystemIdentifier(), &s.conn, schema_only, s.patterns,
+                               s.names, s.ntables, sk_cancel_requested, label, &manifest, &msg);
         CHECK_FOR_INTERRUPTS();
         if (rc != SK_OK)
             sk_core_error("logical backup failed", &msg);
@@ -135,57 +143,45 @@ void sk_run_logical_backup(int slotno) {
         strlcpy(slot->label, label, sizeof(slot->label));
         LWLockRelease(sk_shared->lock);
 
+        args[0] = job.job_text;
         args[1] = manifest_copy;
         sk_exec_in_xact("SELECT safekeep.logical_backup_completed($1::bigint, $2::jsonb)", 2, args);
-        sk_slot_finish(slotno, job_id, true, label, NULL);
+        sk_slot_finish(slotno, job.job_id, true, label, NULL);
     }
     PG_CATCH();
-    { sk_job_failed(slotno, job_id, job_cxt); }
+    { sk_job_catch(&job); }
     PG_END_TRY();
 }
 
 void sk_run_logical_restore(int slotno) {
-    SkJobSlot *slot = &sk_shared->slots[slotno];
-    MemoryContext job_cxt = CurrentMemoryContext;
-    SkLogicalParams p = slot->logical;
-    int64 job_id = slot->job_id;
-    char job_text[32];
-    char user_text[32];
+    SkJob job;
+    SkLogicalParams p;
 
-    snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
-    snprintf(user_text, sizeof(user_text), "%u", slot->userid);
+    sk_job_init(&job, slotno);
+    p = job.slot->logical;
     PG_TRY();
     {
-        sk_config cfg;
-        char stanza[32];
-        sk_pg_conn conn;
-        ConnStrings strings;
-        const char **patterns;
-        const char **names;
-        int ntables = split_tables(p.tables, &patterns, &names);
+        LogicalSetup s;
         sk_msg msg;
         int rc;
-        const char *args[3];
+        const char *args[2];
         char *result;
 
-        args[0] = job_text;
-        args[1] = "logical_restore";
-        args[2] = user_text;
-        sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
-        sk_fill_config(&cfg, stanza, sizeof(stanza));
-        fill_conn(&conn, &strings, p.target_db);
-        sk_job_phase(slot, "restoring");
-        rc = sk_logical_restore(&cfg, &conn, p.label, names, ntables, sk_cancel_requested, &msg);
+        logical_setup(&job, "logical_restore", false, p.target_db, &s);
+        sk_job_phase(job.slot, "restoring");
+        rc = sk_logical_restore(&s.cfg, &s.conn, p.label, s.names, s.ntables, sk_cancel_requested,
+                                &msg);
         CHECK_FOR_INTERRUPTS();
         if (rc != SK_OK)
             sk_core_error("logical restore failed", &msg);
         result = psprintf("restored logical backup %s into database %s%s", p.label, p.target_db,
-                          ntables > 0 ? psprintf(" (%d tables)", ntables) : "");
+                          s.ntables > 0 ? psprintf(" (%d tables)", s.ntables) : "");
+        args[0] = job.job_text;
         args[1] = result;
         sk_exec_in_xact("SELECT safekeep.job_succeeded($1::bigint, $2)", 2, args);
-        sk_slot_finish(slotno, job_id, true, result, NULL);
+        sk_slot_finish(slotno, job.job_id, true, result, NULL);
     }
     PG_CATCH();
-    { sk_job_failed(slotno, job_id, job_cxt); }
+    { sk_job_catch(&job); }
     PG_END_TRY();
 }

@@ -68,8 +68,7 @@ char *sk_expire_and_record(bool dry_run) {
     char *copy;
 
     sk_fill_config(&cfg, stanza, sizeof(stanza));
-    if (!sk_any_repo_configured())
-        ereport(ERROR, (errmsg("no backup repository is configured"), errhint("Set safekeep.repo1_path, or safekeep.repo1_type = 's3' with its s3 settings.")));
+    sk_require_repo();
     if (sk_expire(&cfg, retention_policy(), dry_run ? 1 : 0, &plan, &msg) != SK_OK)
         sk_core_error("retention failed", &msg);
     copy = pstrdup(plan);
@@ -83,32 +82,28 @@ char *sk_expire_and_record(bool dry_run) {
 }
 
 void sk_run_verify(int slotno) {
-    SkJobSlot *slot = &sk_shared->slots[slotno];
-    MemoryContext job_cxt = CurrentMemoryContext;
-    int64 job_id = slot->job_id;
-    char job_text[32];
-    char user_text[32];
+    SkJob job;
     char label[64];
-    bool wal_to_newest = slot->verify_wal_to_newest;
+    bool wal_to_newest;
 
-    snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
-    snprintf(user_text, sizeof(user_text), "%u", slot->userid);
-    strlcpy(label, slot->verify_label, sizeof(label));
+    sk_job_init(&job, slotno);
+    strlcpy(label, job.slot->verify_label, sizeof(label));
+    wal_to_newest = job.slot->verify_wal_to_newest;
 
     PG_TRY();
     {
-        const char *args[3] = {job_text, "verify", user_text};
+        const char *args[2] = {job.job_text, NULL};
         int problems;
         char *summary;
 
-        sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
+        sk_job_started(&job, "verify");
         problems = sk_verify_and_record(label[0] ? label : NULL, wal_to_newest);
         summary = psprintf("%d problem(s) found", problems);
         args[1] = summary;
         sk_exec_in_xact("SELECT safekeep.job_succeeded($1::bigint, $2)", 2, args);
-        sk_slot_finish(slotno, job_id, true, summary, NULL);
+        sk_slot_finish(slotno, job.job_id, true, summary, NULL);
     }
     PG_CATCH();
-    { sk_job_failed(slotno, job_id, job_cxt); }
+    { sk_job_catch(&job); }
     PG_END_TRY();
 }

@@ -50,8 +50,8 @@ static void define_repo(int n) {
     define_string(n, "s3_bucket", "S3 bucket.", &r->s3_bucket, 0);
     define_string(n, "s3_region", "S3 region (default us-east-1).", &r->s3_region, 0);
     define_string(n, "s3_prefix", "Key prefix inside the bucket.", &r->s3_prefix, 0);
-    define_string(n, "s3_uri_style", "path or host (virtual-hosted) style URLs.",
-                  &r->s3_uri_style, 0);
+    define_string(n, "s3_uri_style", "path or host (virtual-hosted) style URLs.", &r->s3_uri_style,
+                  0);
     DefineCustomBoolVariable(psprintf("safekeep.repo%d_s3_verify_tls", n),
                              "Verify the S3 server's TLS certificate.", NULL, &r->s3_verify_tls,
                              true, PGC_SIGHUP, 0, NULL, NULL, NULL);
@@ -95,6 +95,14 @@ bool sk_any_repo_configured(void) {
     return false;
 }
 
+void sk_require_repo(void) {
+    if (!sk_any_repo_configured())
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("no backup repository is configured"),
+                        errhint("Set safekeep.repo1_path, or safekeep.repo1_type = 's3' and its "
+                                "s3 settings, in postgresql.conf and reload.")));
+}
+
 void sk_fill_repos(sk_config *cfg) {
     for (int i = 0; i < SK_MAX_REPOS; i++) {
         RepoSettings *r = &repo_settings[i];
@@ -118,5 +126,5 @@ void sk_fill_repos(sk_config *cfg) {
         c->cipher = r->cipher;
         c->cipher_passphrase_file = r->cipher_passphrase_file;
     }
-    cfg->max_rate = (int64_t) sk_max_rate * 1024;
+    cfg->max_rate = (int64_t)sk_max_rate * 1024;
 }

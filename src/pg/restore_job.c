@@ -63,16 +63,14 @@ static char *record_disaster_figures(const char *job_text, const sk_config *cfg,
 }
 
 void sk_run_restore(int slotno) {
-    SkJobSlot *slot = &sk_shared->slots[slotno];
-    MemoryContext job_cxt = CurrentMemoryContext;
-    SkRestoreParams p = slot->restore;
-    int64 job_id = slot->job_id;
-    char job_text[32];
-    char user_text[32];
+    SkJob job;
+    SkRestoreParams p;
+    const char *job_text;
     char port_text[16];
 
-    snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
-    snprintf(user_text, sizeof(user_text), "%u", slot->userid);
+    sk_job_init(&job, slotno);
+    p = job.slot->restore;
+    job_text = job.job_text;
     snprintf(port_text, sizeof(port_text), "%d", p.port);
 
     PG_TRY();
@@ -91,10 +89,8 @@ void sk_run_restore(int slotno) {
         bool disaster = strcmp(p.recovery_type, "disaster") == 0;
         TimestampTz started = GetCurrentTimestamp();
 
+        sk_job_started(&job, disaster ? "disaster_recovery" : "restore");
         args[0] = job_text;
-        args[1] = disaster ? "disaster_recovery" : "restore";
-        args[2] = user_text;
-        sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
         args[1] = p.recovery_type;
         args[2] = p.label[0] ? p.label : NULL;
         args[3] = p.target_time[0] ? p.target_time : NULL;
@@ -173,9 +169,9 @@ void sk_run_restore(int slotno) {
         args[0] = job_text;
         args[1] = summary;
         sk_exec_in_xact("SELECT safekeep.recovery_finished($1::bigint, NULL, $2)", 2, args);
-        sk_slot_finish(slotno, job_id, true, summary, NULL);
+        sk_slot_finish(slotno, job.job_id, true, summary, NULL);
     }
     PG_CATCH();
-    { sk_job_failed(slotno, job_id, job_cxt); }
+    { sk_job_catch(&job); }
     PG_END_TRY();
 }

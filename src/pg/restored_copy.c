@@ -87,8 +87,7 @@ sk_instance *sk_scratch_start(const char *name, const char *label, const char *t
     sk_msg msg;
 
     sk_fill_config(&cfg, stanza, sizeof(stanza));
-    if (!sk_any_repo_configured())
-        ereport(ERROR, (errmsg("no backup repository is configured"), errhint("Set safekeep.repo1_path, or safekeep.repo1_type = 's3' with its s3 settings.")));
+    sk_require_repo();
     sk_bindir(bindir, sizeof(bindir));
     snprintf(tool, sizeof(tool), "%s/pg_safekeep", bindir);
 

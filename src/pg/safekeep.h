@@ -25,6 +25,8 @@ extern int sk_max_rate;
 extern void sk_define_repo_settings(void);
 /* True when at least one repository is configured. */
 extern bool sk_any_repo_configured(void);
+/* ERROR (with a hint) unless a repository is configured. */
+extern void sk_require_repo(void);
 /* Fills cfg->repos and cfg->max_rate from the settings. */
 extern void sk_fill_repos(sk_config *cfg);
 extern int sk_compress_level;
@@ -201,6 +203,24 @@ extern int sk_queue_job(const SkJobSlot *request, bool wait, Oid dboid, Oid user
  * returns the result (ERROR if the job failed); else the job id (text). */
 extern Datum sk_queue_and_maybe_wait(const SkJobSlot *request, bool wait);
 
+/* What every job reads from its slot before it starts (job_worker.c). */
+typedef struct SkJob {
+    int slotno;
+    SkJobSlot *slot;
+    int64 job_id;
+    char job_text[32];  /* job_id as text, for SQL parameters */
+    char user_text[32]; /* the requesting role's oid as text */
+    MemoryContext cxt;  /* the job's memory context, for sk_job_failed */
+} SkJob;
+
+/* Fill job from slot slotno; call first, outside the job's PG_TRY. */
+extern void sk_job_init(SkJob *job, int slotno);
+/* Record in safekeep.jobs that job (of kind) started, in its own transaction;
+ * call inside the job's PG_TRY so a failure is the job's failure. */
+extern void sk_job_started(const SkJob *job, const char *kind);
+/* sk_job_failed for job: call in its PG_CATCH. */
+extern void sk_job_catch(const SkJob *job);
+
 /* In a job's PG_CATCH: record the error as the job's failure (catalog and
  * slot) and clear it; the worker then exits normally. */
 extern void sk_job_failed(int slotno, int64 job_id, MemoryContext job_cxt);
@@ -308,5 +328,10 @@ extern char *sk_current_database_name(void);
  * NULL) into out[] allocated in the caller's memory context.  Returns false
  * when there was no row. */
 extern bool sk_query_in_xact(const char *sql, int nargs, const char **args, char **out, int nout);
+/* Run fn(arg) in a subtransaction of the current transaction, which it then
+ * keeps (keep) or rolls back.  An ERROR rolls it back and comes back as
+ * false with *err (in the caller's memory context) instead of aborting the
+ * caller's transaction. */
+extern bool sk_in_subxact(void (*fn)(void *), void *arg, bool keep, ErrorData **err);
 
 #endif

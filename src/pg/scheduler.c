@@ -25,38 +25,12 @@ typedef struct FireResult {
     char *message;
 } FireResult;
 
-typedef void (*guarded_fn)(void *arg);
+/* Run fn in a subtransaction it keeps; an ERROR comes back as its message
+ * (NULL: it succeeded) instead of aborting the caller's transaction. */
+static char *run_guarded(void (*fn)(void *), void *arg) {
+    ErrorData *edata;
 
-/* Run fn in a subtransaction; an ERROR comes back as its message (NULL: it
- * succeeded) instead of aborting the caller's transaction. */
-static char *run_guarded(guarded_fn fn, void *arg) {
-    MemoryContext cxt = CurrentMemoryContext;
-    ResourceOwner owner = CurrentResourceOwner;
-    char *volatile error = NULL;
-
-    BeginInternalSubTransaction(NULL);
-    MemoryContextSwitchTo(cxt);
-    PG_TRY();
-    {
-        fn(arg);
-        ReleaseCurrentSubTransaction();
-        MemoryContextSwitchTo(cxt);
-        CurrentResourceOwner = owner;
-    }
-    PG_CATCH();
-    {
-        ErrorData *edata;
-
-        MemoryContextSwitchTo(cxt);
-        edata = CopyErrorData();
-        FlushErrorState();
-        RollbackAndReleaseCurrentSubTransaction();
-        MemoryContextSwitchTo(cxt);
-        CurrentResourceOwner = owner;
-        error = edata->message;
-    }
-    PG_END_TRY();
-    return error;
+    return sk_in_subxact(fn, arg, true, &edata) ? NULL : edata->message;
 }
 
 typedef struct QueueArgs {

@@ -9,6 +9,7 @@
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "executor/spi.h"
 #include "pgstat.h"
 #include "utils/builtins.h"
@@ -85,4 +86,40 @@ char *sk_current_database_name(void) {
     CommitTransactionCommand();
     MemoryContextSwitchTo(caller);
     return name;
+}
+
+bool sk_in_subxact(void (*fn)(void *), void *arg, bool keep, ErrorData **err) {
+    MemoryContext cxt = CurrentMemoryContext;
+    ResourceOwner owner = CurrentResourceOwner;
+    volatile bool ok = true;
+
+    if (err != NULL)
+        *err = NULL;
+    BeginInternalSubTransaction(NULL);
+    MemoryContextSwitchTo(cxt);
+    PG_TRY();
+    {
+        fn(arg);
+        if (keep)
+            ReleaseCurrentSubTransaction();
+        else
+            RollbackAndReleaseCurrentSubTransaction();
+    }
+    PG_CATCH();
+    {
+        ErrorData *edata;
+
+        MemoryContextSwitchTo(cxt);
+        edata = CopyErrorData();
+        FlushErrorState();
+        RollbackAndReleaseCurrentSubTransaction();
+        if (err != NULL)
+            *err = edata;
+        ok = false;
+    }
+    PG_END_TRY();
+    /* Ending the subtransaction leaves its parent's context and owner unset. */
+    MemoryContextSwitchTo(cxt);
+    CurrentResourceOwner = owner;
+    return ok;
 }

@@ -345,9 +345,7 @@ Datum sk_sql_repository_info(PG_FUNCTION_ARGS) {
     Datum result;
 
     sk_fill_config(&cfg, stanza, sizeof(stanza));
-    if (!sk_any_repo_configured())
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("no backup repository is configured"), errhint("Set safekeep.repo1_path, or safekeep.repo1_type = 's3' with its s3 settings.")));
+    sk_require_repo();
     json = sk_repo_info_json(&cfg, with_wal ? 1 : 0, &msg);
     if (json == NULL)
         ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
@@ -407,10 +405,7 @@ Datum sk_sql_check_repository(PG_FUNCTION_ARGS) {
     sk_msg msg;
 
     sk_fill_config(&cfg, stanza, sizeof(stanza));
-    if (!sk_any_repo_configured())
-        ereport(ERROR,
-                (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("no backup repository is configured"), errhint("Set safekeep.repo1_path, or safekeep.repo1_type = 's3' with its s3 settings."),
-                 errhint("Set it in postgresql.conf and reload.")));
+    sk_require_repo();
     if (sk_check_repo(&cfg, &msg) != SK_OK)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("unusable repository: %s", msg.text)));

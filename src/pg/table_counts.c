@@ -64,40 +64,33 @@ static List *user_tables(void) {
     return tables;
 }
 
-/* Locks, snapshot and restore point; false (with a WARNING) when the locks
- * could not be had within lock_timeout. */
-static bool fix_snapshot_at_restore_point(List *tables, const char *point) {
-    MemoryContext cxt = CurrentMemoryContext;
-    ResourceOwner owner = CurrentResourceOwner;
+typedef struct FixArgs {
+    List *tables;
+    const char *point;
+} FixArgs;
+
+static void lock_snapshot_point(void *arg) {
+    FixArgs *a = (FixArgs *)arg;
     ListCell *lc;
 
-    BeginInternalSubTransaction(NULL);
-    PG_TRY();
-    {
-        foreach (lc, tables)
-            LockRelationOid(((CountedTable *)lfirst(lc))->relid, ShareLock);
-        (void)GetTransactionSnapshot();
-        (void)XLogRestorePoint(point);
-        RollbackAndReleaseCurrentSubTransaction();
-        MemoryContextSwitchTo(cxt);
-        CurrentResourceOwner = owner;
-    }
-    PG_CATCH();
-    {
-        ErrorData *edata;
+    foreach (lc, a->tables)
+        LockRelationOid(((CountedTable *)lfirst(lc))->relid, ShareLock);
+    (void)GetTransactionSnapshot();
+    (void)XLogRestorePoint(a->point);
+}
 
-        MemoryContextSwitchTo(cxt);
-        edata = CopyErrorData();
-        FlushErrorState();
-        RollbackAndReleaseCurrentSubTransaction();
-        MemoryContextSwitchTo(cxt);
-        CurrentResourceOwner = owner;
-        ereport(WARNING,
-                (errmsg("pg_safekeep: row counts for restore drills skipped: %s", edata->message)));
-        return false;
-    }
-    PG_END_TRY();
-    return true;
+/* Locks, snapshot and restore point in a subtransaction rolled back at once
+ * (releasing the locks); false (with a WARNING) when the locks could not be
+ * had within lock_timeout. */
+static bool fix_snapshot_at_restore_point(List *tables, const char *point) {
+    FixArgs a = {tables, point};
+    ErrorData *edata;
+
+    if (sk_in_subxact(lock_snapshot_point, &a, false, &edata))
+        return true;
+    ereport(WARNING,
+            (errmsg("pg_safekeep: row counts for restore drills skipped: %s", edata->message)));
+    return false;
 }
 
 void sk_record_table_counts(const char *label) {

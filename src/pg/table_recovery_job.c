@@ -205,16 +205,14 @@ static char *json_details(const SkTableParams *t, const char *label) {
 }
 
 void sk_run_table_recovery(int slotno) {
-    SkJobSlot *slot = &sk_shared->slots[slotno];
-    MemoryContext job_cxt = CurrentMemoryContext;
-    SkTableParams t = slot->table;
-    int64 job_id = slot->job_id;
-    char job_text[32];
-    char user_text[32];
+    SkJob job;
+    SkTableParams t;
+    const char *job_text;
     sk_instance *volatile inst = NULL;
 
-    snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
-    snprintf(user_text, sizeof(user_text), "%u", slot->userid);
+    sk_job_init(&job, slotno);
+    t = job.slot->table;
+    job_text = job.job_text;
 
     PG_TRY();
     {
@@ -232,10 +230,8 @@ void sk_run_table_recovery(int slotno) {
         char *result;
         char *figures;
 
+        sk_job_started(&job, "table_recovery");
         args[0] = job_text;
-        args[1] = "table_recovery";
-        args[2] = user_text;
-        sk_exec_in_xact("SELECT safekeep.job_started($1::bigint, $2, $3::oid)", 3, args);
         args[1] = t.label;
         args[2] = t.target_time;
         args[3] = qualified;
@@ -279,7 +275,7 @@ void sk_run_table_recovery(int slotno) {
             : strcmp(t.target_type, "name") == 0 ? psprintf("restore point \"%s\"", t.target_value)
                                                  : t.target_value,
             t.label, sk_seconds_since(started));
-        sk_slot_finish(slotno, job_id, true, result, NULL);
+        sk_slot_finish(slotno, job.job_id, true, result, NULL);
     }
     PG_CATCH();
     {
@@ -287,7 +283,7 @@ void sk_run_table_recovery(int slotno) {
         if (inst != NULL)
             sk_instance_destroy(inst);
         inst = NULL;
-        sk_job_failed(slotno, job_id, job_cxt);
+        sk_job_catch(&job);
     }
     PG_END_TRY();
 }

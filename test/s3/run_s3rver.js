@@ -20,6 +20,11 @@ const options = {
   // vhost-style requests: <bucket>.s3.localhost
   serviceEndpoint: 'localhost',
 };
+// S3RVER_BUCKETS="a,b": buckets that exist from the start (the TAP tests'
+// repositories; the server keeps them in the data directory across restarts).
+if (process.env.S3RVER_BUCKETS) {
+  options.configureBuckets = process.env.S3RVER_BUCKETS.split(',').map(name => ({ name }));
+}
 if (key && cert) {
   options.key = fs.readFileSync(key);
   options.cert = fs.readFileSync(cert);

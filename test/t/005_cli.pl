@@ -32,7 +32,7 @@ fails_with(2, qr/^pg_safekeep: error: unknown subcommand "frobnicate"/,
 	'unknown subcommand', 'frobnicate');
 fails_with(2, qr/unknown option "--bogus" for info/, 'unknown option', 'info',
 	"--repo1-path=$repo", '--bogus');
-fails_with(2, qr/--repo1-path is required/, 'missing repository', 'info');
+fails_with(2, qr/no repository given/, 'missing repository', 'info');
 fails_with(2, qr/--output must be text or json/, 'bad output format',
 	'info', "--repo1-path=$repo", '--output=xml');
 fails_with(2, qr/--pgdata is required/, 'restore without pgdata',
@@ -65,7 +65,7 @@ for my $ts ('2024-01-01 00:00:00', '2024-01-01T00:00:00Z', '2024-01-01 00:00:00.
 # restore_command contract: anything but "not found" is fatal (> 125).
 fails_with(200, qr/archive-get needs WALNAME and DESTPATH/, 'archive-get without arguments',
 	'archive-get', "--repo1-path=$repo");
-fails_with(200, qr/--repo1-path is required/, 'archive-get without repository',
+fails_with(200, qr/no repository given/, 'archive-get without repository',
 	'archive-get', '000000010000000000000001', "$tmp/x");
 
 # A directory that is no repository: a one-line error, exit 1.

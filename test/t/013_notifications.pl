@@ -9,86 +9,18 @@
 use strict;
 use warnings;
 
-use File::Path qw(make_path);
-use IPC::Run;
 use JSON::PP;
+use NotifyTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use SafekeepTest;
 use Test::More;
 use Time::HiRes qw(sleep);
 
-# Debian's python (the TAP runner's PATH may hold another without aiosmtpd).
-my $python = -x '/usr/bin/python3' ? '/usr/bin/python3' : 'python3';
-my $dir = PostgreSQL::Test::Utils::tempdir('notify');
-my $hooks = "$dir/hooks.txt";
-my $mails = "$dir/mail";
-make_path($mails);
-my $http_port = PostgreSQL::Test::Cluster::get_free_port();
-my $smtp_port = PostgreSQL::Test::Cluster::get_free_port();
-
-# One line per POST body, appended.
-open(my $fh, '>', "$dir/receiver.py") or die;
-print $fh <<'PY';
-import sys
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
-class H(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
-        with open(sys.argv[2], 'ab') as f:
-            f.write(body.replace(b'\n', b' ') + b'\n')
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b'ok')
-
-HTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
-PY
-close $fh;
-
-# aiosmtpd handler: each message into its own file.
-open($fh, '>', "$dir/mailsaver.py") or die;
-print $fh <<'PY';
-import os, time
-
-class MailSaver:
-    async def handle_DATA(self, server, session, envelope):
-        d = os.environ['MAIL_DIR']
-        name = os.path.join(d, '%f.eml' % time.time())
-        with open(name + '.tmp', 'wb') as f:
-            f.write(b'X-Rcpt: ' + ','.join(envelope.rcpt_tos).encode() + b'\r\n')
-            f.write(envelope.original_content)
-        os.rename(name + '.tmp', name)
-        return '250 OK'
-PY
-close $fh;
-
-sub start_http
-{
-	return IPC::Run::start([ $python, "$dir/receiver.py", $http_port, $hooks ],
-		'>', "$dir/http.log", '2>&1');
-}
-
-sub wait_port
-{
-	my ($port) = @_;
-	for (1 .. 100)
-	{
-		return 1 if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port");
-		sleep 0.1;
-	}
-	die "nothing listens on port $port";
-}
-use IO::Socket::INET;
-
-my $http = start_http();
-local $ENV{MAIL_DIR} = $mails;
-local $ENV{PYTHONPATH} = $dir;
-my $smtp = IPC::Run::start(
-	[ $python, '-m', 'aiosmtpd', '-n', '-l', "127.0.0.1:$smtp_port", '-c', 'mailsaver.MailSaver' ],
-	'>', "$dir/smtp.log", '2>&1');
-wait_port($http_port);
-wait_port($smtp_port);
+my $r = NotifyTest->new;
+my ($http_port, $smtp_port) = ($r->{http_port}, $r->{smtp_port});
+sub hook_lines { return $r->hook_lines }
+sub mail_files { return $r->mail_files }
 
 my ($node, $repo) = safekeep_node(
 	'notify', conf => qq{
@@ -148,33 +80,6 @@ sub failed_backup
 		"SELECT error_message FROM safekeep.jobs WHERE status = 'failed' ORDER BY id DESC LIMIT 1");
 }
 
-sub hook_lines
-{
-	return () unless -e $hooks;
-	open(my $h, '<', $hooks) or die;
-	my @l = <$h>;
-	close $h;
-	return @l;
-}
-
-# A list (sorted by arrival); in scalar context, the count.
-sub mail_files
-{
-	my @f = sort glob("$mails/*.eml");
-	return @f;
-}
-
-sub wait_for
-{
-	my ($cond, $secs) = @_;
-	for (1 .. $secs * 2)
-	{
-		return 1 if $cond->();
-		sleep 0.5;
-	}
-	return 0;
-}
-
 my $error = failed_backup();
 ok($error ne '', "failed backup recorded its error: $error");
 ok(wait_for(sub { hook_lines() >= 1 && mail_files() >= 1 }, 60),
@@ -205,8 +110,7 @@ is($node->safe_psql('postgres',
 	'email:sent:1,webhook:sent:1', 'notification_log: one sent row per channel');
 
 # ---- a receiver that is down gets the message once it is back ---------------
-$http->kill_kill;
-$http->finish;
+$r->stop_http;
 $error = failed_backup();
 ok(wait_for(sub { mail_files() >= 2 }, 60), 'second email delivered');
 ok( $node->poll_query_until(
@@ -218,8 +122,7 @@ my $werr = $node->safe_psql('postgres',
 	"SELECT error || ' | next in ' || round(extract(epoch FROM next_attempt_at - now())) FROM safekeep.notification_log WHERE channel = 'webhook' ORDER BY id DESC LIMIT 1");
 like($werr, qr/webhook to 127\.0\.0\.1:$http_port failed/, "error names the host: $werr");
 unlike($werr, qr/SECRETTOKEN/, 'error does not show the secret part of the URL');
-$http = start_http();
-wait_port($http_port);
+$r->start_http;
 ok(wait_for(sub { hook_lines() >= 2 }, 90), 'webhook delivered after the receiver came back');
 $payload = eval { decode_json((hook_lines())[1]) };
 ok($payload && index($payload->{text}, $error) >= 0, 'the retried webhook carries the error');
@@ -228,7 +131,6 @@ is($node->safe_psql('postgres',
 	'sent:2:2', 'both attempts recorded');
 
 chmod 0755, $backup_dir;
-$http->kill_kill;
-$smtp->kill_kill;
+$r->stop;
 $node->stop;
 done_testing();

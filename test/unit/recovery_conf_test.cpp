@@ -13,9 +13,10 @@ TEST(RecoveryConf, Quoting) {
 }
 
 TEST(RecoveryConf, RestoreCommand) {
-    EXPECT_EQ(restore_command_setting("/usr/bin/pg_safekeep", {{"repo1-path", "/srv/repo"}}, "main"),
-              "'''/usr/bin/pg_safekeep'' archive-get %f \"%p\" --repo1-path=''/srv/repo'' "
-              "--stanza=''main'''");
+    EXPECT_EQ(
+        restore_command_setting("/usr/bin/pg_safekeep", {{"repo1-path", "/srv/repo"}}, "main"),
+        "'''/usr/bin/pg_safekeep'' archive-get %f \"%p\" --repo1-path=''/srv/repo'' "
+        "--stanza=''main'''");
     // quotes are escaped for the shell, then doubled for postgresql.conf; % is doubled
     EXPECT_EQ(restore_command_setting("/opt/o'k/pg_safekeep", {{"repo1-path", "/r%x"}}, "s"),
               "'''/opt/o''\\''''k/pg_safekeep'' archive-get %f \"%p\" --repo1-path=''/r%%x'' "

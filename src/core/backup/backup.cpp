@@ -95,7 +95,8 @@ BackupSession::BackupSession(const Config &cfg, const std::string &pgdata, uint6
     ensure_repo_json(repo_, system_id, pg_version);
     repos_ = repo_.store_ptr();
     if (cfg.max_rate > 0)
-        repo_ = RepoLayout(std::make_shared<ThrottledStorage>(repos_, cfg.max_rate), repo_.stanza());
+        repo_ =
+            RepoLayout(std::make_shared<ThrottledStorage>(repos_, cfg.max_rate), repo_.stanza());
 
     if (type != "full") {
         std::vector<BackupEntry> backups = list_backups(repo_);

@@ -138,8 +138,8 @@ std::shared_ptr<Storage> open_repo_uncached(const RepoSpec &r) {
         read_passphrase_file(r.passphrase_file); // a bad file fails now, naming it
         store = std::make_shared<EncryptedStorage>(store, r.passphrase_file);
     } else if (!r.cipher.empty() && r.cipher != "none") {
-        throw Error("repo" + std::to_string(r.number) + "_cipher must be none or aes-256-gcm, not \"" +
-                    r.cipher + "\"");
+        throw Error("repo" + std::to_string(r.number) +
+                    "_cipher must be none or aes-256-gcm, not \"" + r.cipher + "\"");
     }
     return store;
 }

@@ -62,8 +62,8 @@ EncryptedStorage::Stanza &EncryptedStorage::stanza_locked(const std::string &sta
     try {
         j = nlohmann::json::parse(inner_->read(repo_json));
     } catch (const nlohmann::json::exception &e) {
-        throw Error("repository file \"" + inner_->url(repo_json) + "\" is not valid JSON: " +
-                    e.what());
+        throw Error("repository file \"" + inner_->url(repo_json) +
+                    "\" is not valid JSON: " + e.what());
     }
     const nlohmann::json &section = j["cipher"];
     if (!section.is_object())

@@ -1,0 +1,170 @@
+# Several repositories at once (issue 6): repo1 a directory, repo2 an
+# S3-compatible server (s3rver over TLS, on loopback) encrypted with
+# AES-256-GCM. Backup and WAL go to both; with repo1 deleted, a point-in-time
+# restore from repo2 alone gives the data at the target. Key rotation, a
+# wrong passphrase, a tampered object and an S3 outage during archiving.
+use strict;
+use warnings;
+
+use File::Path qw(rmtree);
+use FindBin;
+use IPC::Run;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use SafekeepTest;
+use Test::More;
+
+my $s3dir = "$FindBin::RealBin/../s3";
+plan skip_all => 's3rver is not installed (npm ci in test/s3)'
+  unless -d "$s3dir/node_modules/s3rver";
+
+my $tmp = PostgreSQL::Test::Utils::tempdir('s3');
+my $tls = "$tmp/tls";
+my $data = "$tmp/s3data";
+
+# Starts s3rver on $port (0: any); returns (handle, url).
+sub start_s3rver
+{
+	my ($port) = @_;
+	local $ENV{S3RVER_BUCKETS} = 'pgbackups';
+	my ($out, $err) = ('', '');
+	my $h = IPC::Run::start([ 'bash', "$s3dir/start_s3rver.sh", '--tls', $tls, $port, $data ],
+		'<', \undef, '>', \$out, '2>', \$err);
+	for (1 .. 300)
+	{
+		last if $out =~ /s3rver ready: (\S+)/;
+		$h->pump_nb;
+		select(undef, undef, undef, 0.1);
+	}
+	$out =~ /s3rver ready: (\S+)/ or die "s3rver did not start: $err";
+	return ($h, $1);
+}
+
+my ($s3, $url) = start_s3rver(0);
+my ($s3port) = $url =~ /:(\d+)$/;
+note("s3rver at $url");
+
+sub secret_file
+{
+	my ($name, $text) = @_;
+	my $path = "$tmp/$name";
+	open my $fh, '>', $path or die $!;
+	print $fh $text;
+	close $fh;
+	chmod 0600, $path;
+	return $path;
+}
+my $creds = secret_file('credentials',
+	"[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
+my $pass1 = secret_file('pass1', "correct horse battery staple\n");
+my $pass2 = secret_file('pass2', "a new passphrase for repo2\n");
+my $wrong = secret_file('wrong', "not the passphrase\n");
+
+my %repo2 = (
+	'type' => 's3',
+	's3-endpoint' => $url,
+	's3-bucket' => 'pgbackups',
+	's3-prefix' => 'cluster',
+	's3-ca-file' => "$tls/cert.pem",
+	's3-credentials-file' => $creds,
+	'cipher' => 'aes-256-gcm');
+my $conf = join('', map { my $k = $_ =~ s/-/_/gr; "safekeep.repo2_$k = '$repo2{$_}'\n" } sort keys %repo2);
+my ($node, $repo) = safekeep_node('multi',
+	conf => $conf . "safekeep.repo2_cipher_passphrase_file = '$pass1'\n");
+
+sub repo2_options
+{
+	my ($passfile) = @_;
+	return ((map { "--repo2-$_=$repo2{$_}" } sort keys %repo2),
+		"--repo2-cipher-passphrase-file=$passfile", '--repo=2');
+}
+
+$node->command_ok([ 'pgbench', '-i', '-s', 2, '-q', 'postgres' ], 'pgbench -i');
+my $label = $node->safe_psql('postgres', 'SELECT safekeep.create_full_backup()');
+like($label, qr/^\d{8}-\d{6}F$/, 'a full backup to both repositories');
+is( $node->safe_psql(
+		'postgres', qq{
+SELECT string_agg((r->>'repo') || ':' || (r->>'kind') || ':' || (r->>'landed'), ',' ORDER BY r->>'repo')
+  FROM safekeep.backup_catalog, jsonb_array_elements(repositories) r WHERE label = '$label'}),
+	'1:posix:true,2:s3:true', 'backup_catalog records that it landed in both');
+is( $node->safe_psql(
+		'postgres', q{
+SELECT details->>'repositories_with_latest_backup', details->>'storage_kinds',
+       details->>'has_object_storage', details->>'rule_3_2_1'
+  FROM safekeep.check_backup_health()}),
+	'2|2|true|true', 'check_backup_health reports 3-2-1 compliance');
+
+# Everything in the bucket is encrypted (repo.json aside).
+my @objects = grep { !/repo\.json/ } files_under("$data/pgbackups");
+my @plain = grep {
+	open my $fh, '<:raw', $_ or die $!;
+	read $fh, my $head, 6;
+	close $fh;
+	/_S3rver_object$/ && $head ne 'SKGCM1';
+} @objects;
+ok(scalar(grep { /_S3rver_object$/ } @objects) > 10, 'the bucket holds the backup objects');
+is(scalar(@plain), 0, 'every object in the bucket is AES-256-GCM encrypted');
+
+# Rotation: re-wrap the keys, then point the setting at the new passphrase.
+like($node->safe_psql('postgres', "SELECT safekeep.rotate_encryption_key(2, '$pass2')"),
+	qr/rekeyed/, 'rotate_encryption_key re-wraps repo2');
+$node->append_conf('postgresql.conf', "safekeep.repo2_cipher_passphrase_file = '$pass2'\n");
+$node->reload;
+
+# WAL under load, with an S3 outage in the middle: nothing is acknowledged
+# that is not stored, and archiving catches up with no gap.
+$node->safe_psql('postgres', 'UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid < 5000');
+switch_and_wait($node);
+$s3->signal('TERM');
+$s3->finish;
+my $failed_before = $node->safe_psql('postgres', 'SELECT failed_count FROM pg_stat_archiver');
+$node->safe_psql('postgres', 'UPDATE pgbench_accounts SET abalance = abalance + 2 WHERE aid < 5000');
+$node->safe_psql('postgres', 'SELECT txid_current()');
+my $held = $node->safe_psql('postgres', 'SELECT pg_walfile_name(pg_switch_wal())');
+$node->poll_query_until('postgres', "SELECT failed_count > $failed_before FROM pg_stat_archiver")
+  or die 'archiving did not fail while S3 was down';
+ok(-f $node->data_dir . "/pg_wal/archive_status/$held.ready",
+	'with S3 down the segment stays .ready (not acknowledged)');
+($s3) = start_s3rver($s3port);
+wait_for_archive($node, $held);
+pass('after S3 came back the held segment was archived');
+
+my $T = $node->safe_psql('postgres', 'SELECT now()');
+my $at_T = data_fingerprint($node);
+sleep 1.1;
+$node->safe_psql('postgres', 'UPDATE pgbench_accounts SET abalance = abalance + 3; CREATE TABLE after_t (x int)');
+switch_and_wait($node);
+my ($rc, $out, $err) = run_tool('verify', repo2_options($pass2));
+is($rc, 0, 'pg_safekeep verify --repo=2: backup and WAL complete, no gap') or diag($out . $err);
+$node->stop;
+
+# repo1 is gone: restore from repo2 alone.
+rmtree($repo);
+my $copy = PostgreSQL::Test::Cluster->new('from_s3');
+($rc, $out, $err) = run_tool('restore', repo2_options($wrong),
+	'--pgdata=' . $copy->data_dir, "--target-time=$T");
+isnt($rc, 0, 'a wrong passphrase is refused');
+like($err, qr/wrong passphrase/, 'and named');
+ok(!-e $copy->data_dir . '/PG_VERSION', 'nothing was restored with it');
+($rc, $out, $err) = run_tool('restore', repo2_options($pass1), '--pgdata=' . $copy->data_dir,
+	"--target-time=$T");
+like($err, qr/wrong passphrase/, 'the old passphrase no longer opens repo2 after rotation');
+($rc, $out, $err) = run_tool('restore', repo2_options($pass2), '--pgdata=' . $copy->data_dir,
+	"--target-time=$T");
+is($rc, 0, 'restore from repo2 (S3, encrypted) with the new passphrase') or diag($err);
+wait_promoted($copy);
+is(data_fingerprint($copy), $at_T, 'the data equals the data at the target');
+is($copy->safe_psql('postgres', "SELECT to_regclass('after_t') IS NULL"), 't',
+	'nothing after the target');
+$copy->stop;
+
+# A flipped byte in an encrypted object fails authentication, named.
+my ($victim) = sort { -s $b <=> -s $a } grep { /backup.*_S3rver_object$/ } files_under("$data/pgbackups");
+flip_bytes($victim, 4);
+($rc, $out, $err) = run_tool('verify', repo2_options($pass2));
+isnt($rc, 0, 'verify fails on a tampered object');
+like($out . $err, qr/authentication failed/, 'with the authentication failure named');
+
+$s3->signal('TERM');
+$s3->finish;
+done_testing();
