@@ -3,6 +3,8 @@
 #include "io/aes_gcm.h"
 #include "util/error.h"
 
+#include <algorithm>
+
 namespace safekeep {
 
 namespace {
@@ -22,14 +24,20 @@ class EncryptingWriter : public ObjectWriter {
   public:
     EncryptingWriter(std::unique_ptr<ObjectWriter> inner, const Key256 &key)
         : inner_(std::move(inner)), enc_(key, *inner_) {}
-    void write(const uint8_t *data, size_t len) override { enc_.write(data, len); }
+    void write(const uint8_t *data, size_t len) override {
+        enc_.write(data, len);
+        plain_ += len;
+    }
     void finish() override { enc_.finish(); }
     void commit() override { inner_->commit(); }
-    uint64_t bytes() const override { return inner_->bytes(); }
+    // What was written before encryption: manifests record the same stored
+    // size for an object in every repository, encrypted or not.
+    uint64_t bytes() const override { return plain_; }
 
   private:
     std::unique_ptr<ObjectWriter> inner_;
     AesGcmEncryptor enc_;
+    uint64_t plain_ = 0;
 };
 
 std::vector<std::string> split_key(const std::string &key) {
@@ -155,6 +163,12 @@ void EncryptedStorage::write(const std::string &key, const void *data, size_t le
     }
     std::vector<uint8_t> sealed = aes_gcm_encrypt(k, static_cast<const uint8_t *>(data), len);
     inner_->write(key, sealed.data(), sealed.size());
+}
+
+uint64_t EncryptedStorage::physical_size(uint64_t logical_size) const {
+    // Header, then one tag per chunk; an empty object still has its final chunk.
+    uint64_t chunks = std::max<uint64_t>(1, (logical_size + kGcmChunkSize - 1) / kGcmChunkSize);
+    return kGcmHeaderSize + logical_size + chunks * kGcmTagSize;
 }
 
 std::unique_ptr<ObjectWriter> EncryptedStorage::create(const std::string &key) {

@@ -98,6 +98,11 @@ std::string FanoutStorage::kind() const {
     return members_.front().store->kind();
 }
 
+uint64_t FanoutStorage::physical_size(uint64_t logical_size) const {
+    std::lock_guard<std::mutex> g(mu_);
+    return members_.front().store->physical_size(logical_size);
+}
+
 std::string FanoutStorage::url(const std::string &key) const {
     std::lock_guard<std::mutex> g(mu_);
     return members_.front().store->url(key);

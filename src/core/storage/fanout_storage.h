@@ -45,6 +45,7 @@ class FanoutStorage : public Storage {
     void remove(const std::vector<std::string> &keys) override;
     void remove_tree(const std::string &prefix) override;
     bool claim(const std::string &prefix) override;
+    uint64_t physical_size(uint64_t logical_size) const override;
 
     // Drops member i (index into members) with the error; throws when none is left.
     void drop(size_t i, const std::string &error);

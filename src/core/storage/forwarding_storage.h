@@ -33,6 +33,9 @@ class ForwardingStorage : public Storage {
     void remove(const std::vector<std::string> &keys) override { inner_->remove(keys); }
     void remove_tree(const std::string &prefix) override { inner_->remove_tree(prefix); }
     bool claim(const std::string &prefix) override { return inner_->claim(prefix); }
+    uint64_t physical_size(uint64_t logical_size) const override {
+        return inner_->physical_size(logical_size);
+    }
 
   protected:
     std::shared_ptr<Storage> inner_;

@@ -57,6 +57,9 @@ class Storage {
     // Missing objects are fine.
     virtual void remove(const std::vector<std::string> &keys) = 0;
     virtual void remove_tree(const std::string &prefix) = 0;
+    // Bytes an object occupies in this storage when the manifest records
+    // logical_size stored bytes (encryption adds a header and tags).
+    virtual uint64_t physical_size(uint64_t logical_size) const { return logical_size; }
     // Claims a fresh name for a backup: false when prefix already holds
     // something. On posix a mkdir (so two writers never share a label); object
     // stores have no directories, and the job queue runs one backup at a time.

@@ -280,10 +280,11 @@ class Verifier {
             problem(c.label, "missing_object", c.rel, what + "object is missing");
             return;
         }
-        if (stored->second != c.stored_size) {
+        const uint64_t want = repo_.store().physical_size(c.stored_size);
+        if (stored->second != want) {
             problem(c.label, "corrupt_object", c.rel,
                     what + "stored size " + std::to_string(stored->second) + ", manifest says " +
-                        std::to_string(c.stored_size));
+                        std::to_string(want));
             return;
         }
         if (!c.deep)
