@@ -159,7 +159,7 @@ is($copy->safe_psql('postgres', "SELECT to_regclass('after_t') IS NULL"), 't',
 $copy->stop;
 
 # A flipped byte in an encrypted object fails authentication, named.
-my ($victim) = sort { -s $b <=> -s $a } grep { /backup.*_S3rver_object$/ } files_under("$data/pgbackups");
+my ($victim) = sort { -s $b <=> -s $a } grep { m{/backup/.*\._S3rver_object$} } files_under("$data/pgbackups");
 flip_bytes($victim, 4);
 ($rc, $out, $err) = run_tool('verify', repo2_options($pass2));
 isnt($rc, 0, 'verify fails on a tampered object');
