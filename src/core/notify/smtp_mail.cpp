@@ -2,6 +2,7 @@
 
 #include "notify/curl_util.h"
 #include "util/error.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <cstring>
@@ -11,14 +12,6 @@
 namespace safekeep {
 
 namespace {
-
-std::string trim(const std::string &s) {
-    size_t b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos)
-        return "";
-    size_t e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
 
 // Header values must not break the header block (no CR/LF injection).
 std::string one_line(const std::string &s) {

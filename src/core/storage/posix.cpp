@@ -155,13 +155,13 @@ void make_dir(const std::string &path, mode_t mode, bool durable) {
         fsync_dir(dirname(path));
 }
 
-void make_dirs(const std::string &path, mode_t mode) {
+void make_dirs(const std::string &path, mode_t mode, bool durable) {
     if (path.empty() || is_dir(path))
         return;
     std::string parent = dirname(path);
     if (parent != path)
-        make_dirs(parent, mode);
-    make_dir(path, mode);
+        make_dirs(parent, mode, durable);
+    make_dir(path, mode, durable);
 }
 
 std::vector<DirEntry> list_dir(const std::string &path) {

@@ -52,8 +52,8 @@ bool is_empty_dir(const std::string &path);
 // mkdir one level; if durable, fsyncs the parent so the new entry survives a
 // crash. An existing directory is fine.
 void make_dir(const std::string &path, mode_t mode, bool durable = true);
-// mkdir -p, durable at every level created.
-void make_dirs(const std::string &path, mode_t mode);
+// mkdir -p; if durable, each level created is fsynced into its parent.
+void make_dirs(const std::string &path, mode_t mode, bool durable = true);
 
 struct DirEntry {
     std::string name;

@@ -14,14 +14,6 @@
 
 namespace safekeep {
 
-std::string key_join(const std::string &a, const std::string &b) {
-    if (a.empty())
-        return b;
-    if (b.empty())
-        return a;
-    return a + "/" + b;
-}
-
 namespace {
 
 constexpr size_t kReadBuffer = 1 << 20;
@@ -55,15 +47,8 @@ class PosixWriter : public ObjectWriter {
 // Creates the missing directories above path. durable: each new entry is
 // fsynced (objects written with write()); streamed objects are made durable
 // together by sync(), which covers their directories too.
-void ensure_dir(const std::string &dir, bool durable) {
-    if (posix::is_dir(dir))
-        return;
-    ensure_dir(posix::dirname(dir), durable);
-    posix::make_dir(dir, 0750, durable);
-}
-
 void ensure_parent(const std::string &path, bool durable = true) {
-    ensure_dir(posix::dirname(path), durable);
+    posix::make_dirs(posix::dirname(path), 0750, durable);
 }
 
 void walk(const std::string &dir, const std::string &rel, std::vector<StoredObject> &out) {

@@ -68,5 +68,7 @@ class Storage {
 
 // "a" + "b" -> "a/b"; either side may be empty.
 std::string key_join(const std::string &a, const std::string &b);
+// The last component of a key ("a/b/c" -> "c").
+std::string key_basename(const std::string &key);
 
 } // namespace safekeep

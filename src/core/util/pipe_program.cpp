@@ -126,69 +126,80 @@ class PipeWriter : public Sink {
 
 } // namespace
 
+namespace {
+
+// A child joined to us by one pipe, its diagnostics in a temporary log.
+// Members are destroyed child first: an error path kills and reaps it
+// before its descriptors close.
+struct PipedChild {
+    FdGuard log, rd, wr;
+    ChildGuard child;
+
+    // to_child: the child reads the pipe as stdin and logs stdout and stderr;
+    // otherwise it writes the pipe as stdout and logs stderr.
+    PipedChild(const std::vector<std::string> &args, bool to_child) {
+        log.fd = temp_log_fd();
+        int fds[2];
+        make_pipe(fds);
+        rd.fd = fds[0];
+        wr.fd = fds[1];
+        child.name = args.empty() ? "" : args[0];
+        if (to_child) {
+            child.pid = spawn_program(args, rd.fd, log.fd, log.fd);
+            rd.reset();
+        } else {
+            child.pid = spawn_program(args, -1, wr.fd, log.fd);
+            wr.reset();
+        }
+    }
+
+    PipeResult result() {
+        PipeResult r;
+        r.exit_code = child.wait();
+        r.diagnostics = read_tail(log.fd);
+        return r;
+    }
+};
+
+} // namespace
+
 PipeResult run_program_to_sink(const std::vector<std::string> &args, Sink &out,
                                const CancelPoll &cancel) {
-    FdGuard log;
-    log.fd = temp_log_fd();
-    int fds[2];
-    make_pipe(fds);
-    FdGuard rd, wr;
-    rd.fd = fds[0];
-    wr.fd = fds[1];
-    ChildGuard child;
-    child.name = args.empty() ? "" : args[0];
-    child.pid = spawn_program(args, -1, wr.fd, log.fd);
-    wr.reset();
+    PipedChild p(args, false);
     std::vector<uint8_t> buf(256 * 1024);
     for (;;) {
-        wait_ready(rd.fd, POLLIN, cancel);
-        ssize_t n = ::read(rd.fd, buf.data(), buf.size());
+        wait_ready(p.rd.fd, POLLIN, cancel);
+        ssize_t n = ::read(p.rd.fd, buf.data(), buf.size());
         if (n == 0)
             break;
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            throw_errno("could not read the output of \"" + child.name + "\"");
+            throw_errno("could not read the output of \"" + p.child.name + "\"");
         }
         out.write(buf.data(), static_cast<size_t>(n));
     }
-    PipeResult r;
-    r.exit_code = child.wait();
-    r.diagnostics = read_tail(log.fd);
-    return r;
+    return p.result();
 }
 
 PipeResult run_program_from_source(const std::vector<std::string> &args,
                                    const std::function<void(Sink &)> &produce,
                                    const CancelPoll &cancel) {
-    FdGuard log;
-    log.fd = temp_log_fd();
-    int fds[2];
-    make_pipe(fds);
-    FdGuard rd, wr;
-    rd.fd = fds[0];
-    wr.fd = fds[1];
-    ChildGuard child;
-    child.name = args.empty() ? "" : args[0];
-    child.pid = spawn_program(args, rd.fd, log.fd, log.fd);
-    rd.reset();
+    PipedChild p(args, true);
     // EPIPE instead of SIGPIPE if the child exits early (a backend ignores it too).
     struct sigaction ign = {}, old = {};
     ign.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ign, &old);
     try {
-        PipeWriter w(wr.fd, cancel);
+        PipeWriter w(p.wr.fd, cancel);
         produce(w);
     } catch (...) {
         ::sigaction(SIGPIPE, &old, nullptr);
         throw;
     }
     ::sigaction(SIGPIPE, &old, nullptr);
-    wr.reset(); // end of input
-    PipeResult r;
-    r.exit_code = child.wait();
-    r.diagnostics = read_tail(log.fd);
-    return r;
+    p.wr.reset(); // end of input
+    return p.result();
 }
 
 } // namespace safekeep

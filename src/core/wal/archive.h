@@ -20,7 +20,5 @@ void wal_get(const Config &cfg, const std::string &wal_name, const std::string &
 // Key of the stored object for wal_name, or "" if none. If several exist
 // (should not happen), the first in name order.
 std::string find_wal_object(const RepoLayout &repo, const std::string &wal_name);
-// The last component of a key.
-std::string key_basename(const std::string &key);
 
 } // namespace safekeep

@@ -28,11 +28,6 @@ std::string find_wal_object(const RepoLayout &repo, const std::string &wal_name)
     return best.empty() ? best : key_join(dir, best);
 }
 
-std::string key_basename(const std::string &key) {
-    size_t slash = key.rfind('/');
-    return slash == std::string::npos ? key : key.substr(slash + 1);
-}
-
 namespace {
 
 // Stores the packed segment in one repository; false when it is already there.

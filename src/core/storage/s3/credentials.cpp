@@ -2,22 +2,11 @@
 
 #include "storage/posix.h"
 #include "util/error.h"
+#include "util/text.h"
 
 #include <sstream>
 
 namespace safekeep::s3 {
-
-namespace {
-
-std::string trim(const std::string &s) {
-    size_t b = s.find_first_not_of(" \t\r");
-    if (b == std::string::npos)
-        return "";
-    size_t e = s.find_last_not_of(" \t\r");
-    return s.substr(b, e - b + 1);
-}
-
-} // namespace
 
 Credentials parse_credentials(const std::string &text, const std::string &file,
                               const std::string &profile) {
