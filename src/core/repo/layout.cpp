@@ -78,14 +78,14 @@ void check_cipher(const RepoLayout &l) {
     Storage &store = l.store();
     std::string text;
     try {
+        // Encrypted: the keyring reads repo.json once and is kept.
+        if (auto *enc = dynamic_cast<EncryptedStorage *>(&store)) {
+            enc->unlock(l.stanza());
+            return;
+        }
         text = store.read(l.repo_json_key());
     } catch (const NotFound &) {
         return; // created on first write, with the configured cipher
-    }
-    auto *enc = dynamic_cast<EncryptedStorage *>(&store);
-    if (enc) {
-        enc->unlock(l.stanza());
-        return;
     }
     nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_object() && j.contains("cipher") && j["cipher"].is_object())

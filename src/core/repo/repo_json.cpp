@@ -13,10 +13,19 @@ namespace {
 void ensure_one(Storage &store, const std::string &key, const std::string &where,
                 uint64_t system_id, int pg_version) {
     const std::string sysid = std::to_string(system_id);
-    if (store.exists(key)) {
+    // One read, no existence check first: on S3 every request is a round trip,
+    // and this runs for every archived segment.
+    std::string text;
+    bool found = true;
+    try {
+        text = store.read(key);
+    } catch (const NotFound &) {
+        found = false;
+    }
+    if (found) {
         nlohmann::json j;
         try {
-            j = nlohmann::json::parse(store.read(key));
+            j = nlohmann::json::parse(text);
         } catch (const nlohmann::json::exception &e) {
             throw Error("repository file \"" + store.url(key) +
                         "\" is not valid JSON: " + e.what());
@@ -32,7 +41,7 @@ void ensure_one(Storage &store, const std::string &key, const std::string &where
     // An encrypted repository gets a fresh "cipher" section: salt, key check, WAL key.
     if (auto *enc = dynamic_cast<EncryptedStorage *>(&store))
         j["cipher"] = enc->new_cipher_section();
-    std::string text = j.dump(2) + "\n";
+    text = j.dump(2) + "\n";
     store.write(key, text.data(), text.size());
 }
 
