@@ -93,19 +93,20 @@ void check_cipher(const RepoLayout &l) {
                     "\" is encrypted: set its cipher (aes-256-gcm) and cipher_passphrase_file");
 }
 
-RepoSpec pick_read_repo(const Config &cfg) {
+} // namespace
+
+std::vector<RepoSpec> readable_repos(const Config &cfg) {
     std::vector<RepoSpec> repos = cfg.effective_repos();
+    if (cfg.read_repo != 0) {
+        for (const auto &r : repos)
+            if (r.number == cfg.read_repo)
+                return {r};
+        throw Error("repository " + std::to_string(cfg.read_repo) + " is not configured");
+    }
     if (repos.empty())
         throw Error("no repository is configured");
-    if (cfg.read_repo == 0)
-        return repos.front();
-    for (const auto &r : repos)
-        if (r.number == cfg.read_repo)
-            return r;
-    throw Error("repository " + std::to_string(cfg.read_repo) + " is not configured");
+    return repos;
 }
-
-} // namespace
 
 namespace {
 
@@ -161,10 +162,6 @@ std::shared_ptr<Storage> open_repo(const RepoSpec &r) {
     return store;
 }
 
-std::shared_ptr<Storage> open_storage(const Config &cfg) {
-    return open_repo(pick_read_repo(cfg));
-}
-
 RepoLayout::RepoLayout(std::shared_ptr<Storage> store, std::string stanza)
     : store_(std::move(store)), stanza_(std::move(stanza)) {}
 
@@ -192,8 +189,7 @@ RepoLayout RepoLayout::for_write(const Config &cfg, uint64_t system_id) {
 }
 
 RepoLayout RepoLayout::for_read(const Config &cfg, bool allow_none) {
-    RepoLayout l = for_repo_read(cfg, pick_read_repo(cfg), allow_none);
-    return l;
+    return for_repo_read(cfg, readable_repos(cfg).front(), allow_none);
 }
 
 RepoLayout RepoLayout::for_repo_read(const Config &cfg, const RepoSpec &repo, bool allow_none) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace safekeep {
 
@@ -56,7 +57,8 @@ void check_repo_root(const std::string &path);
 
 // The storage of one repository (posix or s3, encrypted when it has a cipher).
 std::shared_ptr<Storage> open_repo(const RepoSpec &repo);
-// The repository reads use (cfg.read_repo, else the first).
-std::shared_ptr<Storage> open_storage(const Config &cfg);
+// The repositories reads may use: cfg.read_repo alone, else all in order.
+// Throws when none is configured or read_repo is not.
+std::vector<RepoSpec> readable_repos(const Config &cfg);
 
 } // namespace safekeep

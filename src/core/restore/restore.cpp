@@ -3,6 +3,7 @@
 #include "repo/catalog.h"
 #include "repo/chain.h"
 #include "repo/layout.h"
+#include "repo/repo_problems.h"
 #include "restore/recovery_conf.h"
 #include "restore/restore_files.h"
 #include "storage/posix.h"
@@ -52,19 +53,8 @@ struct RestoreSource {
 // cfg.read_repo, else the first repository holding a backup the request
 // selects (a repository that is gone or lacks it is passed over).
 RestoreSource pick_source(const Config &cfg, const RestoreRequest &req) {
-    std::vector<RepoSpec> specs = cfg.effective_repos();
-    if (cfg.read_repo != 0) {
-        std::vector<RepoSpec> one;
-        for (const auto &s : specs)
-            if (s.number == cfg.read_repo)
-                one.push_back(s);
-        if (one.empty())
-            throw Error("repository " + std::to_string(cfg.read_repo) + " is not configured");
-        specs = one;
-    }
-    if (specs.empty())
-        throw Error("no repository is configured");
-    std::string problems;
+    const std::vector<RepoSpec> specs = readable_repos(cfg);
+    RepoProblems problems;
     for (const auto &spec : specs) {
         try {
             RepoLayout repo = RepoLayout::for_repo_read(cfg, spec);
@@ -75,11 +65,10 @@ RestoreSource pick_source(const Config &cfg, const RestoreRequest &req) {
         } catch (const Error &e) {
             if (specs.size() == 1)
                 throw;
-            problems += (problems.empty() ? "" : "; ") + std::string("repo") +
-                        std::to_string(spec.number) + ": " + e.what();
+            problems.add(spec.number, e.what());
         }
     }
-    throw NotFound("no repository holds a backup to restore: " + problems);
+    throw NotFound("no repository holds a backup to restore: " + problems.text());
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "storage/fanout_storage.h"
 
+#include "repo/repo_problems.h"
 #include "util/error.h"
 
 namespace safekeep {
@@ -70,7 +71,7 @@ bool FanoutStorage::live(size_t i) const {
 }
 
 void FanoutStorage::drop(size_t i, const std::string &error) {
-    std::string all;
+    RepoProblems all;
     {
         std::lock_guard<std::mutex> g(mu_);
         if (members_[i].error.empty())
@@ -78,11 +79,10 @@ void FanoutStorage::drop(size_t i, const std::string &error) {
         for (const auto &m : members_) {
             if (m.error.empty())
                 return;
-            all += (all.empty() ? "" : "; ") + std::string("repo") + std::to_string(m.number) +
-                   ": " + m.error;
+            all.add(m.number, m.error);
         }
     }
-    throw Error("every repository failed: " + all);
+    throw Error("every repository failed: " + all.text());
 }
 
 Storage &FanoutStorage::first() {

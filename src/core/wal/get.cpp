@@ -1,5 +1,6 @@
 #include "io/sha256.h"
 #include "io/zstd_filter.h"
+#include "repo/repo_problems.h"
 #include "storage/posix.h"
 #include "util/error.h"
 #include "wal/archive.h"
@@ -48,32 +49,31 @@ void wal_get(const Config &cfg, const std::string &wal_name, const std::string &
     std::vector<RepoSpec> order = cfg.effective_repos();
     std::stable_partition(order.begin(), order.end(),
                           [&](const RepoSpec &r) { return r.number == cfg.read_repo; });
-    std::string problems;
+    RepoProblems problems;
     bool failed = false; // a repository was unreachable or its copy corrupt
     for (const auto &spec : order) {
         try {
             RepoLayout repo = RepoLayout::for_repo_read(cfg, spec);
             std::string object = find_wal_object(repo, wal_name);
             if (object.empty()) {
-                problems += (problems.empty() ? "" : "; ") + std::string("not in repository \"") +
-                            repo.where() + "\"";
+                problems.add("not in repository \"" + repo.where() + "\"");
                 continue;
             }
             get_object(repo, object, dest_path);
             return;
         } catch (const NotFound &e) {
-            problems += (problems.empty() ? "" : "; ") + std::string(e.what());
+            problems.add(e.what());
         } catch (const Error &e) {
             failed = true;
-            problems += (problems.empty() ? "" : "; ") + std::string("repo") +
-                        std::to_string(spec.number) + ": " + e.what();
+            problems.add(spec.number, e.what());
         }
     }
     // Cleanly absent everywhere is the end of the archive; anything else must
     // not look like it, or recovery would stop early.
     if (failed)
-        throw Error("WAL file " + wal_name + ": " + problems);
-    throw NotFound("WAL file " + wal_name + " " + (problems.empty() ? "not found" : problems));
+        throw Error("WAL file " + wal_name + ": " + problems.text());
+    throw NotFound("WAL file " + wal_name + " " +
+                   (problems.empty() ? "not found" : problems.text()));
 }
 
 } // namespace safekeep

@@ -1,6 +1,7 @@
 #include "io/sha256.h"
 #include "io/zstd_filter.h"
 #include "repo/repo_json.h"
+#include "repo/repo_problems.h"
 #include "storage/posix.h"
 #include "util/error.h"
 #include "util/parallel.h"
@@ -71,19 +72,19 @@ PushOutcome wal_push(const Config &cfg, uint64_t system_id, int pg_version,
     if (repos.empty())
         throw Error("no repository is configured");
     bool stored = false;
-    std::string errors;
+    RepoProblems errors;
     for (const auto &spec : repos) {
         try {
             RepoLayout repo = RepoLayout::for_repo_write(cfg, spec, system_id);
             ensure_repo_json(repo, system_id, pg_version);
             stored = store_wal_object(repo, wal_name, sha, packed) || stored;
         } catch (const std::exception &e) {
-            errors += (errors.empty() ? "" : "; ") + std::string("repo") +
-                      std::to_string(spec.number) + ": " + e.what();
+            errors.add(spec.number, e.what());
         }
     }
     if (!errors.empty())
-        throw Error("WAL file " + wal_name + " is not archived in every repository: " + errors);
+        throw Error("WAL file " + wal_name +
+                    " is not archived in every repository: " + errors.text());
     return stored ? PushOutcome::Stored : PushOutcome::AlreadyPresent;
 }
 
