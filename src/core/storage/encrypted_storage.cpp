@@ -79,6 +79,7 @@ EncryptedStorage::Stanza &EncryptedStorage::stanza_locked(const std::string &sta
                     "\" was created without encryption; it cannot be read or written with "
                     "cipher aes-256-gcm");
     Stanza s;
+    s.repo_json = j;
     try {
         s.keyring = std::make_unique<Keyring>(section, read_passphrase_file(passphrase_file_));
     } catch (const Error &e) {
@@ -110,26 +111,22 @@ bool EncryptedStorage::key_for(const std::string &key, Key256 &out, bool create)
         out = cached->second;
         return true;
     }
-    if (!s.keyring->has(name)) {
+    Stanza *st = &s;
+    if (!st->keyring->has(name)) {
         // The keyring may be older than repo.json (another process added a
         // backup's key, or the passphrase was rotated): read it afresh.
         stanzas_.erase(p[0]);
-        Stanza &fresh = stanza_locked(p[0]);
-        if (!fresh.keyring->has(name) && create) {
+        st = &stanza_locked(p[0]);
+        if (!st->keyring->has(name) && create) {
             // A new backup: its key is stored (wrapped) before any of its objects.
-            fresh.keyring->add_data_key(name);
-            const std::string repo_json = key_join(p[0], "repo.json");
-            nlohmann::json j = nlohmann::json::parse(inner_->read(repo_json));
-            j["cipher"] = fresh.keyring->section();
-            std::string text = j.dump(2) + "\n";
-            inner_->write(repo_json, text.data(), text.size());
+            st->keyring->add_data_key(name);
+            st->repo_json["cipher"] = st->keyring->section();
+            std::string text = st->repo_json.dump(2) + "\n";
+            inner_->write(key_join(p[0], "repo.json"), text.data(), text.size());
         }
-        out = fresh.keyring->data_key(name); // NotFound names the key
-        fresh.keys[name] = out;
-        return true;
     }
-    out = s.keyring->data_key(name);
-    s.keys[name] = out;
+    out = st->keyring->data_key(name); // NotFound names the key
+    st->keys[name] = out;
     return true;
 }
 

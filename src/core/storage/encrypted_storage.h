@@ -33,6 +33,7 @@ class EncryptedStorage : public ForwardingStorage {
 
   private:
     struct Stanza {
+        nlohmann::json repo_json; // as read; written back when a key is added
         std::unique_ptr<Keyring> keyring;
         std::map<std::string, Key256> keys; // unwrapped, by name
     };

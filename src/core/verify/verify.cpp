@@ -80,9 +80,10 @@ class CountingSink : public Sink {
 
 struct ObjectCheck {
     std::string label;
-    std::string rel;  // relative to the stanza directory
-    std::string key;  // in the repository's storage
-    std::string file; // pgdata path it belongs to
+    std::string holder; // the backup whose directory holds the object
+    std::string rel;    // relative to the stanza directory
+    std::string key;    // in the repository's storage
+    std::string file;   // pgdata path it belongs to
     uint64_t stored_size = 0;
     uint64_t bytes = 0;
     std::string sha256;
@@ -176,6 +177,7 @@ class Verifier {
                     const std::string &holder_label, bool deep) {
         ObjectCheck c;
         c.label = label;
+        c.holder = holder_label;
         c.rel = object_rel(holder_label, holder.object);
         c.key = key_join(repo_.stanza_key(), c.rel);
         c.file = f.path;
@@ -254,9 +256,16 @@ class Verifier {
     void check_objects() {
         if (checks_.empty())
             return;
-        // Stored sizes from one listing instead of a stat (or HEAD) per object.
-        for (const auto &o : repo_.store().list(repo_.backup_root_key()))
-            stored_sizes_[key_join(repo_.backup_root_key(), o.key)] = o.size;
+        // Stored sizes from one listing per backup read instead of a stat (or
+        // a HEAD on S3) per object; backups not being checked are not listed.
+        std::set<std::string> holders;
+        for (const auto &c : checks_)
+            holders.insert(c.holder);
+        for (const auto &h : holders) {
+            const std::string dir = repo_.backup_key(h);
+            for (const auto &o : repo_.store().list(dir))
+                stored_sizes_[key_join(dir, o.key)] = o.size;
+        }
         int threads = std::max(1, std::min<int>(cfg_.parallel, static_cast<int>(checks_.size())));
         std::vector<std::unique_ptr<Worker>> workers;
         for (int i = 0; i < threads; i++)
