@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# bench/s3.sh: pg_safekeep against pgBackRest with the repository in S3
+# (issue 6): both tools write to the same S3-compatible server (s3rver, npm,
+# over TLS on loopback), same cluster, same data, same run.
+#
+#   bash bench/s3.sh [--scale N] [--runs N] [--segments N] [--port N] [--keep]
+#
+# Measures the full backup (wall time, stored bytes) and the WAL archive drain
+# rate (segments/s) of pg_safekeep (archive_library) and pgBackRest
+# (archive-push, synchronous and --archive-async). Prints one table (median,
+# and min-max over the runs). Run as root; servers and tools run as postgres.
+# Needs `npm ci` in test/s3 (scripts/setup.sh does it).
+set -Eeuo pipefail
+export LC_ALL=C
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(dirname "$BENCH_DIR")
+COMMAND="bash bench/s3.sh $*"
+SCALE=20
+RUNS=3
+SEGMENTS=32
+PORT=55449
+KEEP=0
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --scale) SCALE=$2; shift 2 ;;
+        --runs) RUNS=$2; shift 2 ;;
+        --segments) SEGMENTS=$2; shift 2 ;;
+        --port) PORT=$2; shift 2 ;;
+        --keep) KEEP=1; shift ;;
+        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+for v in SCALE RUNS SEGMENTS PORT; do
+    [[ ${!v} =~ ^[0-9]+$ ]] || { echo "--${v,,} must be a number" >&2; exit 2; }
+done
+
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
+PGBR=/usr/bin/pgbackrest
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+[[ $(id -u) == 0 ]] || { echo "run as root" >&2; exit 2; }
+[[ -d $REPO_DIR/test/s3/node_modules/s3rver ]] || { echo "s3rver missing: npm ci in test/s3" >&2; exit 2; }
+
+S=$(mktemp -d /var/tmp/pg_safekeep_s3bench.XXXXXX)
+chown postgres: "$S"
+chmod 0755 "$S"
+PGDATA=$S/pgdata
+SOCK=$S
+S3DATA=$S/s3data
+S3PID=""
+RAW=$S/raw.tsv
+: >"$RAW"
+cleanup() {
+    set +e
+    [[ -f $PGDATA/postmaster.pid ]] && as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1
+    [[ -n $S3PID ]] && kill "$S3PID" 2>/dev/null
+    if (( KEEP )); then log "scratch kept in $S"; else rm -rf "$S"; fi
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- S3 server
+# The script execs node, so $! is the server itself (stopped by cleanup).
+mkdir -p "$S3DATA"
+S3RVER_BUCKETS=sk,pgbr bash "$REPO_DIR/test/s3/start_s3rver.sh" --tls "$S/tls" 0 "$S3DATA" \
+    >"$S/s3rver.out" 2>&1 &
+S3PID=$!
+for _ in $(seq 300); do grep -q 'ready' "$S/s3rver.out" 2>/dev/null && break; sleep 0.1; done
+URL=$(sed -n 's/^s3rver ready: //p' "$S/s3rver.out")
+[[ -n $URL ]] || { cat "$S/s3rver.out" >&2; exit 1; }
+S3PORT=${URL##*:}
+log "s3rver at $URL"
+chmod 0755 "$S/tls"
+chmod 0644 "$S/tls/cert.pem"
+printf '[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n' >"$S/credentials"
+chown postgres: "$S/credentials"
+chmod 0600 "$S/credentials"
+
+# ---------------------------------------------------------------- cluster
+psql_() { as_pg "$PGBIN/psql" -h "$SOCK" -p "$PORT" -d postgres -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+bench_init_cluster "$PGDATA" "$PORT" "$SOCK" <<EOF
+shared_buffers = 512MB
+max_wal_size = 8GB
+checkpoint_timeout = 1h
+archive_mode = on
+safekeep.compress_level = 3
+safekeep.parallel = 2
+safekeep.verify_after_backup = off
+safekeep.expire_after_backup = off
+safekeep.repo1_s3_endpoint = '$URL'
+safekeep.repo1_s3_bucket = 'sk'
+safekeep.repo1_s3_ca_file = '$S/tls/cert.pem'
+safekeep.repo1_s3_credentials_file = '$S/credentials'
+include_if_exists = 'bench_archive.conf'
+EOF
+cat >"$S/pgbr.conf" <<EOF
+[global]
+repo1-type=s3
+repo1-path=/pgbr
+repo1-s3-bucket=pgbr
+repo1-s3-endpoint=127.0.0.1
+repo1-storage-port=$S3PORT
+repo1-s3-region=us-east-1
+repo1-s3-key=S3RVER
+repo1-s3-key-secret=S3RVER
+repo1-s3-uri-style=path
+repo1-storage-verify-tls=n
+repo1-retention-full=100
+compress-type=zst
+compress-level=3
+process-max=2
+start-fast=y
+archive-check=y
+spool-path=$S/pgbr_spool
+lock-path=$S/pgbr_lock
+log-path=$S/pgbr_log
+log-level-console=warn
+log-level-file=off
+
+[bench]
+pg1-path=$PGDATA
+pg1-port=$PORT
+pg1-socket-path=$SOCK
+EOF
+mkdir -p "$S/pgbr_spool" "$S/pgbr_lock" "$S/pgbr_log"
+chown -R postgres: "$S/pgbr.conf" "$S/pgbr_spool" "$S/pgbr_lock" "$S/pgbr_log"
+
+# Archive method sk | pgbr | pgbr_async, state on | paused. Paused keeps the
+# method's archive_library (a change restarts the archiver, which must not
+# happen inside a timed drain) with an empty target: the archiver waits.
+archive_conf() {   # method [paused]
+    local type="" cmd="" lib=""
+    case $1 in
+        sk) lib=pg_safekeep; type=s3 ;;
+        pgbr) cmd="$PGBR --config=$S/pgbr.conf --stanza=bench archive-push %p" ;;
+        pgbr_async) cmd="$PGBR --config=$S/pgbr.conf --stanza=bench --archive-async archive-push %p" ;;
+    esac
+    [[ ${2:-on} == paused ]] && type="" && cmd=""
+    {
+        echo "archive_library = '$lib'"
+        echo "archive_command = '$cmd'"
+        echo "safekeep.repo1_type = '$type'"
+    } >"$PGDATA/bench_archive.conf"
+    chown postgres: "$PGDATA/bench_archive.conf"
+}
+# PostgreSQL 15 restarts the archiver when archive_library changes; a second
+# SIGHUP makes the postmaster start the new one at once.
+reload() { psql_ "SELECT pg_reload_conf()" >/dev/null; sleep 0.5; psql_ "SELECT pg_reload_conf()" >/dev/null; sleep 0.5; }
+ready() { local f=("$PGDATA"/pg_wal/archive_status/*.ready); echo "${#f[@]}"; }
+shopt -s nullglob
+drained() { while (( $(ready) > 0 )); do sleep 0.02; done; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RAW"; }   # metric tool value
+
+archive_conf sk paused
+as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$S/pg.log" -w start >/dev/null
+psql_ "CREATE EXTENSION pg_safekeep" >/dev/null
+log "loading pgbench scale $SCALE"
+as_pg "$PGBIN/pgbench" -h "$SOCK" -p "$PORT" -i -q -s "$SCALE" postgres >"$S/pgbench.out" 2>&1
+psql_ "CREATE TABLE walgen AS SELECT * FROM pgbench_accounts WITH NO DATA" >/dev/null
+DB_MB=$(psql_ "SELECT pg_database_size('postgres') / 1048576")
+archive_conf sk
+reload
+as_pg "$PGBR" --config="$S/pgbr.conf" --stanza=bench stanza-create >"$S/pgbr.out" 2>&1 ||
+    { cat "$S/pgbr.out" >&2; exit 1; }
+
+bucket_bytes() { du -sb "$S3DATA/$1" | cut -f1; }
+
+backup_sk() {
+    archive_conf sk; reload; drained
+    psql_ CHECKPOINT >/dev/null; sync; sleep 2
+    local before t0 t1; before=$(bucket_bytes sk)
+    t0=$EPOCHREALTIME
+    psql_ "SELECT safekeep.create_full_backup()" >/dev/null
+    t1=$EPOCHREALTIME
+    record backup_wall_s sk "$(elapsed "$t0" "$t1")"
+    record backup_stored_mb sk "$(( ($(bucket_bytes sk) - before) / 1048576 ))"
+    log "  pg_safekeep backup to S3: $(elapsed "$t0" "$t1") s"
+}
+backup_pgbr() {
+    archive_conf pgbr; reload; drained
+    psql_ CHECKPOINT >/dev/null; sync; sleep 2
+    local before t0 t1; before=$(bucket_bytes pgbr)
+    t0=$EPOCHREALTIME
+    as_pg "$PGBR" --config="$S/pgbr.conf" --stanza=bench --type=full backup >"$S/pgbr.out" 2>&1 ||
+        { cat "$S/pgbr.out" >&2; exit 1; }
+    t1=$EPOCHREALTIME
+    record backup_wall_s pgbr "$(elapsed "$t0" "$t1")"
+    record backup_stored_mb pgbr "$(( ($(bucket_bytes pgbr) - before) / 1048576 ))"
+    log "  pgBackRest backup to S3: $(elapsed "$t0" "$t1") s"
+}
+drain() {   # method
+    (( $(ready) == 0 )) || drained
+    archive_conf "$1" paused; reload
+    psql_ "DO \$\$ DECLARE s pg_lsn := pg_current_wal_insert_lsn(); BEGIN
+             WHILE pg_current_wal_insert_lsn() - s < $SEGMENTS::numeric * 16777216 LOOP
+               INSERT INTO walgen SELECT * FROM pgbench_accounts LIMIT 200000;
+             END LOOP; END \$\$" >/dev/null
+    psql_ "SELECT pg_switch_wal()" >/dev/null
+    local n t0 t1; n=$(ready)
+    sync; sleep 2
+    archive_conf "$1"
+    t0=$EPOCHREALTIME
+    psql_ "SELECT pg_reload_conf()" >/dev/null
+    drained
+    t1=$EPOCHREALTIME
+    record wal_rate "$1" "$(awk -v n="$n" -v e="$(elapsed "$t0" "$t1")" 'BEGIN { printf "%.2f", n / e }')"
+    log "  $1: $n segments to S3 in $(elapsed "$t0" "$t1") s"
+    psql_ "TRUNCATE walgen" >/dev/null
+}
+
+for run in $(seq "$RUNS"); do
+    log "run $run/$RUNS"
+    if (( run % 2 )); then backup_sk; backup_pgbr; else backup_pgbr; backup_sk; fi
+    methods=(sk pgbr pgbr_async)
+    for k in 0 1 2; do drain "${methods[(k + run - 1) % 3]}"; done
+done
+archive_conf sk; reload
+
+# ---------------------------------------------------------------- report
+echo
+echo "pg_safekeep vs pgBackRest, repository in S3 (s3rver $(cd "$REPO_DIR/test/s3" && node -p 'require("s3rver/package.json").version') over TLS on loopback)"
+echo "pgbench scale $SCALE (${DB_MB} MiB), $RUNS runs, $SEGMENTS+ segments per drain; $(nproc) cores; $("$PGBR" version)"
+echo "command: $COMMAND"
+echo
+/usr/bin/python3 - "$RAW" <<'PY'
+import statistics, sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+def vals(m, t): return [float(v) for mm, tt, v in rows if mm == m and tt == t]
+def cell(v): return "%.2f (%.2f-%.2f)" % (statistics.median(v), min(v), max(v)) if v else "-"
+print("| figure | pg_safekeep | pgBackRest | ratio |")
+print("| --- | --- | --- | --- |")
+for m, name, better in [("backup_wall_s", "full backup to S3, s", "lower"),
+                        ("backup_stored_mb", "stored, MiB", "lower")]:
+    a, b = vals(m, "sk"), vals(m, "pgbr")
+    r = statistics.median(a) / statistics.median(b) if a and b and statistics.median(b) else float("nan")
+    print("| %s | %s | %s | %.2fx |" % (name, cell(a), cell(b), r))
+a = vals("wal_rate", "sk")
+for t, name in [("pgbr", "sync"), ("pgbr_async", "async")]:
+    b = vals("wal_rate", t)
+    r = statistics.median(a) / statistics.median(b) if a and b else float("nan")
+    print("| WAL drain to S3, segments/s (pgBackRest %s) | %s | %s | %.2fx |" % (name, cell(a), cell(b), r))
+PY
