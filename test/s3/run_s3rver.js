@@ -5,6 +5,33 @@
 'use strict';
 
 const S3rver = require('s3rver');
+const FilesystemStore = require('s3rver/lib/stores/filesystem');
+
+// s3rver 3.7.1 does not look below a name when it lists with a delimiter, so a
+// name that holds only deeper objects ("a/" of a/b/c, listed under "") is
+// missing from CommonPrefixes. List everything under the prefix and group it
+// here, as S3 does; pages still end after maxKeys objects.
+const listAll = FilesystemStore.prototype.listObjects;
+FilesystemStore.prototype.listObjects = async function listObjects(bucket, options) {
+  const { delimiter, prefix = '', maxKeys = Infinity } = options;
+  if (!delimiter) return listAll.call(this, bucket, options);
+  const all = await listAll.call(this, bucket, { ...options, delimiter: undefined, maxKeys: Infinity });
+  const objects = [];
+  const commonPrefixes = new Set();
+  let isTruncated = false;
+  for (const object of all.objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    const at = object.key.indexOf(delimiter, prefix.length);
+    if (at !== -1) {
+      commonPrefixes.add(object.key.slice(0, at + delimiter.length));
+    } else if (objects.length < maxKeys) {
+      objects.push(object);
+    } else {
+      isTruncated = true;
+      break;
+    }
+  }
+  return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated };
+};
 
 const [port, dir, key, cert] = process.argv.slice(2);
 if (port === undefined || dir === undefined) {

@@ -2,10 +2,14 @@
 // loopback, over HTTP and over TLS. Skipped when s3rver is not installed.
 // s3rver accepts any well-formed SigV4 signature of a known key (S3RVER):
 // signing itself is checked in s3_sigv4_test.cpp.
+#include "repo/layout.h"
+#include "restore/recovery_report.h"
 #include "s3rver.h"
 #include "storage/s3/client.h"
+#include "storage/s3_storage.h"
 #include "temp_dir.h"
 #include "util/error.h"
+#include "wal/wal_name.h"
 
 #include <gtest/gtest.h>
 
@@ -68,6 +72,23 @@ std::vector<std::string> pending_uploads(const std::string &dir, const std::stri
         }
     }
     return found;
+}
+
+// LastModified as read back from s3rver: after 2020 and not in the future
+// (a day of slack for the clocks; no timing is asserted).
+void expect_sane_mtime(double t) {
+    const double y2020 = 1577836800;
+    const double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    EXPECT_GT(t, y2020);
+    EXPECT_LT(t, now + 86400);
+}
+
+std::vector<std::string> keys_of(const std::vector<ObjectInfo> &objects) {
+    std::vector<std::string> keys;
+    for (const auto &o : objects)
+        keys.push_back(o.key);
+    return keys;
 }
 
 class S3Client : public ::testing::Test {
@@ -199,6 +220,12 @@ TEST_F(S3Client, ListPagesAndBatchedRemove) {
     Settings small = settings_for(*srv_, "repo/many");
     small.list_page_size = 97; // twelve pages
     check(Client(small).list(""));
+    // One level: the same objects over the same pages, and one name above them.
+    check(c.list_level("obj/").objects);
+    check(Client(small).list_level("obj/").objects);
+    Level top = Client(small).list_level("");
+    EXPECT_TRUE(top.objects.empty());
+    EXPECT_EQ(top.prefixes, std::vector<std::string>{"obj/"});
     EXPECT_EQ(c.list("obj/10109").size(), 10u);
     EXPECT_TRUE(c.list("nothing/").empty());
 
@@ -212,6 +239,94 @@ TEST_F(S3Client, ListPagesAndBatchedRemove) {
     EXPECT_EQ(left[0].key, keys[5]);
     c.remove({});
     EXPECT_EQ(client("repo/other").list("").size(), 1u);
+}
+
+TEST_F(S3Client, LevelListingOverManyPages) {
+    Settings small = settings_for(*srv_, "repo/level");
+    small.list_page_size = 7; // names and deeper objects interleave across pages
+    Client c(small);
+    std::vector<std::string> files, dirs;
+    auto put = [&](const std::string &key) {
+        c.put(key, reinterpret_cast<const uint8_t *>(key.data()), key.size());
+    };
+    for (int i = 0; i < 40; i++) {
+        const std::string n = "top/" + std::to_string(100 + i);
+        if (i % 3 == 0) {
+            dirs.push_back(n + "/");
+            for (const char *below : {"/a", "/b/c", "/b/d"})
+                put(n + below);
+        } else {
+            files.push_back(n);
+            put(n);
+        }
+    }
+    put("top");      // the name without its '/': not under "top/"
+    put("topper/x"); // shares the text, not the level
+
+    Level l = c.list_level("top/");
+    EXPECT_EQ(keys_of(l.objects), files);
+    for (const auto &o : l.objects) {
+        EXPECT_EQ(o.size, o.key.size());
+        expect_sane_mtime(o.mtime);
+    }
+    EXPECT_EQ(l.prefixes, dirs);
+    Level root = c.list_level("");
+    EXPECT_EQ(keys_of(root.objects), std::vector<std::string>{"top"});
+    EXPECT_EQ(root.prefixes, (std::vector<std::string>{"top/", "topper/"}));
+    Level none = c.list_level("nothing/");
+    EXPECT_TRUE(none.objects.empty() && none.prefixes.empty());
+    for (const auto &o : c.list("top/"))
+        expect_sane_mtime(o.mtime);
+
+    EXPECT_TRUE(c.any("top/"));
+    EXPECT_TRUE(c.any("top/100/b/"));
+    EXPECT_TRUE(c.any("top/101"));
+    EXPECT_FALSE(c.any("top/101/"));
+    EXPECT_FALSE(c.any("nothing/"));
+}
+
+TEST_F(S3Client, StorageChildrenTimesAndClaim) {
+    S3Storage st(settings_for(*srv_, "repo/storage"));
+    auto put = [&](const std::string &key) { st.write(key, key.data(), key.size()); };
+    put("stanza/repo.json");
+    put("stanza/archive/0000000100000000/000000010000000000000001-ab.zst");
+    put("stanza/backup/L1/data/base/1/1259");
+    put("stanza/backup/L1/manifest.json");
+    put("other/x");
+
+    EXPECT_EQ(st.children(""), (std::vector<std::string>{"other", "stanza"}));
+    EXPECT_EQ(st.children("stanza"), (std::vector<std::string>{"archive", "backup", "repo.json"}));
+    EXPECT_EQ(st.children("stanza/backup"), std::vector<std::string>{"L1"});
+    EXPECT_TRUE(st.children("stanza/missing").empty());
+
+    auto all = st.list("stanza/backup");
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].key, "L1/data/base/1/1259");
+    EXPECT_EQ(all[1].key, "L1/manifest.json");
+    EXPECT_EQ(all[1].size, std::string("stanza/backup/L1/manifest.json").size());
+    for (const auto &o : all)
+        expect_sane_mtime(o.mtime);
+
+    EXPECT_FALSE(st.claim("stanza/backup/L1"));
+    EXPECT_TRUE(st.claim("stanza/backup/L")); // a shorter name is another name
+    EXPECT_TRUE(st.claim("stanza/backup/L2"));
+    st.remove_tree("stanza/backup/L1");
+    EXPECT_TRUE(st.claim("stanza/backup/L1"));
+    EXPECT_TRUE(st.children("stanza/backup").empty());
+}
+
+// The RPO report's "archived at" comes from the newest segment's LastModified.
+TEST_F(S3Client, NewestWalHasAnArchiveTime) {
+    auto st = std::make_shared<S3Storage>(settings_for(*srv_, "repo/rpo"));
+    RepoLayout repo(st, "db");
+    for (const std::string name : {"000000010000000000000004", "000000010000000000000005"})
+        st->write(key_join(repo.archive_key(), wal_archive_subdir(name) + "/" +
+                                                   wal_object_name(name, std::string(64, 'a'))),
+                  "x", 1);
+    NewestWal w = newest_archived_wal(repo, 0);
+    EXPECT_EQ(w.name, "000000010000000000000005");
+    ASSERT_TRUE(w.archived_time);
+    expect_sane_mtime(*w.archived_time);
 }
 
 TEST_F(S3Client, MultipartPut) {

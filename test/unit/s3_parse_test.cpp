@@ -87,12 +87,23 @@ TEST(S3Xml, ListObjectsV2Page) {
         R"(<Contents><Key>p/a&amp;b</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified>)"
         R"(<ETag>&quot;abc&quot;</ETag><Size>12</Size><StorageClass>STANDARD</StorageClass></Contents>)"
         R"(<Contents><Key>p/big</Key><Size>5368709120</Size></Contents>)"
+        R"(<Contents><Key>p/odd</Key><LastModified>yesterday</LastModified><Size>1</Size>)"
+        R"(</Contents><Contents><Key>p/c</Key><Size>3</Size>)"
+        R"(<LastModified>2026-11-22T08:55:01.250Z</LastModified></Contents>)"
+        R"(<CommonPrefixes><Prefix>p/archive/</Prefix></CommonPrefixes>)"
+        R"(<CommonPrefixes><Prefix>p/a&amp;b/</Prefix></CommonPrefixes>)"
         R"(<NextContinuationToken>1ueGcx+LPR/x=</NextContinuationToken></ListBucketResult>)";
     ListPage p = parse_list_page(body);
-    ASSERT_EQ(p.objects.size(), 2u);
-    EXPECT_EQ(p.objects[0].first, "p/a&b");
-    EXPECT_EQ(p.objects[0].second, 12u);
-    EXPECT_EQ(p.objects[1].second, 5368709120ull);
+    ASSERT_EQ(p.objects.size(), 4u);
+    EXPECT_EQ(p.objects[0].key, "p/a&b");
+    EXPECT_EQ(p.objects[0].size, 12u);
+    EXPECT_EQ(p.objects[0].mtime, 1767225600.0); // 2026-01-01T00:00:00Z
+    EXPECT_EQ(p.objects[1].size, 5368709120ull);
+    EXPECT_EQ(p.objects[1].mtime, 0.0); // no LastModified: unknown
+    EXPECT_EQ(p.objects[2].mtime, 0.0); // unreadable: unknown too, not an error
+    EXPECT_EQ(p.objects[3].mtime, 1795337701.25);
+    // With delimiter=/ the names below which deeper objects lie.
+    EXPECT_EQ(p.prefixes, (std::vector<std::string>{"p/archive/", "p/a&b/"}));
     EXPECT_TRUE(p.truncated);
     EXPECT_EQ(p.next_token, "1ueGcx+LPR/x=");
 
@@ -104,6 +115,9 @@ TEST(S3Xml, ListObjectsV2Page) {
     EXPECT_THROW(
         parse_list_page("<ListBucketResult><Contents><Key>x</Key><Size>1</Size></Contents>"),
         Error); // cut off after a whole entry
+    EXPECT_THROW(parse_list_page("<ListBucketResult><CommonPrefixes></CommonPrefixes>"
+                                 "</ListBucketResult>"),
+                 Error);
 }
 
 TEST(S3Xml, ErrorsAndUploadId) {

@@ -69,6 +69,9 @@ TEST(Sigv4, CanonicalQuerySortsAndEncodes) {
     EXPECT_EQ(
         canonical_query({{"prefix", "a b"}, {"list-type", "2"}, {"continuation-token", "x+y/="}}),
         "continuation-token=x%2By%2F%3D&list-type=2&prefix=a%20b");
+    // A delimiter listing: '/' in a value is %2F in the canonical query.
+    EXPECT_EQ(canonical_query({{"list-type", "2"}, {"prefix", "s/"}, {"delimiter", "/"}}),
+              "delimiter=%2F&list-type=2&prefix=s%2F");
     EXPECT_EQ(canonical_query({{"uploads", ""}}), "uploads=");
     EXPECT_EQ(canonical_query({}), "");
 }

@@ -1,6 +1,6 @@
 #include "restore/recovery_log.h"
 
-#include "util/civil_date.h"
+#include "util/date_time.h"
 
 #include "storage/posix.h"
 #include "util/error.h"
@@ -27,28 +27,6 @@ std::string trim(const std::string &s) {
     return s.substr(b, e - b);
 }
 
-// Reads exactly n digits at s[i]; advances i.
-bool read_digits(const std::string &s, size_t &i, size_t n, int &out) {
-    if (i + n > s.size())
-        return false;
-    out = 0;
-    for (size_t k = 0; k < n; k++) {
-        char c = s[i + k];
-        if (c < '0' || c > '9')
-            return false;
-        out = out * 10 + (c - '0');
-    }
-    i += n;
-    return true;
-}
-
-bool expect(const std::string &s, size_t &i, char c) {
-    if (i >= s.size() || s[i] != c)
-        return false;
-    i++;
-    return true;
-}
-
 // Seconds east of UTC from "+HH[:MM[:SS]]" / "-..." or a UTC name.
 std::optional<int> parse_zone(const std::string &z) {
     if (z == "Z" || z == " Z" || z == " UTC" || z == " GMT" || z == "UTC" || z == "GMT")
@@ -59,9 +37,9 @@ std::optional<int> parse_zone(const std::string &z) {
     int h = 0, m = 0, s = 0;
     if (!read_digits(z, i, 2, h))
         return std::nullopt;
-    if (i < z.size() && !(expect(z, i, ':') && read_digits(z, i, 2, m)))
+    if (i < z.size() && !(expect_char(z, i, ':') && read_digits(z, i, 2, m)))
         return std::nullopt;
-    if (i < z.size() && !(expect(z, i, ':') && read_digits(z, i, 2, s)))
+    if (i < z.size() && !(expect_char(z, i, ':') && read_digits(z, i, 2, s)))
         return std::nullopt;
     if (i != z.size() || h > 15 || m > 59 || s > 59)
         return std::nullopt;
@@ -83,29 +61,14 @@ std::optional<LoggedTime> time_after(const std::string &line, size_t pos) {
 std::optional<double> parse_log_timestamp(const std::string &text) {
     const std::string s = trim(text);
     size_t i = 0;
-    int y, mo, d, h, mi, sec;
-    if (!(read_digits(s, i, 4, y) && expect(s, i, '-') && read_digits(s, i, 2, mo) &&
-          expect(s, i, '-') && read_digits(s, i, 2, d) && expect(s, i, ' ') &&
-          read_digits(s, i, 2, h) && expect(s, i, ':') && read_digits(s, i, 2, mi) &&
-          expect(s, i, ':') && read_digits(s, i, 2, sec)))
+    std::optional<double> t = read_date_time(s, i, ' ');
+    if (!t)
         return std::nullopt;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-        return std::nullopt;
-    double frac = 0;
-    if (i < s.size() && s[i] == '.') {
-        size_t start = ++i;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == start)
-            return std::nullopt;
-        frac = std::strtod(("0." + s.substr(start, i - start)).c_str(), nullptr);
-    }
     // A time without a zone would be read in an unknown one: not a value.
     std::optional<int> off = parse_zone(s.substr(i));
     if (!off)
         return std::nullopt;
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - *off;
-    return static_cast<double>(secs) + frac;
+    return *t - *off;
 }
 
 RecoveryLog parse_recovery_log(const std::string &text) {

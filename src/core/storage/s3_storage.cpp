@@ -62,15 +62,14 @@ std::unique_ptr<ObjectWriter> S3Storage::create(const std::string &key) {
 
 std::vector<std::string> S3Storage::children(const std::string &prefix) {
     const std::string p = dir_prefix(prefix);
+    s3::Level level = client_.list_level(p);
     std::vector<std::string> out;
-    for (const auto &o : client_.list(p)) {
-        if (o.key.compare(0, p.size(), p) != 0)
-            continue;
-        std::string rest = o.key.substr(p.size());
-        std::string name = rest.substr(0, rest.find('/'));
-        if (!name.empty() && (out.empty() || out.back() != name))
-            out.push_back(name);
-    }
+    for (const auto &o : level.objects)
+        out.push_back(o.key.substr(p.size()));
+    for (const auto &d : level.prefixes)
+        out.push_back(d.substr(p.size(), d.size() - p.size() - 1)); // without the '/'
+    // "p/" itself (a folder marker some tools write) and "p//x" name nothing.
+    out.erase(std::remove(out.begin(), out.end(), std::string()), out.end());
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
@@ -80,8 +79,7 @@ std::vector<StoredObject> S3Storage::list(const std::string &prefix) {
     const std::string p = dir_prefix(prefix);
     std::vector<StoredObject> out;
     for (const auto &o : client_.list(p))
-        if (o.key.compare(0, p.size(), p) == 0)
-            out.push_back({o.key.substr(p.size()), o.size, 0});
+        out.push_back({o.key.substr(p.size()), o.size, o.mtime});
     return out;
 }
 
@@ -99,7 +97,7 @@ void S3Storage::remove_tree(const std::string &prefix) {
 }
 
 bool S3Storage::claim(const std::string &prefix) {
-    return client_.list(dir_prefix(prefix)).empty();
+    return !client_.any(dir_prefix(prefix));
 }
 
 } // namespace safekeep

@@ -1,7 +1,5 @@
 #include "storage/throttled_storage.h"
 
-#include <thread>
-
 namespace safekeep {
 
 namespace {
@@ -25,26 +23,10 @@ class ThrottledWriter : public ObjectWriter {
 
 } // namespace
 
-RateLimit::RateLimit(uint64_t bytes_per_second)
-    : rate_(static_cast<double>(bytes_per_second)), next_free_(Clock::now()) {}
-
-void RateLimit::take(size_t n) {
-    Clock::time_point until;
-    {
-        std::lock_guard<std::mutex> g(mu_);
-        const Clock::time_point now = Clock::now();
-        // Idle time earns at most one second of burst.
-        if (next_free_ < now - std::chrono::seconds(1))
-            next_free_ = now - std::chrono::seconds(1);
-        next_free_ += std::chrono::duration_cast<Clock::duration>(
-            std::chrono::duration<double>(static_cast<double>(n) / rate_));
-        until = next_free_;
-    }
-    std::this_thread::sleep_until(until);
-}
-
-ThrottledStorage::ThrottledStorage(std::shared_ptr<Storage> inner, uint64_t bytes_per_second)
-    : ForwardingStorage(std::move(inner)), limit_(std::make_shared<RateLimit>(bytes_per_second)) {}
+ThrottledStorage::ThrottledStorage(std::shared_ptr<Storage> inner, uint64_t bytes_per_second,
+                                   std::shared_ptr<RateClock> clock)
+    : ForwardingStorage(std::move(inner)),
+      limit_(std::make_shared<RateLimit>(bytes_per_second, std::move(clock))) {}
 
 void ThrottledStorage::write(const std::string &key, const void *data, size_t len) {
     limit_->take(len);

@@ -89,40 +89,6 @@ std::optional<uint64_t> Client::head(const std::string &key) {
     return resp.content_length;
 }
 
-std::vector<ObjectInfo> Client::list(const std::string &prefix) {
-    // "a" lists a/... only when the caller says "a/"; the repository prefix
-    // itself always ends in '/'.
-    const std::string root = s_.prefix.empty() ? "" : s_.prefix + "/";
-    std::vector<ObjectInfo> out;
-    std::string token;
-    for (;;) {
-        Request r;
-        r.method = "GET";
-        r.query = {{"list-type", "2"}, {"prefix", root + prefix}};
-        if (s_.list_page_size != 1000)
-            r.query.emplace_back("max-keys", std::to_string(s_.list_page_size));
-        if (!token.empty())
-            r.query.emplace_back("continuation-token", token);
-        Response resp = t_->perform(r);
-        ListPage page = parse_list_page(resp.body);
-        for (auto &o : page.objects) {
-            if (o.first.compare(0, root.size(), root) != 0)
-                throw Error("S3 list s3://" + s_.bucket + "/" + root + prefix +
-                            ": answer holds a key outside the prefix: " + o.first);
-            out.push_back(ObjectInfo{o.first.substr(root.size()), o.second});
-        }
-        if (!page.truncated)
-            break;
-        if (page.next_token.empty() || page.next_token == token)
-            throw Error("S3 list s3://" + s_.bucket + "/" + root + prefix +
-                        ": truncated answer without a new continuation token");
-        token = page.next_token;
-    }
-    std::sort(out.begin(), out.end(),
-              [](const ObjectInfo &a, const ObjectInfo &b) { return a.key < b.key; });
-    return out;
-}
-
 void Client::remove(const std::vector<std::string> &keys) {
     for (size_t from = 0; from < keys.size(); from += kDeleteBatch) {
         size_t to = std::min(keys.size(), from + kDeleteBatch);

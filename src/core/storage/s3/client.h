@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,10 +37,18 @@ struct Settings {
 
 struct ObjectInfo {
     std::string key; // relative to Settings::prefix
-    uint64_t size;
+    uint64_t size = 0;
+    double mtime = 0; // LastModified, Unix seconds (0: unknown)
+};
+
+// One level of a listing: what a directory listing would show.
+struct Level {
+    std::vector<ObjectInfo> objects;   // directly under the prefix, sorted by key
+    std::vector<std::string> prefixes; // "prefix + name/" for each deeper name, sorted
 };
 
 class Transport;
+struct ListPage;
 
 // Thread-safe: any number of threads may call one Client at once. Neither
 // copyable nor movable (hold it in a unique_ptr to pass it around).
@@ -65,6 +74,11 @@ class Client {
     // Every object under prefix (relative to Settings::prefix; "" = all),
     // all pages, sorted by key.
     std::vector<ObjectInfo> list(const std::string &prefix);
+    // One level under prefix (delimiter '/'), all pages: the objects there
+    // and the names below which deeper objects lie, without listing those.
+    Level list_level(const std::string &prefix);
+    // Whether any object's key starts with prefix: a single one-key request.
+    bool any(const std::string &prefix);
     // DeleteObjects in batches of 1000; absent keys are fine; per-key errors throw.
     void remove(const std::vector<std::string> &keys);
     // Streaming upload: buffers part_size bytes, uploads parts on
@@ -85,6 +99,12 @@ class Client {
     std::string full_key(const std::string &key) const;
 
   private:
+    // ListObjectsV2 pages under prefix, keys and prefixes made relative,
+    // until each returns false or the listing ends. max_keys 0: the page
+    // size from Settings.
+    void list_pages(const std::string &prefix, const std::string &delimiter, int max_keys,
+                    const std::function<bool(ListPage &)> &each);
+
     Settings s_;
     std::unique_ptr<Transport> t_;
 };

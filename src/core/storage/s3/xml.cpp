@@ -1,5 +1,6 @@
 #include "storage/s3/xml.h"
 
+#include "util/date_time.h"
 #include "util/error.h"
 
 #include <cstdlib>
@@ -180,7 +181,16 @@ ListPage parse_list_page(const std::string &body) {
         auto size = xml_text(c, "Size");
         if (!key || !size)
             throw Error("malformed ListObjectsV2 result: <Contents> without Key or Size");
-        page.objects.emplace_back(*key, std::strtoull(size->c_str(), nullptr, 10));
+        // A time we cannot read only leaves the time unknown.
+        auto modified = parse_iso8601_utc(xml_text(c, "LastModified").value_or(""));
+        page.objects.push_back(
+            {*key, std::strtoull(size->c_str(), nullptr, 10), modified.value_or(0)});
+    }
+    for (const auto &c : xml_blocks(body, "CommonPrefixes")) {
+        auto prefix = xml_text(c, "Prefix");
+        if (!prefix)
+            throw Error("malformed ListObjectsV2 result: <CommonPrefixes> without Prefix");
+        page.prefixes.push_back(*prefix);
     }
     page.truncated = xml_text(body, "IsTruncated").value_or("false") == "true";
     page.next_token = xml_text(body, "NextContinuationToken").value_or("");

@@ -28,8 +28,14 @@ struct S3ErrorDoc {
 // Empty fields when body is not one.
 S3ErrorDoc parse_error(const std::string &body);
 
+struct ListedObject {
+    std::string key;
+    unsigned long long size = 0;
+    double mtime = 0; // LastModified as Unix seconds; 0 when absent or unreadable
+};
 struct ListPage {
-    std::vector<std::pair<std::string, unsigned long long>> objects; // key, size
+    std::vector<ListedObject> objects;
+    std::vector<std::string> prefixes; // CommonPrefixes, when listed with a delimiter
     bool truncated = false;
     std::string next_token;
 };
