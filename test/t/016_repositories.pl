@@ -94,8 +94,12 @@ SELECT details->>'repositories_with_latest_backup', details->>'storage_kinds',
   FROM safekeep.check_backup_health()}),
 	'2|2|true|true', 'check_backup_health reports 3-2-1 compliance');
 
-# Everything in the bucket is encrypted (repo.json aside).
-my @objects = grep { !/repo\.json/ } files_under("$data/pgbackups");
+# Everything in the bucket is encrypted, but for repo.json and each backup's
+# data.key (its data key, wrapped by the repository's master key).
+my @key_objects = grep { m{/backup/[^/]+/data\.key\._S3rver_object$} } files_under("$data/pgbackups");
+ok(@key_objects >= 1 && !grep({ slurp_file($_) !~ /\A[0-9a-f]{120}\n\z/ } @key_objects),
+	'each backup in the bucket holds its wrapped data key beside its data');
+my @objects = grep { !/repo\.json|data\.key/ } files_under("$data/pgbackups");
 my @plain = grep {
 	open my $fh, '<:raw', $_ or die $!;
 	read $fh, my $head, 6;

@@ -1,13 +1,14 @@
 #include "repo/keyring.h"
+#include "error_of.h"
 #include "temp_dir.h"
 #include "util/error.h"
 
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <sys/stat.h>
 
 using namespace safekeep;
+using safekeep::test::error_of;
 using safekeep::test::TempDir;
 using safekeep::test::write_text;
 
@@ -17,20 +18,11 @@ namespace {
 const KdfParams kFast{"scrypt", 1u << 10, 8, 1};
 const char *kWrong = "wrong passphrase for repository (key check failed)";
 
-std::string error_of(const std::function<void()> &f) {
-    try {
-        f();
-    } catch (const Error &e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-
 } // namespace
 
 TEST(Keyring, CreateAndUnlock) {
     auto section = keyring_create("correct horse", kFast);
-    EXPECT_EQ(section["format"], 1);
+    EXPECT_EQ(section["format"], 2);
     EXPECT_EQ(section["algorithm"], "aes-256-gcm");
     EXPECT_EQ(section["kdf"]["name"], "scrypt");
     EXPECT_EQ(section["kdf"]["N"], 1024);
@@ -38,12 +30,14 @@ TEST(Keyring, CreateAndUnlock) {
     EXPECT_EQ(section["kdf"]["p"], 1);
     EXPECT_EQ(section["kdf"]["salt"].get<std::string>().size(), 32u);
     EXPECT_EQ(section["key_check"].get<std::string>().size(), 64u);
+    EXPECT_EQ(section["master_key"].get<std::string>().size(), 120u);
     EXPECT_EQ(section["keys"]["wal"].get<std::string>().size(), 120u);
 
     Keyring ring(section, "correct horse");
     EXPECT_TRUE(ring.has("wal"));
     EXPECT_FALSE(ring.has("20260101-010101F"));
     EXPECT_NE(ring.data_key("wal"), Key256{});
+    EXPECT_THROW(ring.data_key("20260101-010101F"), NotFound);
     EXPECT_NE(keyring_create("correct horse", kFast)["kdf"]["salt"], section["kdf"]["salt"]);
 }
 
@@ -53,80 +47,75 @@ TEST(Keyring, WrongPassphrase) {
     EXPECT_EQ(error_of([&] { Keyring r(section, ""); }), kWrong);
 }
 
-TEST(Keyring, DataKeysStableAcrossReload) {
+TEST(Keyring, WrappedDataKeysStableAcrossReload) {
     auto section = keyring_create("pw", kFast);
-    Key256 wal, full, incr;
+    Key256 wal, full = random_data_key(), incr = random_data_key();
+    std::string full_w, incr_w;
     {
         Keyring ring(section, "pw");
         wal = ring.data_key("wal");
-        full = ring.add_data_key("20260101-010101F");
-        incr = ring.add_data_key("20260101-010101F_20260102-010101I");
-        EXPECT_NE(full, incr);
-        EXPECT_EQ(ring.data_key("20260101-010101F"), full);
-        EXPECT_THROW(ring.add_data_key("wal"), Error);
-        section = ring.section();
+        full_w = ring.wrap("20260101-010101F", full);
+        incr_w = ring.wrap("20260101-010101F_20260102-010101I", incr);
+        EXPECT_EQ(full_w.size(), 120u);
+        EXPECT_NE(ring.wrap("20260101-010101F", full), full_w); // fresh nonce each time
+        EXPECT_THROW(ring.wrap("", full), Error);
     }
+    EXPECT_NE(full, incr);
     Keyring again(nlohmann::json::parse(section.dump()), "pw");
     EXPECT_EQ(again.data_key("wal"), wal);
-    EXPECT_EQ(again.data_key("20260101-010101F"), full);
-    EXPECT_EQ(again.data_key("20260101-010101F_20260102-010101I"), incr);
-
-    again.remove_data_key("20260101-010101F");
-    EXPECT_FALSE(again.has("20260101-010101F"));
-    std::string msg = error_of([&] { again.data_key("20260101-010101F"); });
-    EXPECT_NE(msg.find("\"20260101-010101F\""), std::string::npos) << msg;
-    EXPECT_THROW(again.data_key("20260101-010101F"), NotFound);
+    EXPECT_EQ(again.unwrap("20260101-010101F", full_w), full);
+    EXPECT_EQ(again.unwrap("20260101-010101F_20260102-010101I", incr_w), incr);
 }
 
 TEST(Keyring, WrappedKeysAreBoundToTheirNames) {
     auto section = keyring_create("pw", kFast);
-    {
-        Keyring ring(section, "pw");
-        ring.add_data_key("b1");
-        section = ring.section();
-    }
-    auto swapped = section;
-    swapped["keys"]["b1"] = section["keys"]["wal"];
-    Keyring ring(swapped, "pw");
-    EXPECT_THROW(ring.data_key("b1"), CorruptData);
+    Keyring ring(section, "pw");
+    std::string b1 = ring.wrap("b1", random_data_key());
+    EXPECT_THROW(ring.unwrap("b2", b1), CorruptData);
+    std::string msg = error_of([&] { ring.unwrap("b2", b1); });
+    EXPECT_NE(msg.find("\"b2\""), std::string::npos) << msg;
 
-    auto flipped = section;
-    std::string w = flipped["keys"]["wal"];
-    w[40] = w[40] == '0' ? '1' : '0';
-    flipped["keys"]["wal"] = w;
-    Keyring ring2(flipped, "pw");
+    std::string flipped = b1;
+    flipped[40] = flipped[40] == '0' ? '1' : '0';
+    EXPECT_THROW(ring.unwrap("b1", flipped), CorruptData);
+    msg = error_of([&] { ring.unwrap("b1", "not hex"); });
+    EXPECT_NE(msg.find("wrapped data key \"b1\" is not 60 bytes of hex"), std::string::npos) << msg;
+
+    auto swapped = section;
+    swapped["keys"]["wal"] = b1;
+    Keyring ring2(swapped, "pw");
     EXPECT_THROW(ring2.data_key("wal"), CorruptData);
 }
 
 TEST(Keyring, RekeyKeepsDataKeysAndRefusesOldPassphrase) {
     auto old_section = keyring_create("old pass", kFast);
-    Key256 wal, b1;
+    Key256 wal, b1 = random_data_key();
+    std::string b1_wrapped;
     nlohmann::json new_section;
     {
         Keyring ring(old_section, "old pass");
-        b1 = ring.add_data_key("b1");
+        b1_wrapped = ring.wrap("b1", b1);
         wal = ring.data_key("wal");
-        old_section = ring.section();
         new_section = ring.rekey("new pass", KdfParams{"scrypt", 1u << 11, 8, 2});
     }
     EXPECT_NE(new_section["kdf"]["salt"], old_section["kdf"]["salt"]);
     EXPECT_EQ(new_section["kdf"]["N"], 2048);
     EXPECT_EQ(new_section["kdf"]["p"], 2);
-    EXPECT_NE(new_section["keys"]["wal"], old_section["keys"]["wal"]);
+    EXPECT_NE(new_section["master_key"], old_section["master_key"]);
+    // Only the master key is re-wrapped: data keys, in repo.json or not, stay as they are.
+    EXPECT_EQ(new_section["keys"], old_section["keys"]);
 
     Keyring fresh(new_section, "new pass");
     EXPECT_EQ(fresh.data_key("wal"), wal);
-    EXPECT_EQ(fresh.data_key("b1"), b1);
+    EXPECT_EQ(fresh.unwrap("b1", b1_wrapped), b1);
     EXPECT_EQ(error_of([&] { Keyring r(new_section, "old pass"); }), kWrong);
 
     // Even past the verifier (old salt and check pasted in), the old passphrase
-    // unwraps nothing in the new section.
+    // does not unwrap the new master key.
     auto forged = new_section;
     forged["kdf"] = old_section["kdf"];
     forged["key_check"] = old_section["key_check"];
-    Keyring old_ring(forged, "old pass");
-    EXPECT_THROW(old_ring.data_key("wal"), CorruptData);
-    EXPECT_THROW(old_ring.data_key("b1"), CorruptData);
+    EXPECT_THROW(Keyring(forged, "old pass"), CorruptData);
 }
 
 // Data encrypted before a rotation stays readable after it.
@@ -142,6 +131,16 @@ TEST(Keyring, DataSurvivesRotation) {
     }
     Keyring ring(rotated, "two");
     EXPECT_EQ(aes_gcm_decrypt(ring.data_key("wal"), blob.data(), blob.size(), "wal seg"), msg);
+}
+
+TEST(Keyring, OlderFormatRefusedByName) {
+    auto section = keyring_create("pw", kFast);
+    section["format"] = 1;
+    std::string msg = error_of([&] { Keyring r(section, "pw"); });
+    EXPECT_NE(msg.find("format 1"), std::string::npos) << msg;
+    section["format"] = 7;
+    msg = error_of([&] { Keyring r(section, "pw"); });
+    EXPECT_NE(msg.find("unsupported format 7"), std::string::npos) << msg;
 }
 
 TEST(Keyring, DefaultParametersWork) {

@@ -14,11 +14,13 @@ namespace safekeep {
 
 namespace {
 
+constexpr int kFormat = 2;
 constexpr size_t kSaltSize = 16;
 constexpr size_t kWrappedSize = kGcmIvSize + 32 + kGcmTagSize;
 constexpr uint64_t kMaxScryptMemory = uint64_t(1) << 30;
 const char kCheckLabel[] = "pg_safekeep key check";
 const char kWrapLabel[] = "pg_safekeep key wrap";
+const char kMasterName[] = "master";
 
 // Wipes a key when it goes out of scope, however the scope is left.
 struct ScopedKey {
@@ -44,8 +46,12 @@ int hex_digit(char c) {
     return -1;
 }
 
+std::string section_field(const std::string &name) {
+    return "repository cipher section field \"" + name + "\"";
+}
+
 // Decodes exactly len bytes of hex; throws naming the field otherwise.
-void from_hex(const std::string &hex, uint8_t *out, size_t len, const std::string &field) {
+void from_hex(const std::string &hex, uint8_t *out, size_t len, const std::string &what) {
     bool ok = hex.size() == 2 * len;
     for (size_t i = 0; ok && i < len; i++) {
         int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
@@ -53,8 +59,7 @@ void from_hex(const std::string &hex, uint8_t *out, size_t len, const std::strin
         out[i] = uint8_t(hi << 4 | lo);
     }
     if (!ok)
-        throw Error("repository cipher section is invalid: \"" + field + "\" is not " +
-                    std::to_string(len) + " bytes of hex");
+        throw CorruptData(what + " is not " + std::to_string(len) + " bytes of hex");
 }
 
 void check_kdf(const KdfParams &kdf) {
@@ -80,27 +85,7 @@ Key256 derive(const std::string &passphrase, const uint8_t *salt, const KdfParam
     return hmac_sha256(repo.k, kWrapLabel, sizeof(kWrapLabel) - 1);
 }
 
-// A section without data keys, for a new passphrase; sets wrap_key.
-nlohmann::json new_section(const std::string &passphrase, const KdfParams &kdf, Key256 &wrap_key) {
-    if (passphrase.empty())
-        throw Error("the repository passphrase must not be empty");
-    uint8_t salt[kSaltSize];
-    random_bytes(salt, sizeof(salt));
-    Key256 check;
-    wrap_key = derive(passphrase, salt, kdf, check);
-    return {{"format", 1},
-            {"algorithm", "aes-256-gcm"},
-            {"kdf",
-             {{"name", kdf.name},
-              {"salt", to_hex(salt, sizeof(salt))},
-              {"N", kdf.N},
-              {"r", kdf.r},
-              {"p", kdf.p}}},
-            {"key_check", to_hex(check.data(), check.size())},
-            {"keys", nlohmann::json::object()}};
-}
-
-std::string wrap(const Key256 &wrap_key, const std::string &name, const Key256 &key) {
+std::string seal_key(const Key256 &wrap_key, const std::string &name, const Key256 &key) {
     uint8_t w[kWrappedSize];
     random_bytes(w, kGcmIvSize);
     const auto *aad = reinterpret_cast<const uint8_t *>(name.data());
@@ -109,9 +94,10 @@ std::string wrap(const Key256 &wrap_key, const std::string &name, const Key256 &
     return to_hex(w, sizeof(w));
 }
 
-Key256 unwrap(const Key256 &wrap_key, const std::string &name, const std::string &hex) {
+Key256 open_key(const Key256 &wrap_key, const std::string &name, const std::string &hex,
+                const std::string &field) {
     uint8_t w[kWrappedSize];
-    from_hex(hex, w, sizeof(w), "keys." + name);
+    from_hex(hex, w, sizeof(w), field);
     Key256 key;
     const auto *aad = reinterpret_cast<const uint8_t *>(name.data());
     if (!gcm_open(wrap_key, w, aad, name.size(), w + kGcmIvSize, key.size(), key.data(),
@@ -120,6 +106,29 @@ Key256 unwrap(const Key256 &wrap_key, const std::string &name, const std::string
         throw CorruptData("data key \"" + name + "\" does not unwrap (authentication failed)");
     }
     return key;
+}
+
+// A section for a passphrase holding master (wrapped), without data keys.
+nlohmann::json new_section(const std::string &passphrase, const KdfParams &kdf,
+                           const Key256 &master) {
+    if (passphrase.empty())
+        throw Error("the repository passphrase must not be empty");
+    uint8_t salt[kSaltSize];
+    random_bytes(salt, sizeof(salt));
+    Key256 check;
+    ScopedKey wrap_key;
+    wrap_key.k = derive(passphrase, salt, kdf, check);
+    return {{"format", kFormat},
+            {"algorithm", "aes-256-gcm"},
+            {"kdf",
+             {{"name", kdf.name},
+              {"salt", to_hex(salt, sizeof(salt))},
+              {"N", kdf.N},
+              {"r", kdf.r},
+              {"p", kdf.p}}},
+            {"key_check", to_hex(check.data(), check.size())},
+            {"master_key", seal_key(wrap_key.k, kMasterName, master)},
+            {"keys", nlohmann::json::object()}};
 }
 
 } // namespace
@@ -152,44 +161,58 @@ std::string read_passphrase_file(const std::string &path) {
 }
 
 nlohmann::json keyring_create(const std::string &passphrase, const KdfParams &kdf) {
-    ScopedKey wk;
-    nlohmann::json section = new_section(passphrase, kdf, wk.k);
-    ScopedKey wal;
-    random_bytes(wal.k.data(), wal.k.size());
-    section["keys"]["wal"] = wrap(wk.k, "wal", wal.k);
+    ScopedKey master, wal;
+    master.k = random_data_key();
+    wal.k = random_data_key();
+    nlohmann::json section = new_section(passphrase, kdf, master.k);
+    section["keys"]["wal"] = seal_key(master.k, "wal", wal.k);
     return section;
+}
+
+Key256 random_data_key() {
+    Key256 key;
+    random_bytes(key.data(), key.size());
+    return key;
 }
 
 Keyring::Keyring(const nlohmann::json &section, const std::string &passphrase) : section_(section) {
     uint8_t salt[kSaltSize];
     Key256 want, check;
     KdfParams kdf;
+    std::string master_hex;
     try {
-        if (section.at("format").get<int>() != 1 ||
-            section.at("algorithm").get<std::string>() != "aes-256-gcm")
-            throw Error("repository cipher section has an unsupported format or algorithm");
+        if (section.at("algorithm").get<std::string>() != "aes-256-gcm")
+            throw Error("repository cipher section has an unsupported algorithm");
+        int format = section.at("format").get<int>();
+        if (format == 1)
+            throw Error("repository cipher section has format 1, written by a development "
+                        "build of pg_safekeep; create the repository anew");
+        if (format != kFormat)
+            throw Error("repository cipher section has unsupported format " +
+                        std::to_string(format));
         const nlohmann::json &k = section.at("kdf");
         kdf.name = k.at("name").get<std::string>();
         kdf.N = k.at("N").get<uint64_t>();
         kdf.r = k.at("r").get<uint32_t>();
         kdf.p = k.at("p").get<uint32_t>();
-        from_hex(k.at("salt").get<std::string>(), salt, sizeof(salt), "kdf.salt");
-        from_hex(section.at("key_check").get<std::string>(), want.data(), want.size(), "key_check");
+        from_hex(k.at("salt").get<std::string>(), salt, sizeof(salt), section_field("kdf.salt"));
+        from_hex(section.at("key_check").get<std::string>(), want.data(), want.size(),
+                 section_field("key_check"));
+        master_hex = section.at("master_key").get<std::string>();
         if (!section.at("keys").is_object())
             throw Error("repository cipher section is invalid: \"keys\" is not an object");
     } catch (const nlohmann::json::exception &e) {
         throw Error(std::string("repository cipher section is invalid: ") + e.what());
     }
-    wrap_key_ = derive(passphrase, salt, kdf, check);
-    bool ok = CRYPTO_memcmp(check.data(), want.data(), check.size()) == 0;
-    if (!ok) {
-        OPENSSL_cleanse(wrap_key_.data(), wrap_key_.size());
+    ScopedKey wrap_key;
+    wrap_key.k = derive(passphrase, salt, kdf, check);
+    if (CRYPTO_memcmp(check.data(), want.data(), check.size()) != 0)
         throw Error("wrong passphrase for repository (key check failed)");
-    }
+    master_ = open_key(wrap_key.k, kMasterName, master_hex, section_field("master_key"));
 }
 
 Keyring::~Keyring() {
-    OPENSSL_cleanse(wrap_key_.data(), wrap_key_.size());
+    OPENSSL_cleanse(master_.data(), master_.size());
 }
 
 bool Keyring::has(const std::string &name) const {
@@ -202,32 +225,22 @@ Key256 Keyring::data_key(const std::string &name) const {
         throw NotFound("no data key \"" + name + "\" in the repository keyring");
     if (!it->is_string())
         throw Error("repository cipher section is invalid: \"keys." + name + "\" is not a string");
-    return unwrap(wrap_key_, name, it->get<std::string>());
+    return open_key(master_, name, it->get<std::string>(), section_field("keys." + name));
 }
 
-Key256 Keyring::add_data_key(const std::string &name) {
+std::string Keyring::wrap(const std::string &name, const Key256 &key) const {
     if (name.empty())
         throw Error("a data key needs a name");
-    if (has(name))
-        throw Error("data key \"" + name + "\" already exists in the repository keyring");
-    Key256 key;
-    random_bytes(key.data(), key.size());
-    section_["keys"][name] = wrap(wrap_key_, name, key);
-    return key;
+    return seal_key(master_, name, key);
 }
 
-void Keyring::remove_data_key(const std::string &name) {
-    section_["keys"].erase(name);
+Key256 Keyring::unwrap(const std::string &name, const std::string &wrapped) const {
+    return open_key(master_, name, wrapped, "wrapped data key \"" + name + "\"");
 }
 
 nlohmann::json Keyring::rekey(const std::string &new_passphrase, const KdfParams &kdf) const {
-    ScopedKey wk;
-    nlohmann::json out = new_section(new_passphrase, kdf, wk.k);
-    for (const auto &item : section_["keys"].items()) {
-        ScopedKey key;
-        key.k = data_key(item.key());
-        out["keys"][item.key()] = wrap(wk.k, item.key(), key.k);
-    }
+    nlohmann::json out = new_section(new_passphrase, kdf, master_);
+    out["keys"] = section_["keys"];
     return out;
 }
 

@@ -1,20 +1,27 @@
-// Repository key hierarchy: passphrase -> repository key -> wrapped data keys.
+// Repository key hierarchy: passphrase -> repository key -> master key -> data keys.
 //
 // The "cipher" section of repo.json:
 //   {
-//     "format": 1,
+//     "format": 2,
 //     "algorithm": "aes-256-gcm",
 //     "kdf": {"name": "scrypt", "salt": "<32 hex>", "N": 32768, "r": 8, "p": 1},
 //     "key_check": "<64 hex>",
-//     "keys": {"wal": "<120 hex>", "<backup label>": "<120 hex>", ...}
+//     "master_key": "<120 hex>",
+//     "keys": {"wal": "<120 hex>"}
 //   }
 // repository key = scrypt(passphrase, salt, N, r, p), 32 bytes. It encrypts nothing itself:
 //   key_check    = HMAC-SHA256(repository key, "pg_safekeep key check")
 //   wrapping key = HMAC-SHA256(repository key, "pg_safekeep key wrap")
-// keys[name] = hex(nonce[12] || AES-256-GCM(wrapping key, nonce, AAD = name, data key)[32]
-//                  || tag[16]), nonce random.
-// Data keys are random and never depend on the passphrase, so rotation (rekey) only
-// re-wraps them under a new salt and passphrase: repo.json changes, the data does not.
+//   master_key   = wrap(wrapping key, "master", random master key)
+// wrap(k, name, key) = hex(nonce[12] || AES-256-GCM(k, nonce, AAD = name, key)[32] || tag[16]),
+// nonce random, so a wrapped key only unwraps under its own name.
+//
+// Data keys are random and wrapped by the master key: the WAL archive's in the
+// section ("keys.wal"), each backup's in a small object beside its data (see
+// EncryptedStorage). Rotation (rekey) only re-wraps the master key under a new salt
+// and passphrase, one write of repo.json; a backup adding its key never writes
+// repo.json, so the two cannot lose each other's update, and retention removing a
+// backup's directory removes its key with it.
 #pragma once
 
 #include "io/aes_gcm.h"
@@ -36,33 +43,38 @@ struct KdfParams {
 // accessible by group or others.
 std::string read_passphrase_file(const std::string &path);
 
-// A new cipher section: fresh salt, kdf parameters, key check and a "wal" data key.
+// A new cipher section: fresh salt, kdf parameters, key check, master key and a
+// "wal" data key.
 nlohmann::json keyring_create(const std::string &passphrase, const KdfParams &kdf = {});
+
+// A new random data key.
+Key256 random_data_key();
 
 class Keyring {
   public:
-    // Derives the repository key and checks it; throws Error("wrong passphrase for
-    // repository (key check failed)") on a wrong passphrase, Error on a malformed section.
+    // Derives the repository key, checks it and unwraps the master key; throws
+    // Error("wrong passphrase for repository (key check failed)") on a wrong passphrase,
+    // CorruptData if the master key does not unwrap, Error on a malformed section.
     Keyring(const nlohmann::json &section, const std::string &passphrase);
     ~Keyring();
     Keyring(const Keyring &) = delete;
     Keyring &operator=(const Keyring &) = delete;
 
-    // Throws NotFound naming the key if absent, CorruptData if it does not unwrap.
+    // A key held in the section ("wal"). Throws NotFound naming the key if absent,
+    // CorruptData if it does not unwrap.
     Key256 data_key(const std::string &name) const;
     bool has(const std::string &name) const;
-    // Creates and wraps a new random key; throws Error if name exists.
-    Key256 add_data_key(const std::string &name);
-    // Forgets a key (retention); data under it becomes unreadable. No-op if absent.
-    void remove_data_key(const std::string &name);
-    // The section to store back in repo.json.
-    nlohmann::json section() const { return section_; }
-    // A new section with the same data keys wrapped under new_passphrase (new salt).
+    // A data key kept outside the section, wrapped by the master key and bound to name.
+    std::string wrap(const std::string &name, const Key256 &key) const;
+    // Throws CorruptData naming the key if it does not unwrap (wrong name, tampered).
+    Key256 unwrap(const std::string &name, const std::string &wrapped) const;
+    // A new section for new_passphrase (new salt) holding the same master key, so
+    // every data key, in the section or not, stays valid.
     nlohmann::json rekey(const std::string &new_passphrase, const KdfParams &kdf = {}) const;
 
   private:
     nlohmann::json section_;
-    Key256 wrap_key_;
+    Key256 master_;
 };
 
 } // namespace safekeep

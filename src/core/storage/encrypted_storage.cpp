@@ -79,7 +79,6 @@ EncryptedStorage::Stanza &EncryptedStorage::stanza_locked(const std::string &sta
                     "\" was created without encryption; it cannot be read or written with "
                     "cipher aes-256-gcm");
     Stanza s;
-    s.repo_json = j;
     try {
         s.keyring = std::make_unique<Keyring>(section, read_passphrase_file(passphrase_file_));
     } catch (const Error &e) {
@@ -93,40 +92,55 @@ void EncryptedStorage::unlock(const std::string &stanza) {
     stanza_locked(stanza);
 }
 
+Key256 EncryptedStorage::label_key(const Keyring &ring, const std::string &dir,
+                                   const std::string &name, bool create) {
+    const std::string object = key_join(dir, kDataKeyObject);
+    std::string wrapped;
+    bool found = true;
+    try {
+        wrapped = inner_->read(object);
+    } catch (const NotFound &) {
+        found = false;
+    }
+    if (found) {
+        if (!wrapped.empty() && wrapped.back() == '\n')
+            wrapped.pop_back();
+        try {
+            return ring.unwrap(name, wrapped);
+        } catch (const CorruptData &e) {
+            throw CorruptData("\"" + inner_->url(object) + "\": " + e.what());
+        }
+    }
+    if (!create)
+        throw NotFound("no data key for \"" + inner_->url(dir) + "\": \"" + inner_->url(object) +
+                       "\" is missing");
+    // A new backup: its key is durable before any object it protects.
+    Key256 key = random_data_key();
+    std::string text = ring.wrap(name, key) + "\n";
+    inner_->write(object, text.data(), text.size());
+    return key;
+}
+
 bool EncryptedStorage::key_for(const std::string &key, Key256 &out, bool create) {
     std::vector<std::string> p = split_key(key);
     if (p.size() == 2 && p[1] == "repo.json")
         return false;
-    std::string name;
-    if (p.size() >= 3 && p[1] == "archive")
-        name = "wal";
-    else if (p.size() >= 4 && (p[1] == "backup" || p[1] == "logical"))
-        name = p[2];
-    else
+    const bool label_dir = p.size() >= 4 && (p[1] == "backup" || p[1] == "logical");
+    if (label_dir && p.size() == 4 && p[3] == kDataKeyObject)
+        return false; // already wrapped
+    if (!label_dir && !(p.size() >= 3 && p[1] == "archive"))
         throw Error("no encryption key belongs to object \"" + inner_->url(key) + "\"");
+    // Cached by the directory the key protects: <stanza>/archive or <stanza>/<kind>/<label>.
+    const std::string dir = label_dir ? key_join(key_join(p[0], p[1]), p[2]) : key_join(p[0], p[1]);
     std::lock_guard<std::mutex> g(mu_);
     Stanza &s = stanza_locked(p[0]);
-    auto cached = s.keys.find(name);
+    auto cached = s.keys.find(dir);
     if (cached != s.keys.end()) {
         out = cached->second;
         return true;
     }
-    Stanza *st = &s;
-    if (!st->keyring->has(name)) {
-        // The keyring may be older than repo.json (another process added a
-        // backup's key, or the passphrase was rotated): read it afresh.
-        stanzas_.erase(p[0]);
-        st = &stanza_locked(p[0]);
-        if (!st->keyring->has(name) && create) {
-            // A new backup: its key is stored (wrapped) before any of its objects.
-            st->keyring->add_data_key(name);
-            st->repo_json["cipher"] = st->keyring->section();
-            std::string text = st->repo_json.dump(2) + "\n";
-            inner_->write(key_join(p[0], "repo.json"), text.data(), text.size());
-        }
-    }
-    out = st->keyring->data_key(name); // NotFound names the key
-    st->keys[name] = out;
+    out = label_dir ? label_key(*s.keyring, dir, p[2], create) : s.keyring->data_key("wal");
+    s.keys[dir] = out;
     return true;
 }
 

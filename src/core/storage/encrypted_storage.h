@@ -1,8 +1,9 @@
 // Encryption at rest: a Storage that encrypts every object it writes with
 // AES-256-GCM and authenticates every object it reads. repo.json stays plain
-// (it holds the key check and the wrapped data keys); every other object is
-// encrypted under a data key: one per backup label (and logical backup
-// label) and one, "wal", for the archive.
+// (it holds the key check, the wrapped master key and the WAL key); every other
+// object is encrypted under a data key: one, "wal", for the archive and one per
+// backup (and logical backup) label, kept wrapped in <label dir>/data.key, so
+// removing a backup's directory removes its key too.
 #pragma once
 
 #include "repo/keyring.h"
@@ -14,6 +15,9 @@
 #include <nlohmann/json.hpp>
 
 namespace safekeep {
+
+// The object beside a backup's data that holds its wrapped data key.
+inline constexpr char kDataKeyObject[] = "data.key";
 
 class EncryptedStorage : public ForwardingStorage {
   public:
@@ -33,13 +37,16 @@ class EncryptedStorage : public ForwardingStorage {
 
   private:
     struct Stanza {
-        nlohmann::json repo_json; // as read; written back when a key is added
         std::unique_ptr<Keyring> keyring;
-        std::map<std::string, Key256> keys; // unwrapped, by name
+        std::map<std::string, Key256> keys; // unwrapped, by the directory they protect
     };
     // The data key for an object key; creates (and stores) it for a new
-    // backup when create is set. false: the object is stored plain (repo.json).
+    // backup when create is set. false: the object is stored plain (repo.json,
+    // data.key).
     bool key_for(const std::string &key, Key256 &out, bool create);
+    // A backup's key from dir/data.key, or a new one written there when create is set.
+    Key256 label_key(const Keyring &ring, const std::string &dir, const std::string &name,
+                     bool create);
     Stanza &stanza_locked(const std::string &stanza);
 
     std::string passphrase_file_;
