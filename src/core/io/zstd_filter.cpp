@@ -204,9 +204,13 @@ void ZstdCompressor::write_last(const uint8_t *data, size_t len) {
 }
 
 ByteBuffer zstd_compress_oneshot(const void *data, size_t len, int level) {
-    std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx *)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+    // One context per thread, reused: a new one costs page faults on its
+    // tables for every WAL segment.
+    thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx *)> cctx(ZSTD_createCCtx(),
+                                                                          ZSTD_freeCCtx);
     if (!cctx)
         throw Error("out of memory creating zstd compression context");
+    ZSTD_CCtx_reset(cctx.get(), ZSTD_reset_session_and_parameters);
     check(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level), "zstd level");
     check(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1), "zstd checksum");
     ByteBuffer out;
