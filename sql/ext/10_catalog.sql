@@ -64,6 +64,7 @@ CREATE TABLE safekeep.backup_catalog (
     last_drill_at     timestamptz,   -- last restore drill (safekeep.backup_test_log)
     last_drill_result boolean,
     last_drill_rto    numeric,       -- seconds: restore plus recovery until promoted
+    row_counts_skipped text,         -- why no row counts were taken for drills (54_drills.sql)
     schema_hash       text,          -- logical backups: sha256 of the schema (76_logical.sql)
     repositories      jsonb,         -- [{repo, kind, landed, error}]: where the backup landed
     error_message     text

@@ -63,28 +63,38 @@ BEGIN
 END;
 $$;
 
--- What the drill compares: the counts recorded for a backup (in this database).
+-- What the drill compares: the counts recorded for a backup (in this database),
+-- or, when there are none, why they will not be compared (not_compared).
 CREATE FUNCTION safekeep._drill_plan(p_label text)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
         'restore_point', (SELECT min(restore_point) FROM safekeep.backup_table_counts
                            WHERE label = p_label AND database_name = current_database()),
-        'tables', coalesce((SELECT jsonb_agg(jsonb_build_array(schema_name, table_name, row_count)
-                                             ORDER BY schema_name, table_name)
-                              FROM safekeep.backup_table_counts
-                             WHERE label = p_label AND database_name = current_database()),
-                           '[]'::jsonb));
+        'tables', coalesce(t.tables, '[]'::jsonb),
+        'not_compared', CASE WHEN t.tables IS NULL
+                             THEN coalesce((SELECT c.row_counts_skipped
+                                              FROM safekeep.backup_catalog c
+                                             WHERE c.label = p_label),
+                                           'no row counts were recorded for this backup') END)
+      FROM (SELECT jsonb_agg(jsonb_build_array(schema_name, table_name, row_count)
+                             ORDER BY schema_name, table_name) AS tables
+              FROM safekeep.backup_table_counts
+             WHERE label = p_label AND database_name = current_database()) t;
 $$;
 
 -- Judge a drill from what the job found and record it.  p_report:
 -- {restore_seconds, recovery_seconds, duration_seconds,
 --  databases: [[name, "ok" | error]], amcheck: {exit_code, output},
 --  counts: [[schema, table, rows or null when missing]]}.  p_error: the
--- drill could not run to the end (the restore or start failed).
+-- drill could not run to the end (the restore or start failed).  A backup
+-- without recorded counts is not reported as "0 counts match": checks say
+-- row_counts_compared false and why.
 CREATE FUNCTION safekeep.record_drill(p_job bigint, p_label text, p_report jsonb, p_error text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-    expected jsonb := safekeep._drill_plan(p_label)->'tables';
+    plan jsonb := safekeep._drill_plan(p_label);
+    expected jsonb := plan->'tables';
+    not_compared text := plan->>'not_compared';
     bad_dbs jsonb;
     mismatches jsonb;
     amcheck_ok boolean;
@@ -96,41 +106,52 @@ DECLARE
 BEGIN
     SELECT coalesce(jsonb_agg(d), '[]') INTO bad_dbs
       FROM jsonb_array_elements(coalesce(p_report->'databases', '[]')) d WHERE d->>1 <> 'ok';
-    SELECT coalesce(jsonb_agg(jsonb_build_object('table', format('%I.%I', e->>0, e->>1),
-                                                 'expected', e->2, 'found', f->2)), '[]')
-      INTO mismatches
-      FROM jsonb_array_elements(expected) e
-      LEFT JOIN jsonb_array_elements(coalesce(p_report->'counts', '[]')) f
-             ON f->>0 = e->>0 AND f->>1 = e->>1
-     WHERE f IS NULL OR f->2 IS DISTINCT FROM e->2;
+    IF not_compared IS NULL THEN
+        SELECT coalesce(jsonb_agg(jsonb_build_object('table', format('%I.%I', e->>0, e->>1),
+                                                     'expected', e->2, 'found', f->2)), '[]')
+          INTO mismatches
+          FROM jsonb_array_elements(expected) e
+          LEFT JOIN jsonb_array_elements(coalesce(p_report->'counts', '[]')) f
+                 ON f->>0 = e->>0 AND f->>1 = e->>1
+         WHERE f IS NULL OR f->2 IS DISTINCT FROM e->2;
+    END IF;
     amcheck_ok := (p_report->'amcheck'->>'exit_code')::integer = 0;
     passed := p_error IS NULL AND jsonb_array_length(bad_dbs) = 0 AND amcheck_ok
-              AND jsonb_array_length(mismatches) = 0;
+              AND coalesce(jsonb_array_length(mismatches), 0) = 0;
     checks := jsonb_build_object(
         'databases_connected', jsonb_array_length(coalesce(p_report->'databases', '[]'))
                                - jsonb_array_length(bad_dbs),
         'databases_failed', bad_dbs,
         'amcheck_exit_code', p_report->'amcheck'->'exit_code',
         'amcheck_output', CASE WHEN amcheck_ok THEN NULL ELSE p_report->'amcheck'->'output' END,
-        'tables_counted', jsonb_array_length(expected),
+        'row_counts_compared', not_compared IS NULL,
+        'row_counts_not_compared', not_compared,
+        'tables_counted', CASE WHEN not_compared IS NULL THEN jsonb_array_length(expected) END,
         'row_count_mismatches', mismatches);
     IF p_error IS NOT NULL THEN
         summary := format('drill of backup %s failed: %s', p_label, p_error);
     ELSIF passed THEN
         summary := format('drill of backup %s passed: RTO %s s (restore %s s, recovery %s s); '
-                          '%s database(s) connect, pg_amcheck clean, %s table row count(s) match',
+                          '%s database(s) connect, pg_amcheck clean, %s',
                           p_label, rto, round((p_report->>'restore_seconds')::numeric, 3),
                           round((p_report->>'recovery_seconds')::numeric, 3),
-                          checks->'databases_connected', jsonb_array_length(expected));
+                          checks->'databases_connected',
+                          CASE WHEN not_compared IS NULL
+                               THEN format('%s table row count(s) match',
+                                           jsonb_array_length(expected))
+                               ELSE format('row counts not compared (%s)', not_compared) END);
     ELSE
-        summary := format('drill of backup %s failed:%s%s%s', p_label,
+        summary := format('drill of backup %s failed:%s%s%s%s', p_label,
                           CASE WHEN jsonb_array_length(bad_dbs) > 0
                                THEN ' database(s) not connecting ' || bad_dbs::text ELSE '' END,
                           CASE WHEN NOT amcheck_ok
                                THEN ' pg_amcheck found problems: '
                                     || left(p_report->'amcheck'->>'output', 500) ELSE '' END,
                           CASE WHEN jsonb_array_length(mismatches) > 0
-                               THEN ' row counts differ ' || mismatches::text ELSE '' END);
+                               THEN ' row counts differ ' || mismatches::text ELSE '' END,
+                          CASE WHEN not_compared IS NOT NULL
+                               THEN format(' (row counts not compared: %s)', not_compared)
+                               ELSE '' END);
     END IF;
     INSERT INTO safekeep.backup_test_log (job_id, backup_label, backup_file, test_result,
                                           duration, rto_seconds, restore_seconds,

@@ -634,6 +634,7 @@ int sk_notify_email(const sk_smtp_opts *opts, const char *subject, const char *b
         o.from = str(opts->from);
         o.to = split_addresses(str(opts->to));
         o.timeout_seconds = opts->timeout_seconds;
+        o.ca_file = str(opts->ca_file);
         send_mail(o, str(subject), str(body));
         return SK_OK;
     });

@@ -433,6 +433,7 @@ typedef struct sk_smtp_opts {
     const char *from;
     const char *to; /* comma-separated list */
     int timeout_seconds;
+    const char *ca_file; /* NULL or "": system CAs; the peer is always verified */
 } sk_smtp_opts;
 
 /* Send a plain-text email; SK_ERROR names the server and the error. */

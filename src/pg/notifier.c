@@ -78,6 +78,7 @@ static char *send_email(const char *subject, const char *body) {
     opts.from = sk_smtp_from;
     opts.to = sk_smtp_to;
     opts.timeout_seconds = SEND_TIMEOUT_S;
+    opts.ca_file = sk_smtp_ca_file;
     if (sk_notify_email(&opts, subject, body, &msg) != SK_OK)
         error = pstrdup(msg.text);
     if (password != NULL) {

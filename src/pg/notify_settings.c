@@ -8,6 +8,8 @@
 
 #include "utils/guc.h"
 
+#include <sys/stat.h>
+
 char *sk_notify_webhook_url = NULL;
 char *sk_notify_webhook_url_file = NULL;
 bool sk_notify_on_success = false;
@@ -19,6 +21,7 @@ char *sk_smtp_user = NULL;
 char *sk_smtp_password_file = NULL;
 char *sk_smtp_from = NULL;
 char *sk_smtp_to = NULL;
+char *sk_smtp_ca_file = NULL;
 
 static const struct config_enum_entry smtp_tls_options[] = {
     {"off", SK_SMTP_TLS_OFF, false},
@@ -53,6 +56,25 @@ static bool check_path(char **newval, void **extra, GucSource source) {
         return true;
     GUC_check_errdetail("The file must be given as an absolute path.");
     return false;
+}
+
+/* A CA file that is not there would only show as a failed send later. */
+static bool check_ca_file(char **newval, void **extra, GucSource source) {
+    struct stat st;
+
+    if (!check_path(newval, extra, source))
+        return false;
+    if (*newval == NULL || (*newval)[0] == '\0')
+        return true;
+    if (stat(*newval, &st) != 0) {
+        GUC_check_errdetail("Could not access the CA file \"%s\": %m.", *newval);
+        return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        GUC_check_errdetail("The CA file \"%s\" is not a regular file.", *newval);
+        return false;
+    }
+    return true;
 }
 
 /* One address: something@something, optionally as "Name <a@b>". */
@@ -133,6 +155,10 @@ void sk_define_notify_settings(void) {
                              "starttls requires the upgrade; tls is implicit TLS (smtps).",
                              &sk_smtp_tls, SK_SMTP_TLS_OFF, smtp_tls_options, PGC_SIGHUP, 0, NULL,
                              NULL, NULL);
+    DefineCustomStringVariable(
+        "safekeep.smtp_ca_file", "PEM file of the CAs that may sign the SMTP server's certificate.",
+        "Empty: the system CAs.  The certificate is always verified.", &sk_smtp_ca_file, "",
+        PGC_SIGHUP, GUC_SUPERUSER_ONLY, check_ca_file, NULL, NULL);
     DefineCustomStringVariable("safekeep.smtp_user", "User name for SMTP authentication.",
                                "Empty: no authentication.", &sk_smtp_user, "", PGC_SIGHUP,
                                GUC_SUPERUSER_ONLY, NULL, NULL, NULL);

@@ -47,6 +47,7 @@ extern bool sk_verify_after_backup;
 extern bool sk_expire_after_backup;
 extern char *sk_scratch_dir;
 extern int sk_drill_interval;
+extern bool sk_drill_row_counts;
 extern bool sk_scheduler;
 /* Monitoring thresholds (monitor_settings.c); the rest are read from SQL. */
 extern int sk_threshold_long_transaction;
@@ -69,6 +70,7 @@ extern char *sk_smtp_user;
 extern char *sk_smtp_password_file;
 extern char *sk_smtp_from;
 extern char *sk_smtp_to;
+extern char *sk_smtp_ca_file;
 extern void sk_define_notify_settings(void);
 /* Queue launcher-side events and deliver due notifications; the launcher
  * calls it every loop, it works every ten seconds. */
@@ -260,7 +262,9 @@ extern void sk_wait_for_archived(const char *segment);
 extern void sk_archive_recent_wal(void);
 
 /* Row counts of this database's tables in a snapshot that matches a restore
- * point written for label; drills compare against them (table_counts.c). */
+ * point written for label; drills compare against them (table_counts.c).
+ * When it counts nothing (safekeep.drill_row_counts off, no tables, locks not
+ * had) backup_catalog.row_counts_skipped says why, for the drill to report. */
 extern void sk_record_table_counts(const char *label);
 
 /* ---- progress and pre-backup checks (progress.c, backup_checks.c) ------- */

@@ -8,6 +8,7 @@
  * rolling the subtransaction back releases the locks at once.  The snapshot
  * then sees exactly the commits WAL holds before the restore point, for
  * these tables, and the counting runs without blocking anyone.
+ * safekeep.drill_row_counts = off skips all of it on large databases.
  */
 #include "safekeep.h"
 
@@ -79,37 +80,56 @@ static void lock_snapshot_point(void *arg) {
     (void)XLogRestorePoint(a->point);
 }
 
+/* Why label has no counts: a drill must not pass them off as compared. */
+static void note_skipped(const char *label, const char *why) {
+    sk_exec_in_xact("UPDATE safekeep.backup_catalog SET row_counts_skipped = $2 WHERE label = $1",
+                    2, (const char *[]){label, why});
+}
+
 /* Locks, snapshot and restore point in a subtransaction rolled back at once
- * (releasing the locks); false (with a WARNING) when the locks could not be
- * had within lock_timeout. */
-static bool fix_snapshot_at_restore_point(List *tables, const char *point) {
+ * (releasing the locks); NULL on success, else why (also logged as a WARNING)
+ * when the locks could not be had within lock_timeout. */
+static char *fix_snapshot_at_restore_point(List *tables, const char *point) {
     FixArgs a = {tables, point};
     ErrorData *edata;
 
     if (sk_in_subxact(lock_snapshot_point, &a, false, &edata))
-        return true;
+        return NULL;
     ereport(WARNING,
             (errmsg("pg_safekeep: row counts for restore drills skipped: %s", edata->message)));
-    return false;
+    return edata->message;
 }
 
 void sk_record_table_counts(const char *label) {
-    List *tables = user_tables();
+    MemoryContext caller = CurrentMemoryContext;
+    List *tables;
     char *point = psprintf("safekeep_%s", label);
     ListCell *lc;
-    bool ok;
+    char *failed;
 
-    if (tables == NIL || !XLogIsNeeded())
+    if (!sk_drill_row_counts) {
+        note_skipped(label, "safekeep.drill_row_counts was off when the backup was taken");
         return;
+    }
+    tables = user_tables();
+    if (tables == NIL || !XLogIsNeeded()) {
+        note_skipped(label, tables == NIL ? "the database had no tables to count"
+                                          : "wal_level allows no restore point to count at");
+        return;
+    }
     /* Writers wait for our locks at most this long, and only once. */
     SetConfigOption("lock_timeout", "5000", PGC_SUSET, PGC_S_SESSION);
 
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
     XactIsoLevel = XACT_REPEATABLE_READ;
-    ok = fix_snapshot_at_restore_point(tables, point);
-    if (!ok) {
+    failed = fix_snapshot_at_restore_point(tables, point);
+    if (failed != NULL) {
+        /* The message lives in the transaction's memory: keep a copy. */
+        failed = MemoryContextStrdup(caller, failed);
         AbortCurrentTransaction();
+        MemoryContextSwitchTo(caller);
+        note_skipped(label, psprintf("the tables could not be locked for counting: %s", failed));
         return;
     }
     PushActiveSnapshot(GetTransactionSnapshot());

@@ -1,7 +1,9 @@
 # Restore drills: a drill of a good backup taken under load passes (every
 # database connects, pg_amcheck is clean, the row counts the backup job took
 # match exactly) and records its measured RTO; a drill of a backup with a
-# flipped byte fails and names the file; the launcher runs drills on its own.
+# flipped byte fails and names the file; with safekeep.drill_row_counts off
+# no counts are taken and the drill says it did not compare them; the
+# launcher runs drills on its own.
 use strict;
 use warnings;
 
@@ -83,6 +85,34 @@ is($node->safe_psql('postgres', qq{SELECT last_drill_result FROM safekeep.backup
 	'f', 'and backup_catalog its last drill result');
 is(scalar(my @left2 = glob($node->data_dir . '/../pg_safekeep_scratch/*')),
 	0, 'no scratch copy is left after a failed drill');
+
+# --- safekeep.drill_row_counts = off: nothing counted, and drills say so ---------
+$node->append_conf('postgresql.conf', "safekeep.drill_row_counts = off\n");
+$node->reload;
+$node->poll_query_until('postgres', "SELECT current_setting('safekeep.drill_row_counts') = 'off'")
+  or die 'drill_row_counts = off not reloaded';
+my $uncounted = $node->safe_psql('postgres', 'SELECT safekeep.create_full_backup()');
+wait_jobs_idle($node);
+is( $node->safe_psql(
+		'postgres', qq{
+SELECT (SELECT count(*) FROM safekeep.backup_table_counts WHERE label = '$uncounted'),
+       row_counts_skipped FROM safekeep.backup_catalog WHERE label = '$uncounted'}),
+	'0|safekeep.drill_row_counts was off when the backup was taken',
+	'with drill_row_counts off the backup job records no counts, and says why');
+($rc, $out, $err) = $node->psql('postgres', qq{SELECT safekeep.test_backup_recovery('$uncounted')});
+is($rc, 0, 'the drill of a backup without counts passes its other checks') or diag($err);
+like($out, qr/passed: .*row counts not compared \(safekeep\.drill_row_counts was off/,
+	'the drill says row counts were not compared, and why');
+unlike($out, qr/row count\(s\) match/, 'it does not claim counts matched');
+is( $node->safe_psql(
+		'postgres', qq{
+SELECT checks->>'row_counts_compared', checks->>'row_counts_not_compared' LIKE '%drill_row_counts%',
+       jsonb_typeof(checks->'tables_counted'), jsonb_typeof(checks->'row_count_mismatches')
+  FROM safekeep.backup_test_log WHERE backup_label = '$uncounted' ORDER BY id DESC LIMIT 1}),
+	'false|t|null|null',
+	'backup_test_log: counts not compared, no table count or mismatch list reported');
+$node->append_conf('postgresql.conf', "safekeep.drill_row_counts = on\n");
+$node->reload;
 
 # --- the launcher runs drills on a schedule --------------------------------------
 my $last_job = $node->safe_psql('postgres', 'SELECT max(id) FROM safekeep.jobs');

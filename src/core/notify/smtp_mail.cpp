@@ -140,6 +140,9 @@ void send_mail(const SmtpOptions &opts, const std::string &subject, const std::s
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    // A private CA replaces the system bundle; verification stays on either way.
+    if (!opts.ca_file.empty())
+        curl_easy_setopt(h, CURLOPT_CAINFO, opts.ca_file.c_str());
     if (opts.tls == SmtpTls::StartTls)
         curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
     if (!opts.user.empty()) {

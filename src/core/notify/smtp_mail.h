@@ -18,6 +18,7 @@ struct SmtpOptions {
     std::string from;
     std::vector<std::string> to;
     int timeout_seconds = 10;
+    std::string ca_file; // PEM bundle the server must chain to; "" = system CAs
 };
 
 // Split a comma-separated address list, trimming blanks and dropping empties.
