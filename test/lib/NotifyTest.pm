@@ -211,8 +211,21 @@ sub mail_files
 sub stop
 {
 	my ($self) = @_;
-	$self->{http}->kill_kill;
-	$self->{smtp}->kill_kill;
+	for my $name ('http', 'smtp')
+	{
+		my $h = delete $self->{$name} or next;
+		eval { $h->kill_kill; 1 };
+	}
+	return;
+}
+
+# A test that dies half-way must not leave its receivers running (they would
+# keep ports, and any lock the test's parent holds, forever).
+sub DESTROY
+{
+	my ($self) = @_;
+	local ($@, $?);
+	$self->stop;
 	return;
 }
 
