@@ -8,6 +8,7 @@ META_FILE lines: key=value (machine description, command, data sizes).
 Writes the table (markdown) to TABLE_OUT and stdout, and, if given, the full
 BENCHMARKS.md (table + machine + command + method).
 """
+import os
 import statistics
 import sys
 from collections import defaultdict
@@ -143,6 +144,15 @@ with open(table_path, "w") as f:
     f.write(table + notes)
 sys.stdout.write(table + notes)
 
+# Sections other scripts' runs added by hand (bench/s3.sh) survive a rewrite.
+KEPT_FROM = "\n## Repository in S3"
+kept = ""
+if md_path and os.path.exists(md_path):
+    with open(md_path) as f:
+        old = f.read()
+    if KEPT_FROM in old:
+        kept = old[old.index(KEPT_FROM):]
+
 if md_path:
     m = meta
     with open(md_path, "w") as f:
@@ -174,3 +184,4 @@ if md_path:
             f.write(f"| {sc} | {metric} | {names.get(tool, tool)} | {' '.join(f'{x:.0f}' if x == int(x) else f'{x:g}' for _, x in runs)} |\n")
         f.write("\n## Method\n\n")
         f.write(m.get("method", "").replace("\\n", "\n") + "\n")
+        f.write(kept)
