@@ -194,7 +194,8 @@ END;
 $$;
 
 -- Bring backup_catalog in step with the repository (after a restore the
--- restored database's catalog is stale; backups taken elsewhere appear).
+-- restored database's catalog is stale; backups taken elsewhere appear;
+-- logical backups that `pg_safekeep expire` removed are marked expired).
 CREATE FUNCTION safekeep.sync_catalog()
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
@@ -202,8 +203,10 @@ DECLARE
     labels text[] := '{}';
     n integer := 0;
     changed integer;
+    v_listed_at timestamptz := clock_timestamp();
+    v_info jsonb := safekeep.repository_info(false);
 BEGIN
-    FOR b IN SELECT jsonb_array_elements(safekeep.repository_info(false)->'backups') LOOP
+    FOR b IN SELECT jsonb_array_elements(v_info->'backups') LOOP
         labels := labels || (b->>'label');
         INSERT INTO safekeep.backup_catalog AS c
                (label, backup_type, status, backup_file, backup_size, database_size, checksum,
@@ -230,10 +233,14 @@ BEGIN
         GET DIAGNOSTICS changed = ROW_COUNT;
         n := n + changed;
     END LOOP;
+    labels := labels || ARRAY(SELECT l->>'label'
+                                FROM jsonb_array_elements(v_info->'logical_backups') l);
+    -- A logical row is inserted after its manifest is written: one newer than
+    -- the listing may be missing from it without being gone.
     UPDATE safekeep.backup_catalog
        SET status = 'expired', error_message = 'no longer in the repository'
      WHERE status = 'completed' AND label <> ALL (labels)
-       AND backup_type <> 'logical'; -- logical backups live apart (logical/<label>)
+       AND (backup_type <> 'logical' OR created_at < v_listed_at);
     GET DIAGNOSTICS changed = ROW_COUNT;
     RETURN n + changed;
 END;

@@ -77,8 +77,9 @@ BEGIN
 END;
 $$;
 
--- Retention by the safekeep.retention_* settings.  dry_run (the default)
--- only shows what would go and why; the last row is the WAL decision.
+-- Retention by the safekeep.retention_* settings (logical backups: by
+-- safekeep.logical_retention_*, rows of backup_type logical).  dry_run (the
+-- default) only shows what would go and why; the last row is the WAL decision.
 CREATE FUNCTION safekeep.expire_backups(dry_run boolean DEFAULT true)
 RETURNS TABLE (label text, backup_type text, action text, reason text)
 LANGUAGE plpgsql AS $$

@@ -1,7 +1,8 @@
 -- ---------------------------------------------------------------------------
 -- Logical backups: pg_dump -Fc into <stanza>/logical/<label>/ (apart from
--- the physical backups, so retention, chains and verify never see them),
--- and pg_restore from there into a database of this cluster.
+-- the physical backups, so chains and verify never see them; retention has
+-- its own rules, safekeep.logical_retention_*), and pg_restore from there
+-- into a database of this cluster.
 -- ---------------------------------------------------------------------------
 CREATE TABLE safekeep.logical_backups (
     label           text PRIMARY KEY,

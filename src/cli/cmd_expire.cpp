@@ -27,11 +27,17 @@ const RetentionOption kRetention[] = {
     {"retention-daily", "daily", 3650},     {"retention-weekly", "weekly", 520},
     {"retention-monthly", "monthly", 1200}, {"retention-yearly", "yearly", 100}};
 
+// The same for logical backups (policy key "logical").
+const RetentionOption kLogicalRetention[] = {{"logical-retention-count", "count", 1000},
+                                             {"logical-retention-days", "days", 36500}};
+
 } // namespace
 
 int run_expire(const std::vector<std::string> &args) {
     std::vector<OptionSpec> spec = repo_option_specs();
     for (const auto &r : kRetention)
+        spec.push_back({r.option, true});
+    for (const auto &r : kLogicalRetention)
         spec.push_back({r.option, true});
     for (const char *v : {"wal-retention", "output"})
         spec.push_back({v, true});
@@ -52,6 +58,9 @@ int run_expire(const std::vector<std::string> &args) {
     for (const auto &r : kRetention)
         if (auto v = parsed.get(r.option))
             policy[r.key] = parse_int_option(r.option, *v, 0, r.max);
+    for (const auto &r : kLogicalRetention)
+        if (auto v = parsed.get(r.option))
+            policy["logical"][r.key] = parse_int_option(r.option, *v, 0, r.max);
     if (auto w = parsed.get("wal-retention")) {
         if (*w != "all" && *w != "consistent")
             throw UsageError("--wal-retention must be all or consistent, not \"" + *w + "\"");
@@ -72,9 +81,13 @@ int run_expire(const std::vector<std::string> &args) {
         return kExitOk;
     }
     Table table({"label", "type", "action", "reason"});
-    for (const auto &b : plan["backups"])
-        table.add({b.value("label", ""), b.value("type", ""), b.value("action", ""),
-                   b.value("reason", "")});
+    for (const auto &b : plan["backups"]) {
+        // Logical backups: "logical (schema-only)", the kind retention counts by.
+        std::string kind = b.value("kind", "");
+        table.add({b.value("label", ""),
+                   b.value("type", "") + (kind.empty() ? "" : " (" + kind + ")"),
+                   b.value("action", ""), b.value("reason", "")});
+    }
     if (plan["backups"].empty())
         std::printf("backups: none\n");
     else

@@ -55,6 +55,26 @@ std::string size_field(const json &obj, const char *key) {
     return field(obj, key);
 }
 
+// Logical backups (pg_dump) apart: they restore with pg_restore, not as a
+// data directory. The schema hash is shortened; --output=json has it whole.
+void print_logical(const json &doc) {
+    const json logical = doc.value("logical_backups", json::array());
+    if (logical.empty()) {
+        std::printf("\nlogical backups: none\n");
+        return;
+    }
+    Table table(
+        {"label", "kind", "stop (UTC)", "database", "tables", "dump", "stored", "schema hash"});
+    for (const auto &l : logical) {
+        const json tables = l.value("tables", json::array());
+        std::string hash = field(l, "schema_hash");
+        table.add({field(l, "label"), field(l, "kind"), time_field(l, "stop_time"),
+                   field(l, "database"), tables.empty() ? "all" : std::to_string(tables.size()),
+                   size_field(l, "dump_size"), size_field(l, "stored_size"), hash.substr(0, 16)});
+    }
+    std::printf("\nlogical backups:\n%s", table.render().c_str());
+}
+
 void print_text(const RepoConfig &repo, const json &doc) {
     std::printf("repository: %s\n", repo.describe().c_str());
     std::printf("stanza:     %s\n\n", field(doc, "stanza").c_str());
@@ -71,6 +91,7 @@ void print_text(const RepoConfig &repo, const json &doc) {
         std::printf("backups: none\n");
     else
         std::fputs(table.render().c_str(), stdout);
+    print_logical(doc);
 
     const json archive = doc.value("archive", json::object());
     uint64_t count = archive.value("count", uint64_t{0});

@@ -17,7 +17,7 @@ static const char *kOverview =
     "Usage: pg_safekeep COMMAND [OPTIONS]\n"
     "\n"
     "Commands:\n"
-    "  info          list backups and the archived WAL range\n"
+    "  info          list backups, logical backups and the archived WAL range\n"
     "  restore       restore a backup into an empty data directory\n"
     "  archive-get   fetch one WAL file (the restore_command)\n"
     "  verify        check backups, their chains and their WAL\n"
@@ -61,8 +61,8 @@ static const char *kRepoOptions =
 static const char *kInfo =
     "Usage: pg_safekeep info REPO [--output=text|json]\n"
     "\n"
-    "Lists the backups and the archived WAL range of a repository, read from the\n"
-    "repository alone (the server may be down).\n"
+    "Lists the backups, the logical backups (pg_dump) and the archived WAL range\n"
+    "of a repository, read from the repository alone (the server may be down).\n"
     "  --output=FORMAT     text (default) or json\n";
 
 static const char *kRestore =
@@ -136,11 +136,18 @@ static const char *kExpire =
     "  --wal-retention=MODE     all (default): keep all WAL from the oldest kept\n"
     "                           backup on; consistent: older than the newest kept\n"
     "                           backup, keep only what each backup needs\n"
+    "  --logical-retention-count=N\n"
+    "                           the N newest logical backups of each database and\n"
+    "                           kind (full and schema-only counted apart)\n"
+    "  --logical-retention-days=D\n"
+    "                           logical backups that ended less than D days ago\n"
     "  --dry-run                show the plan, change nothing\n"
     "  --output=FORMAT          text (default) or json\n"
     "Without any --retention-* option: daily 30, weekly 12, monthly 12, yearly 7.\n"
-    "Never expired: the newest full backup, the newest backup, and any backup a\n"
-    "kept one depends on.\n";
+    "Without any --logical-retention-* option: count 7, days 7; once one is given\n"
+    "the other is off; both 0 keep every logical backup.\n"
+    "Never expired: the newest full backup, the newest backup, any backup a kept\n"
+    "one depends on, and the newest logical backup of each database and kind.\n";
 
 static const char *kRekey =
     "Usage: pg_safekeep rekey REPO --repo=N --new-passphrase-file=FILE\n"

@@ -5,14 +5,15 @@
 
 #include "backup/backup.h"
 #include "logical/dump.h"
+#include "logical/list.h"
 #include "logical/restore.h"
 #include "notify/http_post.h"
 #include "notify/smtp_mail.h"
 #include "repo/catalog.h"
+#include "repo/expire_all.h"
 #include "repo/info.h"
 #include "repo/layout.h"
 #include "repo/rekey.h"
-#include "repo/retention.h"
 #include "restore/promotion.h"
 #include "restore/recovery_report.h"
 #include "restore/restore.h"
@@ -397,15 +398,18 @@ int sk_expire(const sk_config *cfg, const char *policy_json, int dry_run, char *
     return guarded(msg, [&] {
         if (!plan_json)
             throw Error("sk_expire needs a result pointer");
-        std::string plan = expire_repository(to_config(cfg), str(policy_json), dry_run != 0);
+        std::string plan = expire_all(to_config(cfg), str(policy_json), dry_run != 0);
         *plan_json = dup_string(plan);
         auto j = nlohmann::json::parse(plan);
         size_t expired = 0;
         for (const auto &b : j["backups"])
             expired += b["action"] == "expire";
+        const uint64_t logical = j["logical"]["removed_count"].get<uint64_t>();
         set_msg(msg, ((dry_run ? std::string("would expire ") : std::string("expired ")) +
-                      std::to_string(expired) + " backup(s) and " +
-                      std::to_string(j["wal"]["removed_count"].get<uint64_t>()) + " WAL file(s)")
+                      std::to_string(expired) + " backup(s)" +
+                      (logical ? " (" + std::to_string(logical) + " logical)" : std::string()) +
+                      " and " + std::to_string(j["wal"]["removed_count"].get<uint64_t>()) +
+                      " WAL file(s)")
                          .c_str());
         return SK_OK;
     });

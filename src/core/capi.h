@@ -233,6 +233,9 @@ int sk_restore(const sk_config *cfg, const sk_restore_opts *opts, sk_cancel_fn c
  * to this backup's objects, compressed), copied_bytes (uncompressed bytes
  * this backup stored), depends_on (labels it reads data from), file_count,
  * manifest_path, manifest_sha256, pg_version, system_id}...] in label order,
+ * "logical_backups": [{label, kind ("full", "schema-only"), database, tables
+ * ([] for the whole database), start_time, stop_time (unix seconds),
+ * dump_size, stored_size, schema_hash, manifest_path}...] in label order,
  * "archive": {"min": seg, "max": seg, "count": n}, "wal": [...] when with_wal}.
  * Returns NULL on error.  Free with sk_free. */
 char *sk_repo_info_json(const sk_config *cfg, int with_wal, sk_msg *msg) SK_NOEXCEPT;
@@ -283,20 +286,33 @@ int sk_verify_backup(const sk_config *cfg, const char *label, int check_wal_to_n
  *   every segment from the oldest kept backup's start on; "consistent" keeps
  *   below the newest kept backup only each kept backup's start..stop.
  *   Optional "now" (unix seconds) replaces the clock (tests).
- *   Unknown keys, wrong types, out-of-range values and all rules 0 are
- *   SK_ERROR with a message naming the setting.
+ *   Optional "logical": {"count": N, "days": D} for logical backups: the N
+ *   newest of each database and kind (full, schema-only) and any that ended
+ *   less than D days ago; without either the default is count 7, days 7;
+ *   once one is given the other defaults to 0; both 0 keep every logical
+ *   backup.  Ranges: count 0-1000, days 0-36500.
+ *   Unknown keys, wrong types, out-of-range values and all physical rules 0
+ *   are SK_ERROR with a message naming the setting; both policies are
+ *   checked before anything is removed.
  * Always kept: the newest full backup, the newest backup of any type, and
- * every backup a kept backup depends on.  History files are never removed.
+ * every backup a kept backup depends on; the newest logical backup of each
+ * database and kind.  History files are never removed.
  * Without dry_run the expired backups are removed newest first, each one's
  * manifest before the rest of its directory (a crash leaves no half backup
- * that claims to exist), then the WAL objects the plan lets go.
+ * that claims to exist), then the WAL objects the plan lets go, then the
+ * expired logical backups (manifest first, too).
  * *plan_json (free with sk_free):
  *   {"dry_run": bool,
- *    "backups": [{"label", "type", "action": "keep"|"expire", "reason"}] (label order),
+ *    "backups": [{"label", "type", "action": "keep"|"expire", "reason"}]
+ *               (physical in label order, then logical in label order; a
+ *               logical one has type "logical" and also "kind", "database",
+ *               "stored_size"),
  *    "wal": {"mode": "all"|"consistent", "remove_before": segment or null,
  *            "keep_ranges": [[start_seg, stop_seg], ...] (consistent mode),
- *            "removed_count": n, "removed_bytes": n}}
- * removed_count/bytes: what was (dry run: would be) removed.
+ *            "removed_count": n, "removed_bytes": n},
+ *    "logical": {"count": N, "days": D, "removed_count": n, "removed_bytes": n}}
+ * removed_count/bytes: what was (dry run: would be) removed.  msg says
+ * "[would ]expire[d] N backup(s)[ (M logical)] and W WAL file(s)".
  */
 int sk_expire(const sk_config *cfg, const char *policy_json, int dry_run, char **plan_json,
               sk_msg *msg) SK_NOEXCEPT;

@@ -52,12 +52,14 @@ int sk_verify_and_record(const char *label, bool wal_to_newest) {
     return count ? atoi(count) : 0;
 }
 
+/* Both policies in one: one plan, one catalog update, one notification. */
 static char *retention_policy(void) {
     return psprintf("{\"full\":%d,\"days\":%d,\"daily\":%d,\"weekly\":%d,\"monthly\":%d,"
-                    "\"yearly\":%d,\"wal\":\"%s\"}",
+                    "\"yearly\":%d,\"wal\":\"%s\",\"logical\":{\"count\":%d,\"days\":%d}}",
                     sk_retention_full, sk_retention_days, sk_retention_daily, sk_retention_weekly,
                     sk_retention_monthly, sk_retention_yearly,
-                    sk_wal_retention == 0 ? "all" : "consistent");
+                    sk_wal_retention == 0 ? "all" : "consistent", sk_logical_retention_count,
+                    sk_logical_retention_days);
 }
 
 char *sk_expire_and_record(bool dry_run) {

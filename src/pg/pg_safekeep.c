@@ -36,6 +36,8 @@ int sk_retention_weekly = 12;
 int sk_retention_monthly = 12;
 int sk_retention_yearly = 7;
 int sk_wal_retention = 0;
+int sk_logical_retention_count = 7;
+int sk_logical_retention_days = 7;
 bool sk_verify_after_backup = true;
 bool sk_expire_after_backup = true;
 bool sk_drill_row_counts = true;
@@ -105,6 +107,18 @@ static void define_settings(void) {
                              "kept backup needs to be consistent.",
                              NULL, &sk_wal_retention, 0, wal_retention_options, PGC_SIGHUP, 0, NULL,
                              NULL, NULL);
+    DefineCustomIntVariable("safekeep.logical_retention_count",
+                            "Keep this many newest logical backups of each database and kind "
+                            "(0: off).",
+                            "Full and schema-only backups are counted apart; the newest of each "
+                            "is always kept.",
+                            &sk_logical_retention_count, 7, 0, 1000, PGC_SIGHUP, 0, NULL, NULL,
+                            NULL);
+    DefineCustomIntVariable("safekeep.logical_retention_days",
+                            "Keep logical backups younger than this many days (0: off).",
+                            "With both logical retention settings 0, no logical backup expires.",
+                            &sk_logical_retention_days, 7, 0, 36500, PGC_SIGHUP, 0, NULL, NULL,
+                            NULL);
     DefineCustomBoolVariable("safekeep.verify_after_backup",
                              "Verify each backup once it completes.", NULL, &sk_verify_after_backup,
                              true, PGC_SIGHUP, 0, NULL, NULL, NULL);

@@ -43,6 +43,8 @@ extern int sk_retention_weekly;
 extern int sk_retention_monthly;
 extern int sk_retention_yearly;
 extern int sk_wal_retention;
+extern int sk_logical_retention_count;
+extern int sk_logical_retention_days;
 extern bool sk_verify_after_backup;
 extern bool sk_expire_after_backup;
 extern char *sk_scratch_dir;
@@ -239,8 +241,9 @@ extern void sk_core_error(const char *what, const sk_msg *msg);
  * returns the number of problems (maintenance.c). */
 extern int sk_verify_and_record(const char *label, bool wal_to_newest);
 
-/* Apply the safekeep.retention_* policy (or only plan it); marks expired
- * backups in backup_catalog.  Returns the plan as JSON text (palloc'd). */
+/* Apply the safekeep.retention_* and logical_retention_* policies (or only
+ * plan them); marks expired backups in backup_catalog.  Returns the plan as JSON text (palloc'd).
+ */
 extern char *sk_expire_and_record(bool dry_run);
 
 /* Queue the jobs of safekeep.schedules rows that are due; the launcher calls

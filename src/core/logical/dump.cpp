@@ -144,21 +144,4 @@ LogicalDumpResult logical_dump(const Config &cfg, const LogicalDumpRequest &req)
     }
 }
 
-std::string logical_list_json(const Config &cfg) {
-    RepoLayout layout = RepoLayout::for_read(cfg, true);
-    nlohmann::json all = nlohmann::json::array();
-    if (layout.stanza().empty())
-        return all.dump();
-    Storage &store = layout.store();
-    for (const auto &l : store.children(layout.logical_key())) {
-        try {
-            all.push_back(nlohmann::json::parse(
-                store.read(key_join(key_join(layout.logical_key(), l), "manifest.json"))));
-        } catch (const NotFound &) {
-            continue; // unfinished or failed: not a backup
-        }
-    }
-    return all.dump();
-}
-
 } // namespace safekeep

@@ -1,6 +1,7 @@
 // Logical backups: pg_dump -Fc streamed through sha256 -> zstd into
 // <stanza>/logical/<label>/dump.zst, then manifest.json written last. Kept
-// apart from backup/ so retention, chains, info and verify never see them.
+// apart from backup/ so chains, physical retention and verify never see
+// them (logical/list.h lists them, logical/expire.h expires them).
 #pragma once
 
 #include "repo/config.h"
@@ -36,9 +37,6 @@ struct LogicalDumpResult {
 };
 
 LogicalDumpResult logical_dump(const Config &cfg, const LogicalDumpRequest &req);
-
-// Every logical manifest, as one JSON array sorted by label.
-std::string logical_list_json(const Config &cfg);
 
 // Common pg_dump/pg_restore connection arguments.
 std::vector<std::string> connection_args(const PgConnection &c);

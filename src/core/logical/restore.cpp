@@ -2,6 +2,7 @@
 
 #include "io/sha256.h"
 #include "io/zstd_filter.h"
+#include "logical/list.h"
 #include "repo/layout.h"
 #include "storage/posix.h"
 #include "util/error.h"
@@ -26,7 +27,7 @@ struct LogicalPlace {
 };
 
 LogicalPlace label_dir(const Config &cfg, const std::string &label) {
-    if (label.size() != 16 || label.back() != 'L' || label.find_first_of("/.") != std::string::npos)
+    if (!is_logical_label(label))
         throw NotFound("\"" + label + "\" is not a logical backup label");
     RepoLayout layout = RepoLayout::for_read(cfg, true);
     if (layout.stanza().empty())

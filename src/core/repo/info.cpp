@@ -1,5 +1,6 @@
 #include "repo/info.h"
 
+#include "logical/list.h"
 #include "repo/catalog.h"
 #include "repo/layout.h"
 #include "storage/posix.h"
@@ -41,6 +42,19 @@ json backup_json(const BackupEntry &b) {
             {"system_id", m.system_id}};
 }
 
+json logical_json(const LogicalEntry &e, const Storage &store) {
+    return {{"label", e.label},
+            {"kind", logical_kind(e)},
+            {"database", e.database},
+            {"tables", e.tables},
+            {"start_time", e.start_time},
+            {"stop_time", e.stop_time},
+            {"dump_size", e.dump_size},
+            {"stored_size", e.stored_size},
+            {"schema_hash", e.schema_hash},
+            {"manifest_path", store.url(e.manifest_key)}};
+}
+
 } // namespace
 
 std::string repo_info_json(const Config &cfg, bool with_wal) {
@@ -53,6 +67,11 @@ std::string repo_info_json(const Config &cfg, bool with_wal) {
     for (const auto &b : list_backups(repo))
         backups.push_back(backup_json(b));
     doc["backups"] = std::move(backups);
+
+    json logical = json::array();
+    for (const auto &e : list_logical_backups(repo))
+        logical.push_back(logical_json(e, repo.store()));
+    doc["logical_backups"] = std::move(logical);
 
     std::vector<WalObject> wal = list_wal_objects(repo);
     json archive = {{"min", nullptr}, {"max", nullptr}, {"count", 0}, {"files", wal.size()}};
