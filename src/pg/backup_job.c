@@ -75,30 +75,13 @@ static void take_backup(sk_backup *backup, SkJobSlot *slot, const char *label,
     stop->table_counts = NULL;
 }
 
-/* Row counts for drills, verification and retention after a success; their
- * failures are logged, the backup itself stands. */
-static void after_backup(const char *label) {
-    MemoryContext cxt = CurrentMemoryContext;
-
-    PG_TRY();
-    {
-        sk_record_table_counts(label);
-        if (sk_verify_after_backup)
-            sk_verify_and_record(label, false);
-        if (sk_expire_after_backup)
-            (void)sk_expire_and_record(false);
-    }
-    PG_CATCH();
-    {
-        ErrorData *edata;
-
-        MemoryContextSwitchTo(cxt);
-        edata = CopyErrorData();
-        FlushErrorState();
-        AbortOutOfAnyTransaction();
-        ereport(WARNING, (errmsg("pg_safekeep: after backup %s: %s", label, edata->message)));
-    }
-    PG_END_TRY();
+/* Row counts for drills, verification and retention after a success. */
+static void after_backup_steps(const char *label) {
+    sk_record_table_counts(label);
+    if (sk_verify_after_backup)
+        sk_verify_and_record(label, false);
+    if (sk_expire_after_backup)
+        (void)sk_expire_and_record(false);
 }
 
 void sk_run_backup(int slotno) {
@@ -168,7 +151,7 @@ void sk_run_backup(int slotno) {
         backup = NULL;
         /* The caller gets the label now; checks and retention follow. */
         sk_slot_finish(slotno, job.job_id, true, res.label, NULL);
-        after_backup(res.label);
+        sk_after_backup(res.label, after_backup_steps);
     }
     PG_CATCH();
     {

@@ -147,6 +147,7 @@ void sk_run_logical_backup(int slotno) {
         args[1] = manifest_copy;
         sk_exec_in_xact("SELECT safekeep.logical_backup_completed($1::bigint, $2::jsonb)", 2, args);
         sk_slot_finish(slotno, job.job_id, true, label, NULL);
+        sk_after_backup(label, sk_expire_after_logical_backup);
     }
     PG_CATCH();
     { sk_job_catch(&job); }

@@ -83,6 +83,30 @@ char *sk_expire_and_record(bool dry_run) {
     return copy;
 }
 
+void sk_after_backup(const char *label, void (*steps)(const char *label)) {
+    MemoryContext cxt = CurrentMemoryContext;
+
+    PG_TRY();
+    { steps(label); }
+    PG_CATCH();
+    {
+        ErrorData *edata;
+
+        MemoryContextSwitchTo(cxt);
+        edata = CopyErrorData();
+        FlushErrorState();
+        AbortOutOfAnyTransaction();
+        ereport(WARNING, (errmsg("pg_safekeep: after backup %s: %s", label, edata->message)));
+    }
+    PG_END_TRY();
+}
+
+void sk_expire_after_logical_backup(const char *label) {
+    (void)label;
+    if (sk_expire_after_backup)
+        (void)sk_expire_and_record(false);
+}
+
 void sk_run_verify(int slotno) {
     SkJob job;
     char label[64];

@@ -246,6 +246,14 @@ extern int sk_verify_and_record(const char *label, bool wal_to_newest);
  */
 extern char *sk_expire_and_record(bool dry_run);
 
+/* Runs steps(label) after a successful backup, once the job is reported done;
+ * a failure there is a WARNING, the backup itself stands (maintenance.c). */
+extern void sk_after_backup(const char *label, void (*steps)(const char *label));
+
+/* Retention after a logical backup (safekeep.expire_after_backup), as after a
+ * physical one; a step for sk_after_backup (maintenance.c). */
+extern void sk_expire_after_logical_backup(const char *label);
+
 /* Queue the jobs of safekeep.schedules rows that are due; the launcher calls
  * it every loop, it checks every ten seconds (scheduler.c). */
 extern void sk_run_due_schedules(void);

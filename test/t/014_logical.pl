@@ -330,4 +330,14 @@ is( q1(
 is(q1(qq{SELECT status FROM safekeep.backup_catalog WHERE label = '$f3'}),
 	'completed', 'and the kept one is still completed');
 
+# --- retention after a logical backup (safekeep.expire_after_backup) -------------------
+set_conf(logical_retention_count => 1, logical_retention_days => 0);
+my $s_new = q1(q{SELECT safekeep.create_logical_backup(schema_only => true)});
+wait_jobs_idle($node);
+ok(!defined logical_dir($schemas[-1]) && defined logical_dir($s_new),
+	'a new schema-only backup expires the previous one (count 1) without an expire call');
+is(q1(qq{SELECT status FROM safekeep.backup_catalog WHERE label = '$schemas[-1]'}),
+	'expired', 'and the catalog says so at once');
+ok(defined logical_dir($f3), 'the newest full logical backup stays');
+
 done_testing();
