@@ -5,6 +5,7 @@
 #include "logical/schema_hash.h"
 #include "repo/label.h"
 #include "repo/layout.h"
+#include "repo/manifest_scan.h"
 #include "storage/posix.h"
 #include "util/error.h"
 #include "util/pipe_program.h"
@@ -133,7 +134,7 @@ LogicalDumpResult logical_dump(const Config &cfg, const LogicalDumpRequest &req)
         m["stop_time"] = iso_time(static_cast<int64_t>(std::time(nullptr)));
         std::string text = m.dump(2) + "\n";
         // Written last: a logical backup without a manifest does not exist.
-        store.write(key_join(dir, "manifest.json"), text.data(), text.size());
+        store.write(key_join(dir, kManifestName), text.data(), text.size());
         return {label, m.dump()};
     } catch (...) {
         try {

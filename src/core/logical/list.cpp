@@ -1,9 +1,9 @@
 #include "logical/list.h"
 
+#include "repo/manifest_scan.h"
 #include "util/civil_date.h"
 #include "util/error.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -75,21 +75,8 @@ std::vector<LogicalEntry> list_logical_backups(const RepoLayout &repo) {
     if (repo.stanza().empty())
         return out;
     Storage &store = repo.store();
-    for (const auto &name : store.children(repo.logical_key())) {
-        if (!is_logical_label(name))
-            continue;
-        std::string key = key_join(key_join(repo.logical_key(), name), "manifest.json");
-        std::string text;
-        try {
-            text = store.read(key);
-        } catch (const NotFound &) {
-            continue; // unfinished, failed or half removed: not a backup
-        }
-        out.push_back(parse_entry(name, key, std::move(text), store.url(key)));
-    }
-    // Labels sort by time.
-    std::sort(out.begin(), out.end(),
-              [](const LogicalEntry &a, const LogicalEntry &b) { return a.label < b.label; });
+    for (auto &m : read_manifests(store, repo.logical_key(), is_logical_label))
+        out.push_back(parse_entry(m.label, m.key, std::move(m.text), store.url(m.key)));
     return out;
 }
 

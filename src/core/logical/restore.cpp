@@ -4,6 +4,7 @@
 #include "io/zstd_filter.h"
 #include "logical/list.h"
 #include "repo/layout.h"
+#include "repo/manifest_scan.h"
 #include "storage/posix.h"
 #include "util/error.h"
 #include "util/pipe_program.h"
@@ -80,7 +81,7 @@ void stream_object(Storage &store, const std::string &key, const std::string &wa
 std::string logical_manifest_json(const Config &cfg, const std::string &label) {
     LogicalPlace place = label_dir(cfg, label);
     try {
-        return place.layout.store().read(key_join(place.dir, "manifest.json"));
+        return place.layout.store().read(key_join(place.dir, kManifestName));
     } catch (const NotFound &) {
         throw NotFound("logical backup \"" + label + "\" is not in the repository");
     }

@@ -2,6 +2,7 @@
 
 #include "storage/posix.h"
 #include "repo/keyring.h"
+#include "repo/manifest_scan.h"
 #include "storage/encrypted_storage.h"
 #include "storage/fanout_storage.h"
 #include "storage/posix_storage.h"
@@ -239,7 +240,7 @@ std::string RepoLayout::backup_key(const std::string &label) const {
     return key_join(backup_root_key(), label);
 }
 std::string RepoLayout::manifest_key(const std::string &label) const {
-    return key_join(backup_key(label), "manifest.json");
+    return key_join(backup_key(label), kManifestName);
 }
 std::string RepoLayout::archive_key() const {
     return key_join(stanza_, "archive");

@@ -5,6 +5,7 @@
 #include "repo/label.h"
 #include "repo/layout.h"
 #include "repo/manifest.h"
+#include "repo/manifest_scan.h"
 #include "util/error.h"
 #include "wal/list.h"
 #include "wal/lsn.h"
@@ -36,20 +37,12 @@ std::map<std::string, Loaded> load_all(const RepoLayout &repo) {
     if (repo.stanza().empty())
         return out;
     Storage &store = repo.store();
-    for (const auto &name : store.children(repo.backup_root_key())) {
-        if (!is_valid_label(name))
-            continue;
-        const std::string key = repo.manifest_key(name);
-        std::string text;
-        try {
-            text = store.read(key);
-        } catch (const NotFound &) {
-            continue; // never completed
-        }
+    for (const auto &m : read_manifests(store, repo.backup_root_key(), is_valid_label)) {
+        const std::string &name = m.label;
         Loaded l;
         l.label = name;
         try {
-            l.manifest = Manifest::from_json(text, store.url(key));
+            l.manifest = Manifest::from_json(m.text, store.url(m.key));
             l.ok = true;
             if (l.manifest.label != name) {
                 l.ok = false;
