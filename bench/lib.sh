@@ -30,3 +30,39 @@ CONF
         cat
     } >>"$data/postgresql.conf"
 }
+
+# pgBackRest's configuration FILE for the cluster DATADIR PORT SOCK, with the
+# settings that match pg_safekeep's in every benchmark (zstd 3, 2 processes,
+# fast start, archive and page checks, file logging off) and its spool, lock
+# and log directories under SCRATCH. The repository's repo1-* lines come on
+# stdin.
+write_pgbr_conf_file() {   # file scratch datadir port sock
+    local file=$1 scratch=$2 data=$3 port=$4 sock=$5
+    mkdir -p "$scratch/pgbr_spool" "$scratch/pgbr_lock" "$scratch/pgbr_log"
+    chown postgres: "$scratch/pgbr_spool" "$scratch/pgbr_lock" "$scratch/pgbr_log"
+    {
+        echo "[global]"
+        cat
+        cat <<CONF
+repo1-retention-full=100
+compress-type=zst
+compress-level=3
+process-max=2
+start-fast=y
+archive-check=y
+checksum-page=y
+spool-path=$scratch/pgbr_spool
+lock-path=$scratch/pgbr_lock
+log-path=$scratch/pgbr_log
+log-level-console=warn
+log-level-stderr=warn
+log-level-file=off
+
+[bench]
+pg1-path=$data
+pg1-port=$port
+pg1-socket-path=$sock
+CONF
+    } >"$file"
+    chown postgres: "$file"
+}

@@ -204,31 +204,7 @@ wait_drained() {
 
 # ---------------------------------------------------------------- pgBackRest
 write_pgbr_conf() {
-    mkdir -p "$S/pgbr_log" "$S/pgbr_lock" "$S/pgbr_spool"
-    chown postgres: "$S/pgbr_log" "$S/pgbr_lock" "$S/pgbr_spool"
-    cat >"$PGBR_CONF" <<EOF
-[global]
-repo1-path=$PGBR_REPO
-repo1-retention-full=100
-compress-type=zst
-compress-level=3
-process-max=2
-start-fast=y
-archive-check=y
-checksum-page=y
-spool-path=$S/pgbr_spool
-lock-path=$S/pgbr_lock
-log-path=$S/pgbr_log
-log-level-console=warn
-log-level-stderr=warn
-log-level-file=off
-
-[bench]
-pg1-path=$PGDATA
-pg1-port=$PORT
-pg1-socket-path=$SOCK
-EOF
-    chown postgres: "$PGBR_CONF"
+    write_pgbr_conf_file "$PGBR_CONF" "$S" "$PGDATA" "$PORT" "$SOCK" <<<"repo1-path=$PGBR_REPO"
 }
 # Fresh pgBackRest repository (the archive target must not be pgbr meanwhile).
 reset_pgbr_repo() {

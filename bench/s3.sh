@@ -94,8 +94,7 @@ safekeep.repo1_s3_ca_file = '$S/tls/cert.pem'
 safekeep.repo1_s3_credentials_file = '$S/credentials'
 include_if_exists = 'bench_archive.conf'
 EOF
-cat >"$S/pgbr.conf" <<EOF
-[global]
+write_pgbr_conf_file "$S/pgbr.conf" "$S" "$PGDATA" "$PORT" "$SOCK" <<EOF
 repo1-type=s3
 repo1-path=/pgbr
 repo1-s3-bucket=pgbr
@@ -106,25 +105,7 @@ repo1-s3-key=S3RVER
 repo1-s3-key-secret=S3RVER
 repo1-s3-uri-style=path
 repo1-storage-verify-tls=n
-repo1-retention-full=100
-compress-type=zst
-compress-level=3
-process-max=2
-start-fast=y
-archive-check=y
-spool-path=$S/pgbr_spool
-lock-path=$S/pgbr_lock
-log-path=$S/pgbr_log
-log-level-console=warn
-log-level-file=off
-
-[bench]
-pg1-path=$PGDATA
-pg1-port=$PORT
-pg1-socket-path=$SOCK
 EOF
-mkdir -p "$S/pgbr_spool" "$S/pgbr_lock" "$S/pgbr_log"
-chown -R postgres: "$S/pgbr.conf" "$S/pgbr_spool" "$S/pgbr_lock" "$S/pgbr_log"
 
 # Archive method sk | pgbr | pgbr_async, state on | paused. Paused keeps the
 # method's archive_library (a change restarts the archiver, which must not
