@@ -1,6 +1,7 @@
 #include "logical/expire.h"
 
 #include "util/error.h"
+#include "util/policy_json.h"
 
 #include <algorithm>
 #include <map>
@@ -11,14 +12,7 @@ namespace safekeep {
 using nlohmann::json;
 
 LogicalRetention parse_logical_retention(const std::string &text) {
-    json j;
-    try {
-        j = text.empty() ? json::object() : json::parse(text);
-    } catch (const json::exception &e) {
-        throw Error(std::string("logical retention policy is not valid JSON: ") + e.what());
-    }
-    if (!j.is_object())
-        throw Error("logical retention policy must be a JSON object");
+    const json j = parse_policy_object(text, "logical retention");
     if (j.empty())
         return LogicalRetention{};
     LogicalRetention p{0, 0};
@@ -27,14 +21,8 @@ LogicalRetention parse_logical_retention(const std::string &text) {
         const bool is_count = key == "count";
         if (!is_count && key != "days")
             throw Error("unknown logical retention setting \"" + key + "\" (expected count, days)");
-        const int64_t max = is_count ? 1000 : 36500;
-        if (!it->is_number_integer())
-            throw Error("logical retention " + key + " must be an integer");
-        const int64_t v = it->get<int64_t>();
-        if (v < 0 || v > max)
-            throw Error("logical retention " + key + " must be between 0 and " +
-                        std::to_string(max) + ", not " + std::to_string(v));
-        (is_count ? p.count : p.days) = static_cast<int>(v);
+        (is_count ? p.count : p.days) =
+            policy_int(*it, "logical retention", key, is_count ? 1000 : 36500);
     }
     return p;
 }

@@ -4,6 +4,7 @@
 #include "repo/layout.h"
 #include "storage/posix.h"
 #include "util/error.h"
+#include "util/policy_json.h"
 #include "wal/list.h"
 #include "wal/lsn.h"
 #include "wal/wal_name.h"
@@ -70,14 +71,7 @@ uint64_t segno_of(const std::string &seg) {
 } // namespace
 
 RetentionPolicy parse_retention_policy(const std::string &text, int64_t *now) {
-    json j;
-    try {
-        j = text.empty() ? json::object() : json::parse(text);
-    } catch (const json::exception &e) {
-        throw Error(std::string("retention policy is not valid JSON: ") + e.what());
-    }
-    if (!j.is_object())
-        throw Error("retention policy must be a JSON object");
+    const json j = parse_policy_object(text, "retention");
     RetentionPolicy p;
     bool any_rule = false;
     for (auto it = j.begin(); it != j.end(); ++it) {
@@ -87,13 +81,7 @@ RetentionPolicy parse_retention_policy(const std::string &text, int64_t *now) {
             if (key == l.key)
                 limit = &l;
         if (limit) {
-            if (!it->is_number_integer())
-                throw Error("retention " + key + " must be an integer");
-            int64_t v = it->get<int64_t>();
-            if (v < 0 || v > limit->max)
-                throw Error("retention " + key + " must be between 0 and " +
-                            std::to_string(limit->max) + ", not " + std::to_string(v));
-            p.*(limit->field) = static_cast<int>(v);
+            p.*(limit->field) = policy_int(*it, "retention", key, limit->max);
             any_rule = true;
         } else if (key == "wal") {
             std::string v = it->is_string() ? it->get<std::string>() : it->dump();
