@@ -42,6 +42,7 @@ bool sk_verify_after_backup = true;
 bool sk_expire_after_backup = true;
 bool sk_drill_row_counts = true;
 bool sk_scheduler = true;
+bool sk_launcher = true;
 
 static const struct config_enum_entry wal_retention_options[] = {
     {"all", 0, false}, {"consistent", 1, false}, {NULL, 0, false}};
@@ -143,6 +144,12 @@ static void define_settings(void) {
     DefineCustomBoolVariable("safekeep.scheduler", "Run the jobs of safekeep.schedules.",
                              "Off when pg_cron (or anything else) drives the jobs.", &sk_scheduler,
                              true, PGC_SIGHUP, 0, NULL, NULL, NULL);
+    /* Restored, scratch and drill copies set this off: a copy must never run
+     * schedules, clean up scratch copies, sync a catalog or notify. */
+    DefineCustomBoolVariable("safekeep.launcher",
+                             "Start the launcher (jobs, scheduler, catalog sync, notifications).",
+                             "Off in copies restored from SQL, drills and table recoveries.",
+                             &sk_launcher, true, PGC_POSTMASTER, 0, NULL, NULL, NULL);
     sk_define_monitor_settings();
     sk_define_notify_settings();
     MarkGUCPrefixReserved("safekeep");
@@ -159,7 +166,8 @@ void _PG_init(void) {
     prev_shmem_startup_hook = shmem_startup_hook;
     shmem_startup_hook = sk_shmem_startup_hook;
 
-    sk_register_launcher();
+    if (sk_launcher)
+        sk_register_launcher();
 }
 
 void sk_fill_config(sk_config *cfg, char *stanza_buf, size_t stanza_len) {

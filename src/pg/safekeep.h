@@ -51,6 +51,7 @@ extern char *sk_scratch_dir;
 extern int sk_drill_interval;
 extern bool sk_drill_row_counts;
 extern bool sk_scheduler;
+extern bool sk_launcher;
 /* Monitoring thresholds (monitor_settings.c); the rest are read from SQL. */
 extern int sk_threshold_long_transaction;
 
