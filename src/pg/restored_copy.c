@@ -28,6 +28,13 @@ char *sk_copy_settings(int port) {
     for (int n = 1; n <= SK_MAX_REPOS; n++)
         appendStringInfo(&conf, "safekeep.repo%d_path = ''\nsafekeep.repo%d_type = ''\n", n, n);
     appendStringInfoString(&conf, "safekeep.drill_interval = 0\n");
+    /* A copy runs no launcher: no schedules, scratch cleanup, catalog sync or
+     * notifications (it would clean up the very scratch copy it is). */
+    appendStringInfoString(&conf, "safekeep.launcher = off\n");
+    appendStringInfoString(&conf, "safekeep.scheduler = off\n");
+    appendStringInfoString(&conf, "safekeep.notify_webhook_url = ''\n");
+    appendStringInfoString(&conf, "safekeep.notify_webhook_url_file = ''\n");
+    appendStringInfoString(&conf, "safekeep.smtp_server = ''\n");
     /* pg_ctl -w then returns only once recovery is over and the copy promoted */
     appendStringInfoString(&conf, "hot_standby = off\n");
     if (port > 0)
