@@ -57,6 +57,7 @@ CREATE FUNCTION safekeep.verify_backup(backup_label text DEFAULT NULL,
 RETURNS TABLE (label text, problem text, object text, detail text)
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM safekeep._check_backup_label(backup_label, 'backup_label');
     IF backup_label IS NOT NULL AND NOT EXISTS (
            SELECT 1 FROM jsonb_array_elements(safekeep.repository_info(false)->'backups') e
             WHERE e->>'label' = backup_label) THEN

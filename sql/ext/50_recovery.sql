@@ -63,6 +63,7 @@ RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     chosen text;
 BEGIN
+    PERFORM safekeep._check_backup_label(backup_label, 'backup_label');
     IF target_time IS NULL THEN
         RAISE EXCEPTION 'target_time must be given'
               USING HINT = 'safekeep.recover_full_database() restores to the end of a backup.';
@@ -91,6 +92,7 @@ RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     chosen text;
 BEGIN
+    PERFORM safekeep._check_backup_label(backup_label, 'backup_label');
     PERFORM safekeep._check_recovery_target(target_dir, port);
     chosen := safekeep._choose_backup(backup_label, NULL);
     PERFORM safekeep._audit('recover_full_database',

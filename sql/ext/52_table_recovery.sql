@@ -77,12 +77,7 @@ DECLARE
     v_name text := name;
     v_lsn pg_lsn;
 BEGIN
-    IF v_name IS NULL OR v_name = '' THEN
-        RAISE EXCEPTION 'a restore point needs a name';
-    END IF;
-    IF octet_length(v_name) > 63 THEN
-        RAISE EXCEPTION 'restore point name "%" is too long (at most 63 bytes)', v_name;
-    END IF;
+    PERFORM safekeep._check_restore_point_name(v_name);
     IF EXISTS (SELECT 1 FROM safekeep.restore_points r WHERE r.name = v_name) THEN
         RAISE EXCEPTION 'restore point "%" already exists', v_name
               USING HINT = 'Choose another name; recovery stops at the first point of a name.';
@@ -151,6 +146,13 @@ DECLARE
     v_inclusive boolean := true;
     v_label text;
 BEGIN
+    IF restore_point IS NOT NULL THEN
+        PERFORM safekeep._check_restore_point_name(restore_point);
+    END IF;
+    PERFORM safekeep._check_backup_label(backup_label, 'backup_label');
+    IF into_schema <> '' THEN
+        PERFORM safekeep._check_object_name(into_schema, 'into_schema');
+    END IF;
     IF table_name IS NULL OR table_name = '' THEN
         RAISE EXCEPTION 'table_name must be given';
     END IF;

@@ -45,6 +45,7 @@ RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     v_label text := backup_label;
 BEGIN
+    PERFORM safekeep._check_backup_label(backup_label, 'backup_label');
     PERFORM safekeep._check_repository();
     IF v_label IS NULL THEN
         SELECT c.label INTO v_label FROM safekeep.backup_catalog c

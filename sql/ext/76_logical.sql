@@ -137,6 +137,8 @@ DECLARE
     t text;
     v_parts text[];
 BEGIN
+    PERFORM safekeep._check_logical_label(label, 'label');
+    PERFORM safekeep._check_object_name(target_database, 'target_database');
     SELECT c.backup_type, c.status INTO v_type, v_status
       FROM safekeep.backup_catalog c WHERE c.label = restore_logical_backup.label;
     IF NOT FOUND OR label IS NULL THEN

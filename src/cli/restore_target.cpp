@@ -1,5 +1,6 @@
 #include "restore_target.h"
 
+#include "capi.h"
 #include "cli_error.h"
 #include "format.h"
 #include "target_time.h"
@@ -60,6 +61,11 @@ RestoreTarget parse_restore_target(const ParsedArgs &args, int64_t now_unix) {
         t.value = *args.get(given);
         if (t.value.empty())
             throw UsageError("--target-name needs a restore point name");
+        // Checked here so a name that cannot be a restore point fails before
+        // anything is created; quotes and backslashes are fine (conf_writer).
+        sk_msg msg{};
+        if (sk_check_restore_point_name(t.value.c_str(), &msg) != SK_OK)
+            throw UsageError(std::string("--target-name: ") + msg.text);
     } else if (given == "target") {
         if (*args.get(given) != "immediate")
             throw UsageError("--target must be \"immediate\", not \"" + *args.get(given) + "\"");

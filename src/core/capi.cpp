@@ -23,6 +23,7 @@
 #include "util/checks.h"
 #include "util/error.h"
 #include "util/server.h"
+#include "util/user_names.h"
 #include "verify/verify.h"
 #include "wal/archive.h"
 #include "wal/push_ahead.h"
@@ -145,7 +146,14 @@ RestoreRequest to_restore_request(const sk_restore_opts *opts) {
     r.target.inclusive = opts->target_inclusive != 0;
     r.tool_path = opts->tool_path && *opts->tool_path ? opts->tool_path : "pg_safekeep";
     r.tablespaces_in_place = opts->tablespaces_in_place != 0;
-    r.extra_conf = str(opts->extra_conf);
+    if (!r.label.empty())
+        check_backup_label_arg(r.label, "the backup to restore");
+    for (int i = 0; i < opts->n_extra_settings; i++) {
+        const sk_setting &e = opts->extra_settings[i];
+        if (!e.name || !e.value)
+            throw Error("extra setting " + std::to_string(i) + " has no name or value");
+        r.extra_settings.push_back({e.name, e.value});
+    }
     return r;
 }
 
@@ -529,6 +537,20 @@ int sk_scratch_cleanup(const char *scratch_root, const char *bindir, sk_msg *msg
         set_msg(msg, ("removed " + std::to_string(n) + " scratch instance(s) from \"" +
                       std::string(scratch_root) + "\"")
                          .c_str());
+        return SK_OK;
+    });
+}
+
+int sk_check_restore_point_name(const char *name, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        check_restore_point_name(str(name));
+        return SK_OK;
+    });
+}
+
+int sk_check_backup_label(const char *label, const char *what, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        check_backup_label_arg(str(label), what && *what ? what : "the backup");
         return SK_OK;
     });
 }

@@ -200,6 +200,13 @@ int sk_backup_discard_partial(const sk_config *cfg, const char *label, sk_msg *m
 
 /* ---- restore -------------------------------------------------------------- */
 
+/* One setting for a PostgreSQL configuration file: the value as PostgreSQL
+ * should read it back (not quoted). */
+typedef struct sk_setting {
+    const char *name;
+    const char *value;
+} sk_setting;
+
 typedef struct sk_restore_opts {
     const char *pgdata;      /* absolute, missing or empty */
     const char *label;       /* NULL: newest backup that ends before the target */
@@ -212,7 +219,11 @@ typedef struct sk_restore_opts {
     int target_inclusive;      /* 1 (default) or 0 */
     const char *tool_path;     /* pg_safekeep binary named in restore_command */
     int tablespaces_in_place;  /* 1: tablespaces as directories inside pgdata */
-    const char *extra_conf;    /* lines appended to postgresql.auto.conf */
+    /* Settings appended to postgresql.auto.conf after the recovery ones (later
+     * ones win), written by the core's one configuration writer: names are
+     * checked, values quoted, values with control characters refused. */
+    const sk_setting *extra_settings;
+    int n_extra_settings;
 } sk_restore_opts;
 
 typedef struct sk_restore_result {
@@ -325,8 +336,8 @@ int sk_expire(const sk_config *cfg, const char *policy_json, int dry_run, char *
  * directory /tmp/sk-XXXXXX, "local all all trust" in its own pg_hba.conf,
  * archive_mode off, hot_standby off (it accepts connections only once
  * promoted), logging_collector and ssl off, synchronous_standby_names ''.
- * These settings follow ropts->extra_conf in postgresql.auto.conf, so they
- * win; shared_preload_libraries and the rest are up to extra_conf.
+ * These settings follow ropts->extra_settings in postgresql.auto.conf, so
+ * they win; shared_preload_libraries and the rest are up to extra_settings.
  * <dir>/work is an empty 0700 directory for the caller's files (pg_dump -f,
  * COPY); <dir>/server.log is the server's log.
  */
@@ -375,6 +386,14 @@ int sk_scratch_cleanup(const char *scratch_root, const char *bindir, sk_msg *msg
 /* Check a SQL-side restore target directory: absolute, outside live_pgdata,
  * missing or empty, parent writable. */
 int sk_check_target_dir(const char *dir, const char *live_pgdata, sk_msg *msg) SK_NOEXCEPT;
+
+/* Names a user chooses, checked where they enter (SQL and CLI) before
+ * anything is created.  A restore point name: 1 to 63 bytes, valid UTF-8, no
+ * control characters (quotes and backslashes are fine).  A backup label: the
+ * physical label grammar (YYYYMMDD-HHMMSSF[_YYYYMMDD-HHMMSSD|I]); what names
+ * the argument in the message. */
+int sk_check_restore_point_name(const char *name, sk_msg *msg) SK_NOEXCEPT;
+int sk_check_backup_label(const char *label, const char *what, sk_msg *msg) SK_NOEXCEPT;
 
 /* SK_OK when nothing listens on the TCP port (127.0.0.1 and ::1). */
 int sk_check_port_free(int port, sk_msg *msg) SK_NOEXCEPT;

@@ -82,6 +82,7 @@ void sk_run_restore(int slotno) {
         char log_path[MAXPGPATH];
         sk_msg msg;
         sk_restore_opts opts;
+        sk_setting_list copy;
         sk_restore_result res;
         const char *args[8];
         char *summary;
@@ -128,7 +129,9 @@ void sk_run_restore(int slotno) {
         opts.target_inclusive = 1;
         opts.tool_path = tool;
         opts.tablespaces_in_place = 1; /* never touch the live server's tablespaces */
-        opts.extra_conf = sk_copy_settings(p.port);
+        copy = sk_copy_settings(p.port);
+        opts.extra_settings = copy.items;
+        opts.n_extra_settings = copy.n;
         memset(&res, 0, sizeof(res));
         if (sk_restore(&cfg, &opts, sk_cancel_requested, &res, &msg) != SK_OK) {
             CHECK_FOR_INTERRUPTS();

@@ -16,29 +16,50 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-char *sk_copy_settings(int port) {
-    StringInfoData conf;
+/* Appends one setting (copied) to a palloc'd array that grows as needed. */
+static void add_setting(sk_setting_list *list, const char *name, const char *value) {
+    if (list->n == list->cap) {
+        list->cap = list->cap ? list->cap * 2 : 32;
+        list->items = list->items ? repalloc(list->items, sizeof(sk_setting) * list->cap)
+                                  : palloc(sizeof(sk_setting) * list->cap);
+    }
+    list->items[list->n].name = pstrdup(name);
+    list->items[list->n].value = pstrdup(value);
+    list->n++;
+}
+
+/*
+ * Name/value pairs only: the core's configuration writer turns them into
+ * lines (quoting, refusing control characters), so no text is built here.
+ */
+sk_setting_list sk_copy_settings(int port) {
+    sk_setting_list list = {NULL, 0, 0};
     char path[MAXPGPATH];
+    char name[64];
     struct stat st;
 
-    initStringInfo(&conf);
-    appendStringInfoString(&conf, "# added by pg_safekeep for a recovery started from SQL\n");
-    appendStringInfoString(&conf, "archive_mode = off\n");
+    add_setting(&list, "archive_mode", "off");
     /* No repository: the copy's launcher neither syncs, schedules nor archives. */
-    for (int n = 1; n <= SK_MAX_REPOS; n++)
-        appendStringInfo(&conf, "safekeep.repo%d_path = ''\nsafekeep.repo%d_type = ''\n", n, n);
-    appendStringInfoString(&conf, "safekeep.drill_interval = 0\n");
+    for (int n = 1; n <= SK_MAX_REPOS; n++) {
+        snprintf(name, sizeof(name), "safekeep.repo%d_path", n);
+        add_setting(&list, name, "");
+        snprintf(name, sizeof(name), "safekeep.repo%d_type", n);
+        add_setting(&list, name, "");
+    }
+    add_setting(&list, "safekeep.drill_interval", "0");
     /* A copy runs no launcher: no schedules, scratch cleanup, catalog sync or
      * notifications (it would clean up the very scratch copy it is). */
-    appendStringInfoString(&conf, "safekeep.launcher = off\n");
-    appendStringInfoString(&conf, "safekeep.scheduler = off\n");
-    appendStringInfoString(&conf, "safekeep.notify_webhook_url = ''\n");
-    appendStringInfoString(&conf, "safekeep.notify_webhook_url_file = ''\n");
-    appendStringInfoString(&conf, "safekeep.smtp_server = ''\n");
+    add_setting(&list, "safekeep.launcher", "off");
+    add_setting(&list, "safekeep.scheduler", "off");
+    add_setting(&list, "safekeep.notify_webhook_url", "");
+    add_setting(&list, "safekeep.notify_webhook_url_file", "");
+    add_setting(&list, "safekeep.smtp_server", "");
     /* pg_ctl -w then returns only once recovery is over and the copy promoted */
-    appendStringInfoString(&conf, "hot_standby = off\n");
-    if (port > 0)
-        appendStringInfo(&conf, "port = %d\n", port);
+    add_setting(&list, "hot_standby", "off");
+    if (port > 0) {
+        snprintf(name, sizeof(name), "%d", port);
+        add_setting(&list, "port", name);
+    }
 
     snprintf(path, sizeof(path), "%s/postgresql.conf", DataDir);
     if (stat(path, &st) != 0) {
@@ -46,12 +67,10 @@ char *sk_copy_settings(int port) {
         const char *sockets = GetConfigOption("unix_socket_directories", false, false);
         const char *preload = GetConfigOption("shared_preload_libraries", false, false);
 
-        appendStringInfo(&conf, "unix_socket_directories = %s\n",
-                         quote_literal_cstr(sockets ? sockets : ""));
-        appendStringInfo(&conf, "shared_preload_libraries = %s\n",
-                         quote_literal_cstr(preload ? preload : ""));
+        add_setting(&list, "unix_socket_directories", sockets ? sockets : "");
+        add_setting(&list, "shared_preload_libraries", preload ? preload : "");
     }
-    return conf.data;
+    return list;
 }
 
 char *sk_scratch_root(void) {
@@ -91,6 +110,7 @@ sk_instance *sk_scratch_start(const char *name, const char *label, const char *t
     sk_restore_opts ropts;
     sk_instance_opts iopts;
     sk_instance *inst;
+    sk_setting_list copy;
     sk_msg msg;
 
     sk_fill_config(&cfg, stanza, sizeof(stanza));
@@ -107,7 +127,9 @@ sk_instance *sk_scratch_start(const char *name, const char *label, const char *t
     ropts.target_time_unix = target_time_unix;
     ropts.tool_path = tool;
     ropts.tablespaces_in_place = 1;
-    ropts.extra_conf = sk_copy_settings(0);
+    copy = sk_copy_settings(0);
+    ropts.extra_settings = copy.items;
+    ropts.n_extra_settings = copy.n;
 
     memset(&iopts, 0, sizeof(iopts));
     iopts.scratch_root = sk_scratch_root();

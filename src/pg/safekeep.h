@@ -311,9 +311,15 @@ extern void sk_pre_backup_checks(SkJobSlot *slot, const char *label, const char 
 extern bool sk_fs_space(const char *path, uint64 *avail, uint64 *total);
 
 /* ---- restored copies (restored_copy.c) ------------------------------------ */
-/* postgresql.auto.conf lines for a copy restored from SQL: no archiving into
- * our repository, no jobs of its own; port 0 = leave the port alone. */
-extern char *sk_copy_settings(int port);
+/* Settings (palloc'd) for a copy restored from SQL: no archiving into our
+ * repository, no jobs of its own; port 0 = leave the port alone.  The core's
+ * configuration writer turns them into postgresql.auto.conf lines. */
+typedef struct sk_setting_list {
+    sk_setting *items;
+    int n;
+    int cap;
+} sk_setting_list;
+extern sk_setting_list sk_copy_settings(int port);
 /* Where scratch copies go: safekeep.scratch_dir, else beside the data directory. */
 extern char *sk_scratch_root(void);
 /* Restore label into a private scratch copy and start it, recovering to the

@@ -153,7 +153,9 @@ TEST_F(BackupRestore, RoundTripWithTablespaceInPlaceAndAsLink) {
     o.target_type = "time";
     o.target_value = "2026-11-22 02:00:00+00";
     o.target_time_unix = 1795313000;
-    o.extra_conf = "port = 5999";
+    const sk_setting port[] = {{"port", "5999"}};
+    o.extra_settings = port;
+    o.n_extra_settings = 1;
     sk_restore_result rr{};
     sk_msg msg;
     o.tablespaces_in_place = 1;
@@ -194,7 +196,7 @@ TEST_F(BackupRestore, RoundTripWithTablespaceInPlaceAndAsLink) {
         << conf;
     EXPECT_NE(conf.find("recovery_target_time = '2026-11-22 02:00:00+00'\n"), std::string::npos);
     EXPECT_NE(conf.find("recovery_target_action = 'promote'\n"), std::string::npos);
-    EXPECT_NE(conf.find("port = 5999\n"), std::string::npos);
+    EXPECT_NE(conf.find("port = '5999'\n"), std::string::npos);
 
     // A target before the backup ended has no backup to start from.
     sk_restore_opts early = opts(t / "restore_early");

@@ -194,7 +194,9 @@ TEST_F(ScratchServer, StartQueryRunDestroy) {
     ropts.pgdata = "/ignored";
     ropts.target_type = "immediate";
     ropts.tool_path = tool.c_str();
-    ropts.extra_conf = "work_mem = '8MB'\nlisten_addresses = 'localhost'\n";
+    const sk_setting extra[] = {{"work_mem", "8MB"}, {"listen_addresses", "localhost"}};
+    ropts.extra_settings = extra;
+    ropts.n_extra_settings = 2;
     sk_instance_opts iopts{};
     iopts.scratch_root = root.c_str();
     std::string bd = bindir();
@@ -325,7 +327,7 @@ TEST_F(ScratchServer, FailedStartLeavesNothing) {
     o.bindir = bindir();
     o.timeout_seconds = 20;
     RestoreRequest r = request();
-    r.extra_conf = "shared_buffers = 'plenty'\n";
+    r.extra_settings = {{"shared_buffers", "plenty"}};
     try {
         ScratchInstance s(core_config(), r, o, {});
         FAIL();

@@ -2,6 +2,7 @@
 
 #include "storage/posix.h"
 #include "util/error.h"
+#include "util/user_names.h"
 
 #include <fcntl.h>
 
@@ -12,17 +13,6 @@ std::string shell_quote(const std::string &s) {
     for (char c : s) {
         if (c == '\'')
             out += "'\\''";
-        else
-            out += c;
-    }
-    return out + "'";
-}
-
-std::string conf_quote(const std::string &s) {
-    std::string out = "'";
-    for (char c : s) {
-        if (c == '\'')
-            out += "''";
         else
             out += c;
     }
@@ -71,26 +61,28 @@ RepoOptions repo_cli_options(const RepoSpec &r) {
     return o;
 }
 
-std::string restore_command_setting(const std::string &tool_path, const RepoOptions &repo,
-                                    const std::string &stanza) {
+std::string restore_command_value(const std::string &tool_path, const RepoOptions &repo,
+                                  const std::string &stanza) {
     std::string cmd = escape_percent(shell_quote(tool_path)) + " archive-get %f \"%p\"";
     for (const auto &opt : repo)
         cmd += " --" + opt.first + "=" + escape_percent(shell_quote(opt.second));
     cmd += " --stanza=" + escape_percent(shell_quote(stanza));
-    return conf_quote(cmd);
+    return cmd;
 }
 
-std::string recovery_settings(const std::string &tool_path, const RepoOptions &repo,
-                              const std::string &stanza, const RestoreTarget &target,
-                              const std::string &extra_conf) {
-    std::string out = "\n# added by pg_safekeep restore\n";
-    out += "restore_command = " + restore_command_setting(tool_path, repo, stanza) + "\n";
+ConfSettings recovery_settings(const std::string &tool_path, const RepoOptions &repo,
+                               const std::string &stanza, const RestoreTarget &target,
+                               const ConfSettings &extra) {
+    ConfSettings out;
+    out.push_back({"restore_command", restore_command_value(tool_path, repo, stanza)});
     const std::string &t = target.type;
     if (!t.empty()) {
+        if (t == "name")
+            check_restore_point_name(target.value);
         if (t == "immediate")
-            out += "recovery_target = 'immediate'\n";
+            out.push_back({"recovery_target", "immediate"});
         else if (t == "time" || t == "lsn" || t == "xid" || t == "name")
-            out += "recovery_target_" + t + " = " + conf_quote(target.value) + "\n";
+            out.push_back({"recovery_target_" + t, target.value});
         else
             throw Error("unknown recovery target type \"" + t + "\"");
         if (!target.action.empty() && target.action != "promote" && target.action != "pause" &&
@@ -98,16 +90,16 @@ std::string recovery_settings(const std::string &tool_path, const RepoOptions &r
             throw Error("unknown recovery target action \"" + target.action +
                         "\" (expected promote, pause or shutdown)");
         if (!target.inclusive && t != "immediate")
-            out += "recovery_target_inclusive = false\n";
-        out += "recovery_target_action = " +
-               conf_quote(target.action.empty() ? "promote" : target.action) + "\n";
+            out.push_back({"recovery_target_inclusive", "false"});
+        out.push_back(
+            {"recovery_target_action", target.action.empty() ? "promote" : target.action});
     }
-    if (!extra_conf.empty()) {
-        out += extra_conf;
-        if (out.back() != '\n')
-            out += '\n';
-    }
+    out.insert(out.end(), extra.begin(), extra.end());
     return out;
+}
+
+std::string recovery_conf_text(const ConfSettings &settings) {
+    return "\n" + conf_lines(settings, "added by pg_safekeep restore");
 }
 
 void write_recovery_config(const std::string &pgdata, const std::string &settings) {

@@ -89,8 +89,8 @@ RestoreOutcome restore_backup(const Config &cfg, const RestoreRequest &req,
     BackupChain chain(repo, backups, chosen);
 
     // Build the settings first so a bad target fails before anything is written.
-    std::string settings = recovery_settings(req.tool_path, repo_cli_options(src.spec),
-                                             repo.stanza(), req.target, req.extra_conf);
+    std::string settings = recovery_conf_text(recovery_settings(
+        req.tool_path, repo_cli_options(src.spec), repo.stanza(), req.target, req.extra_settings));
 
     std::map<std::string, std::string> links; // pg_tblspc/<oid> -> location
     if (!req.tablespaces_in_place)

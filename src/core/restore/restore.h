@@ -3,6 +3,7 @@
 
 #include "repo/config.h"
 #include "restore/select.h"
+#include "util/conf_writer.h"
 #include "util/parallel.h"
 
 #include <cstdint>
@@ -16,7 +17,7 @@ struct RestoreRequest {
     RestoreTarget target;
     std::string tool_path;
     bool tablespaces_in_place = false;
-    std::string extra_conf;
+    ConfSettings extra_settings; // after the recovery settings (later ones win)
 };
 
 struct RestoreOutcome {

@@ -106,7 +106,8 @@ void ScratchInstance::create(const Config &cfg, RestoreRequest req, const Cancel
 
     req.pgdata = pgdata_;
     req.tablespaces_in_place = true;
-    req.extra_conf += scratch_settings(socket_dir_, opts_.port, hba, ident);
+    for (auto &s : scratch_settings(socket_dir_, opts_.port, hba, ident))
+        req.extra_settings.push_back(std::move(s));
     auto t0 = Clock::now();
     restored_ = restore_backup(cfg, req, cancel, {});
     restore_seconds_ = seconds_since(t0);

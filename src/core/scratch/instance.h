@@ -33,7 +33,7 @@ struct ScratchOptions {
 class ScratchInstance {
   public:
     // Restores req (req.pgdata is replaced, tablespaces are kept in place)
-    // and starts the copy, waiting for promotion. req.extra_conf is kept;
+    // and starts the copy, waiting for promotion. req.extra_settings are kept;
     // the privacy settings are appended after it. On failure everything
     // created so far is stopped and removed before the exception leaves.
     ScratchInstance(const Config &cfg, RestoreRequest req, ScratchOptions opts,

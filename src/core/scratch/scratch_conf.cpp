@@ -1,7 +1,5 @@
 #include "scratch/scratch_conf.h"
 
-#include "restore/recovery_conf.h"
-
 #include <cctype>
 #include <cstring>
 #include <sstream>
@@ -10,30 +8,32 @@ namespace safekeep {
 
 const char kSocketDirTemplate[] = "/tmp/sk-XXXXXX";
 
-std::string scratch_settings(const std::string &socket_dir, int port, const std::string &hba_file,
-                             const std::string &ident_file) {
-    std::string out = "\n# pg_safekeep scratch copy: private, reachable only through its socket\n";
-    out += "listen_addresses = ''\n";
-    out += "unix_socket_directories = " + conf_quote(socket_dir) + "\n";
-    out += "unix_socket_permissions = 0700\n";
-    out += "port = " + std::to_string(port) + "\n";
-    out += "hba_file = " + conf_quote(hba_file) + "\n";
-    out += "ident_file = " + conf_quote(ident_file) + "\n";
-    // Never push WAL into the production repository, never wait for standbys.
-    out += "archive_mode = off\n";
-    out += "synchronous_standby_names = ''\n";
-    out += "hot_standby = off\n";
-    // The whole log in server.log (errors quote its end); no certificates needed.
-    out += "logging_collector = off\n";
-    out += "ssl = off\n";
-    return out;
+ConfSettings scratch_settings(const std::string &socket_dir, int port, const std::string &hba_file,
+                              const std::string &ident_file) {
+    return {
+        {"listen_addresses", ""},
+        {"unix_socket_directories", socket_dir},
+        {"unix_socket_permissions", "0700"},
+        {"port", std::to_string(port)},
+        {"hba_file", hba_file},
+        {"ident_file", ident_file},
+        // Never push WAL into the production repository, never wait for standbys.
+        {"archive_mode", "off"},
+        {"synchronous_standby_names", ""},
+        {"hot_standby", "off"},
+        // The whole log in server.log (errors quote its end); no certificates needed.
+        {"logging_collector", "off"},
+        {"ssl", "off"},
+    };
 }
 
-// Parses a postgresql.conf quoted value starting at s[pos] == '\''.
+// Reads a quoted value starting at s[pos] == '\'' as PostgreSQL does
+// (GUC_scanstr): '' is ', and a backslash escapes the next character.
 static std::string unquote(const std::string &s, size_t pos) {
     std::string out;
     for (size_t i = pos + 1; i < s.size(); i++) {
-        if (s[i] == '\'') {
+        char c = s[i];
+        if (c == '\'') {
             if (i + 1 < s.size() && s[i + 1] == '\'') {
                 out += '\'';
                 i++;
@@ -41,7 +41,27 @@ static std::string unquote(const std::string &s, size_t pos) {
             }
             return out;
         }
-        out += s[i];
+        if (c == '\\' && i + 1 < s.size()) {
+            char e = s[++i];
+            switch (e) {
+            case 'b': out += '\b'; break;
+            case 'f': out += '\f'; break;
+            case 'n': out += '\n'; break;
+            case 'r': out += '\r'; break;
+            case 't': out += '\t'; break;
+            default:
+                if (e >= '0' && e <= '7') {
+                    int v = e - '0';
+                    for (int k = 0; k < 2 && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '7'; k++)
+                        v = v * 8 + (s[++i] - '0');
+                    out += static_cast<char>(v);
+                } else {
+                    out += e;
+                }
+            }
+            continue;
+        }
+        out += c;
     }
     return ""; // unterminated
 }

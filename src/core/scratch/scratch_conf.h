@@ -2,14 +2,16 @@
 // socket directory they name (for cleanup after a crash).
 #pragma once
 
+#include "util/conf_writer.h"
+
 #include <string>
 
 namespace safekeep {
 
-// Lines appended after the caller's extra_conf, so they win: no TCP, one
-// socket in a private directory, trust over that socket only, no archiving,
-// no hot standby (connections only once promoted).
-std::string scratch_settings(const std::string &socket_dir, int port, const std::string &hba_file,
+// Settings appended after the caller's extra settings, so they win: no TCP,
+// one socket in a private directory, trust over that socket only, no
+// archiving, no hot standby (connections only once promoted).
+ConfSettings scratch_settings(const std::string &socket_dir, int port, const std::string &hba_file,
                              const std::string &ident_file);
 
 // The last unix_socket_directories value in a postgresql.auto.conf text;

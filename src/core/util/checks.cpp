@@ -2,10 +2,12 @@
 
 #include "storage/posix.h"
 #include "util/error.h"
+#include "util/user_names.h"
 
 #include <arpa/inet.h>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -47,8 +49,21 @@ static std::string canonical_future_path(const std::string &p) {
 }
 
 void check_target_dir(const std::string &dir, const std::string &live_pgdata) {
+    for (size_t i = 0; i < dir.size(); i++) {
+        unsigned char c = static_cast<unsigned char>(dir[i]);
+        if (c < 0x20 || c == 0x7f) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "0x%02x at byte %zu", c, i + 1);
+            throw Error(std::string("invalid target directory: it contains a control character (") +
+                        buf + ")");
+        }
+    }
+    // Far below PATH_MAX: PostgreSQL builds longer paths inside it.
+    if (dir.size() > 1024)
+        throw Error("invalid target directory: it is " + std::to_string(dir.size()) +
+                    " bytes long (at most 1024)");
     if (dir.empty() || dir[0] != '/')
-        throw Error("target directory \"" + dir + "\" is not an absolute path");
+        throw Error("target directory " + shown_value(dir) + " is not an absolute path");
     std::string target = canonical_future_path(dir);
     if (!live_pgdata.empty()) {
         std::string live = real_path(live_pgdata);

@@ -1,0 +1,80 @@
+#include "util/user_names.h"
+
+#include "repo/label.h"
+#include "util/error.h"
+
+#include <cstdio>
+
+namespace safekeep {
+
+namespace {
+
+// Index of the first control byte, or npos.
+size_t first_control(const std::string &s) {
+    for (size_t i = 0; i < s.size(); i++) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c == 0x7f)
+            return i;
+    }
+    return std::string::npos;
+}
+
+// Structure only (lead byte, continuation bytes, no overlong 2-byte forms):
+// enough to refuse byte strings no UTF-8 database could have stored.
+bool valid_utf8(const std::string &s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        size_t n;
+        if (c < 0x80)
+            n = 0;
+        else if (c >= 0xc2 && c <= 0xdf)
+            n = 1;
+        else if (c >= 0xe0 && c <= 0xef)
+            n = 2;
+        else if (c >= 0xf0 && c <= 0xf4)
+            n = 3;
+        else
+            return false;
+        if (n > s.size() - i - 1)
+            return false;
+        for (size_t k = 1; k <= n; k++)
+            if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80)
+                return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+} // namespace
+
+std::string shown_value(const std::string &value) {
+    if (value.size() <= 64 && first_control(value) == std::string::npos && valid_utf8(value))
+        return "\"" + value + "\"";
+    return "(" + std::to_string(value.size()) + " bytes, not shown)";
+}
+
+void check_restore_point_name(const std::string &name) {
+    if (name.empty())
+        throw Error("invalid restore point name: it is empty");
+    size_t c = first_control(name);
+    if (c != std::string::npos) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "it contains a control character (0x%02x at byte %zu)",
+                      static_cast<unsigned char>(name[c]), c + 1);
+        throw Error("invalid restore point name: " + std::string(buf));
+    }
+    if (name.size() > 63)
+        throw Error("invalid restore point name: it is " + std::to_string(name.size()) +
+                    " bytes long (at most 63)");
+    if (!valid_utf8(name))
+        throw Error("invalid restore point name: it is not valid UTF-8");
+}
+
+void check_backup_label_arg(const std::string &label, const std::string &what) {
+    if (!is_valid_label(label))
+        throw Error("invalid backup label " + shown_value(label) + " for " + what +
+                    ": expected YYYYMMDD-HHMMSSF or YYYYMMDD-HHMMSSF_YYYYMMDD-HHMMSSD (or I)");
+}
+
+} // namespace safekeep
