@@ -14,16 +14,22 @@
 #include "access/xlog.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/memutils.h"
 
 static char *result_json(const sk_backup_result *res, const sk_backup_stop *stop) {
-    return psprintf("{\"label\":\"%s\",\"type\":\"%s\",\"prior\":\"%s\",\"backup_file\":\"%s\","
+    StringInfoData file;
+
+    /* The manifest path holds the repository path, which may hold '"' or '\\'. */
+    initStringInfo(&file);
+    escape_json(&file, res->manifest_path);
+    return psprintf("{\"label\":\"%s\",\"type\":\"%s\",\"prior\":\"%s\",\"backup_file\":%s,"
                     "\"checksum\":\"%s\",\"start_wal\":\"%s\",\"stop_wal\":\"%s\",\"timeline\":%u,"
                     "\"file_count\":%llu,\"changed_files\":%llu,\"database_size\":%llu,"
                     "\"backup_size\":%llu,\"copied_bytes\":%llu,\"start_lsn\":\"%s\","
                     "\"stop_lsn\":\"%s\",\"start_time\":%lld,\"stop_time\":%lld,"
                     "\"repositories\":%s}",
-                    res->label, res->type, res->prior, res->manifest_path, res->manifest_sha256,
+                    res->label, res->type, res->prior, file.data, res->manifest_sha256,
                     res->start_wal, res->stop_wal, res->timeline,
                     (unsigned long long)res->file_count, (unsigned long long)res->changed_files,
                     (unsigned long long)res->original_bytes, (unsigned long long)res->stored_bytes,

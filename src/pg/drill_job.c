@@ -75,7 +75,7 @@ static char *run_amcheck(sk_instance *inst, const char *dbname) {
     argv[0] = "pg_amcheck";
     argv[1] = "--all";
     argv[2] = "--install-missing";
-    argv[3] = psprintf("--maintenance-db=%s", dbname);
+    argv[3] = sk_dbname_option("--maintenance-db", dbname);
     argv[4] = NULL;
     if (sk_instance_run(inst, argv, sk_restore_timeout, sk_cancel_requested, &output, &exit_code,
                         &msg) != SK_OK) {

@@ -73,6 +73,20 @@ sk_setting_list sk_copy_settings(int port) {
     return list;
 }
 
+char *sk_dbname_option(const char *option, const char *dbname) {
+    StringInfoData buf;
+
+    initStringInfo(&buf);
+    appendStringInfo(&buf, "%s=dbname='", option);
+    for (const char *c = dbname; *c; c++) {
+        if (*c == '\'' || *c == '\\')
+            appendStringInfoChar(&buf, '\\');
+        appendStringInfoChar(&buf, *c);
+    }
+    appendStringInfoChar(&buf, '\'');
+    return buf.data;
+}
+
 char *sk_scratch_root(void) {
     char *parent;
     char *slash;

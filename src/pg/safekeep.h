@@ -320,6 +320,9 @@ typedef struct sk_setting_list {
     int cap;
 } sk_setting_list;
 extern sk_setting_list sk_copy_settings(int port);
+/* "<option>=dbname='<name>'" for a client program's argv: a database name
+ * holding '=' would otherwise be read as a connection string. */
+extern char *sk_dbname_option(const char *option, const char *dbname);
 /* Where scratch copies go: safekeep.scratch_dir, else beside the data directory. */
 extern char *sk_scratch_root(void);
 /* Restore label into a private scratch copy and start it, recovering to the

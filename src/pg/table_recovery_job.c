@@ -40,22 +40,6 @@ static char *exact_pattern(const char *schema, const char *table) {
     return buf.data;
 }
 
-/* --dbname value naming the database only (a name with '=' would otherwise
- * be read as a connection string). */
-static char *dbname_conninfo(const char *dbname) {
-    StringInfoData buf;
-
-    initStringInfo(&buf);
-    appendStringInfoString(&buf, "--dbname=dbname='");
-    for (const char *c = dbname; *c; c++) {
-        if (*c == '\'' || *c == '\\')
-            appendStringInfoChar(&buf, '\\');
-        appendStringInfoChar(&buf, *c);
-    }
-    appendStringInfoChar(&buf, '\'');
-    return buf.data;
-}
-
 /* One pg_dump section of the table into file. */
 static void dump_section(sk_instance *inst, const char *dbname, const char *pattern,
                          const char *section, const char *file) {
@@ -74,7 +58,7 @@ static void dump_section(sk_instance *inst, const char *dbname, const char *patt
     if (strcmp(section, "data") == 0) /* sequence values only: rows go by COPY */
         argv[n++] = psprintf("--exclude-table-data=%s", pattern);
     argv[n++] = psprintf("--file=%s", file);
-    argv[n++] = dbname_conninfo(dbname);
+    argv[n++] = sk_dbname_option("--dbname", dbname);
     argv[n] = NULL;
     rc = sk_instance_run(inst, argv, sk_restore_timeout, sk_cancel_requested, &output, &exit_code,
                          &msg);
