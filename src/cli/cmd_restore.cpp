@@ -110,7 +110,8 @@ int run_restore(const std::vector<std::string> &args) {
         cfg.parallel = parse_int_option("parallel", *p, 1, 64);
     const std::string tool = self_path();
     const std::string label = parsed.get("set").value_or("");
-    if (sk_msg msg{}; !label.empty() && sk_check_backup_label(label.c_str(), "--set", &msg) != SK_OK)
+    if (sk_msg msg{};
+        !label.empty() && sk_check_backup_label(label.c_str(), "--set", &msg) != SK_OK)
         throw UsageError(msg.text);
     StartRequest start = parse_start_request(parsed, target, tool, pgdata);
     check_can_start(start);

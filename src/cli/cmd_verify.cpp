@@ -36,7 +36,8 @@ int run_verify(const std::vector<std::string> &args) {
     if (auto p = parsed.get("parallel"))
         cfg.parallel = parse_int_option("parallel", *p, 1, 64);
     const std::string label = parsed.get("set").value_or("");
-    if (sk_msg bad{}; !label.empty() && sk_check_backup_label(label.c_str(), "--set", &bad) != SK_OK)
+    if (sk_msg bad{};
+        !label.empty() && sk_check_backup_label(label.c_str(), "--set", &bad) != SK_OK)
         throw UsageError(bad.text);
 
     catch_interrupts();

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <gtest/gtest.h>
 #include <string>
+#include <vector>
 
 using namespace safekeep;
 
@@ -68,9 +69,9 @@ TEST(ConfWriter, QuotesExactly) {
 }
 
 TEST(ConfWriter, RoundTripsThroughTheLexer) {
-    for (const std::string v :
-         {"", "'", "''", "\\", "\\\\", "\\'", "'\\", "a'b\\c'd", "include = 'x'", "#", "'; #",
-          "\\' include = x", std::string(10000, '\\'), std::string(10000, '\'')}) {
+    for (const std::string &v : std::vector<std::string>{
+             "", "'", "''", "\\", "\\\\", "\\'", "'\\", "a'b\\c'd", "include = 'x'", "#", "'; #",
+             "\\' include = x", std::string(10000, '\\'), std::string(10000, '\'')}) {
         std::string q = conf_quoted_value("recovery_target_name", v);
         EXPECT_EQ(lexer_reads(q), v) << q;
     }
@@ -89,21 +90,29 @@ TEST(ConfWriter, RefusesEveryControlCharacter) {
         EXPECT_EQ(error_of([&] { conf_quoted_value("recovery_target_name", v); }), expect) << c;
         EXPECT_EQ(error_of([&] { conf_line({"recovery_target_name", v}); }), expect) << c;
     }
-    EXPECT_EQ(error_of([] { conf_line({"restore_command", "x\x7f"}); }),
+    EXPECT_EQ(error_of([] {
+                  conf_line({"restore_command", "x\x7f"});
+              }),
               "invalid value for setting \"restore_command\": it contains a control character "
               "(0x7f at byte 2)");
     // The issue's attack, and the CLI's separate line.
+    EXPECT_EQ(
+        error_of([] {
+            conf_line({"recovery_target_name", "\\'\ninclude = base/../../../../evil.conf\n#"});
+        }),
+        "invalid value for setting \"recovery_target_name\": it contains a control character "
+        "(0x0a at byte 3)");
     EXPECT_EQ(error_of([] {
-                  conf_line({"recovery_target_name", "\\'\ninclude = base/../../../../evil.conf\n#"});
+                  conf_line({"recovery_target_name", "x\r\ncluster_name = INJECTED"});
               }),
-              "invalid value for setting \"recovery_target_name\": it contains a control character "
-              "(0x0a at byte 3)");
-    EXPECT_EQ(error_of([] { conf_line({"recovery_target_name", "x\r\ncluster_name = INJECTED"}); }),
               "invalid value for setting \"recovery_target_name\": it contains a control character "
               "(0x0d at byte 2)");
     // NUL inside a std::string (a C caller cannot pass one, but the core may).
-    EXPECT_NE(error_of([] { conf_line({"port", std::string("54\0" "32", 5)}); })
-                  .find("(0x00 at byte 3)"),
+    EXPECT_NE(error_of([] {
+                  conf_line({"port", std::string("54\0"
+                                                 "32",
+                                                 5)});
+              }).find("(0x00 at byte 3)"),
               std::string::npos);
     // A comment cannot smuggle a line either.
     EXPECT_NE(error_of([] { conf_lines({}, "x\ninclude = y"); }).find("control character"),
@@ -115,10 +124,10 @@ TEST(ConfWriter, RefusesEveryControlCharacter) {
 TEST(ConfWriter, ChecksNames) {
     for (const char *ok : {"port", "work_mem", "safekeep.repo1_path", "_x", "A1.b_2"})
         EXPECT_EQ(error_of([&] { check_setting_name(ok); }), "") << ok;
-    for (const std::string bad : {std::string(""), std::string("1port"), std::string(".x"),
-                                  std::string("a b"), std::string("a=b"), std::string("a\nb"),
-                                  std::string("a'b"), std::string("a-b"), std::string("a#"),
-                                  std::string(201, 'a')}) {
+    for (const std::string &bad : std::vector<std::string>{
+             std::string(""), std::string("1port"), std::string(".x"), std::string("a b"),
+             std::string("a=b"), std::string("a\nb"), std::string("a'b"), std::string("a-b"),
+             std::string("a#"), std::string(201, 'a')}) {
         std::string m = error_of([&] { conf_line({bad, "v"}); });
         EXPECT_EQ(m.rfind("invalid setting name ", 0), 0u) << bad << ": " << m;
         EXPECT_EQ(m.find('\n'), std::string::npos) << m;
@@ -129,9 +138,9 @@ TEST(ConfWriter, ChecksNames) {
 }
 
 TEST(UserNames, RestorePointNames) {
-    for (const std::string ok :
-         {std::string("before drop"), std::string("it's \\ here"), std::string("\\'"),
-          std::string("caf\xc3\xa9"), std::string(63, 'x'), std::string("$(id) `id`; %p")})
+    for (const std::string &ok : std::vector<std::string>{
+             std::string("before drop"), std::string("it's \\ here"), std::string("\\'"),
+             std::string("caf\xc3\xa9"), std::string(63, 'x'), std::string("$(id) `id`; %p")})
         EXPECT_EQ(error_of([&] { check_restore_point_name(ok); }), "") << ok;
     EXPECT_EQ(error_of([] { check_restore_point_name(""); }),
               "invalid restore point name: it is empty");
@@ -147,8 +156,8 @@ TEST(UserNames, RestorePointNames) {
 
 TEST(UserNames, BackupLabels) {
     EXPECT_EQ(error_of([] { check_backup_label_arg("20260101-000000F", "--set"); }), "");
-    EXPECT_EQ(error_of([] { check_backup_label_arg("20260101-000000F_20260102-000000I", "--set"); }),
-              "");
+    EXPECT_EQ(
+        error_of([] { check_backup_label_arg("20260101-000000F_20260102-000000I", "--set"); }), "");
     EXPECT_EQ(error_of([] { check_backup_label_arg("../../etc", "--set"); }),
               "invalid backup label \"../../etc\" for --set: expected YYYYMMDD-HHMMSSF or "
               "YYYYMMDD-HHMMSSF_YYYYMMDD-HHMMSSD (or I)");

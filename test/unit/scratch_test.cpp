@@ -37,20 +37,19 @@ std::set<std::string> socket_dirs() {
 } // namespace
 
 TEST(ScratchConf, SettingsAndSocketDir) {
-    std::string s = conf_lines(
-        scratch_settings("/tmp/sk-Ab12Cd", 5433, "/x/it's\\/pg_hba.conf", "/x/ident"));
+    std::string s =
+        conf_lines(scratch_settings("/tmp/sk-Ab12Cd", 5433, "/x/it's\\/pg_hba.conf", "/x/ident"));
     for (const char *line :
          {"listen_addresses = ''\n", "unix_socket_directories = '/tmp/sk-Ab12Cd'\n",
-          "port = '5433'\n", "hba_file = '/x/it''s\\\\/pg_hba.conf'\n",
-          "ident_file = '/x/ident'\n", "archive_mode = 'off'\n", "hot_standby = 'off'\n"})
+          "port = '5433'\n", "hba_file = '/x/it''s\\\\/pg_hba.conf'\n", "ident_file = '/x/ident'\n",
+          "archive_mode = 'off'\n", "hot_standby = 'off'\n"})
         EXPECT_NE(s.find(line), std::string::npos) << line;
 
     EXPECT_EQ(socket_dir_from_conf("port = 1\nunix_socket_directories = '/tmp/a'\n"
                                    "  unix_socket_directories='/tmp/it''s'\n# x\n"),
               "/tmp/it's");
     // Read back as PostgreSQL does: backslashes escape.
-    EXPECT_EQ(socket_dir_from_conf("unix_socket_directories = '/tmp/a\\\\b''c'\n"),
-              "/tmp/a\\b'c");
+    EXPECT_EQ(socket_dir_from_conf("unix_socket_directories = '/tmp/a\\\\b''c'\n"), "/tmp/a\\b'c");
     EXPECT_EQ(socket_dir_from_conf("# unix_socket_directories = '/tmp/a'\n"), "");
     EXPECT_EQ(socket_dir_from_conf(s), "/tmp/sk-Ab12Cd");
 

@@ -25,7 +25,7 @@ RepoOptions repo_cli_options(const RepoSpec &spec);
 // shell, every argument shell-quoted and '%' doubled.  Not yet quoted for the
 // configuration file: conf_writer does that.
 std::string restore_command_value(const std::string &tool_path, const RepoOptions &repo,
-                                    const std::string &stanza);
+                                  const std::string &stanza);
 
 // restore_command, the recovery target settings, then extra (later lines win).
 ConfSettings recovery_settings(const std::string &tool_path, const RepoOptions &repo,

@@ -12,7 +12,7 @@ namespace safekeep {
 // one socket in a private directory, trust over that socket only, no
 // archiving, no hot standby (connections only once promoted).
 ConfSettings scratch_settings(const std::string &socket_dir, int port, const std::string &hba_file,
-                             const std::string &ident_file);
+                              const std::string &ident_file);
 
 // The last unix_socket_directories value in a postgresql.auto.conf text;
 // "" when there is none.

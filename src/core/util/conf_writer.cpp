@@ -48,8 +48,8 @@ void check_setting_name(const std::string &name) {
 void check_setting_value(const std::string &name, const std::string &value) {
     std::string where = first_control(value);
     if (!where.empty())
-        throw Error("invalid value for setting \"" + name + "\": it contains a control character (" +
-                    where + ")");
+        throw Error("invalid value for setting \"" + name +
+                    "\": it contains a control character (" + where + ")");
 }
 
 std::string conf_quoted_value(const std::string &name, const std::string &value) {
@@ -73,8 +73,8 @@ std::string conf_lines(const ConfSettings &settings, const std::string &comment)
     if (!comment.empty()) {
         std::string where = first_control(comment);
         if (!where.empty())
-            throw Error("invalid configuration comment: it contains a control character (" +
-                        where + ")");
+            throw Error("invalid configuration comment: it contains a control character (" + where +
+                        ")");
         out += "# " + comment + "\n";
     }
     for (const auto &s : settings)
