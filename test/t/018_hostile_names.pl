@@ -116,7 +116,6 @@ sub call_as_mallory
 	return ($? >> 8, $out, $err);
 }
 
-my $before = snapshot();
 my $dir_n = 0;
 for my $h (@hostile)
 {
@@ -124,28 +123,19 @@ for my $h (@hostile)
 	my $target = "$tmp/target_" . ++$dir_n;
 	my $utf8 = $s;
 	utf8::encode($utf8);
+	my $before = snapshot();
+	my ($rc, $out, $err);
 
 	# Restore point names.
-	my ($rc, $out, $err) = call_as_mallory(q{SELECT safekeep.create_restore_point(:'p1')}, $utf8);
 	if (ref $rp)
 	{
+		($rc, $out, $err) = call_as_mallory(q{SELECT safekeep.create_restore_point(:'p1')}, $utf8);
 		isnt($rc, 0, "$what: create_restore_point refuses it");
 		like($err, $rp, "$what: create_restore_point says why");
 		($rc, $out, $err) = call_as_mallory(
 			q{SELECT safekeep.recover_table('public.items', restore_point => :'p1', into_schema => 'r')}, $utf8);
 		isnt($rc, 0, "$what: recover_table(restore_point) refuses it");
 		like($err, $rp, "$what: recover_table says why");
-	}
-	else
-	{
-		is($rc, 0, "$what: a legal restore point name is accepted") or diag($err);
-		is($node->safe_psql('postgres',
-				q{SELECT count(*) FROM safekeep.restore_points WHERE name = convert_from(decode('}
-				  . unpack('H*', $utf8) . q{', 'hex'), 'UTF8')}),
-			'1', "$what: stored exactly");
-		$node->safe_psql('postgres',
-			q{DELETE FROM safekeep.restore_points WHERE name = convert_from(decode('}
-			  . unpack('H*', $utf8) . q{', 'hex'), 'UTF8')});
 	}
 
 	# Backup labels.
@@ -194,11 +184,21 @@ for my $h (@hostile)
 	}
 	ok(!-e $pgdata, "$what: the CLI created nothing");
 	ok(!-e $target, "$what: no target directory was created");
+	is(snapshot(), $before, "$what: no catalog row, repository file or file on disk changed");
+
+	# A legal restore point name is accepted and stored exactly.
+	next if ref $rp;
+	($rc, $out, $err) = call_as_mallory(q{SELECT safekeep.create_restore_point(:'p1')}, $utf8);
+	is($rc, 0, "$what: a legal restore point name is accepted") or diag($err);
+	my $match = q{name = convert_from(decode('} . unpack('H*', $utf8) . q{', 'hex'), 'UTF8')};
+	is($node->safe_psql('postgres', "SELECT count(*) FROM safekeep.restore_points WHERE $match"),
+		'1', "$what: stored exactly");
+	$node->safe_psql('postgres', "DELETE FROM safekeep.restore_points WHERE $match");
 }
-is(snapshot(), $before, 'no catalog row, repository file or file on disk changed');
 ok(!-e $marker, 'evil.conf never ran');
 
 # --- the issue's exact attack, as mallory (not a superuser) ----------------------------
+my $before;
 my ($rc, $out, $err) = call_as_mallory(q{SELECT safekeep.create_restore_point(:'p1')}, $attack);
 isnt($rc, 0, 'mallory cannot create the attack restore point');
 like($err, qr/invalid restore point name: it contains a control character \(0x0a at byte 3\)/,
@@ -218,7 +218,8 @@ is(snapshot(), $before, 'and nothing changed');
 # Straight to the job, past the SQL checks: the core's writer refuses it, the
 # scratch server never starts with it.
 ($rc, $out, $err) = call_as_mallory(
-	qq{SELECT safekeep._queue_table_recovery(true, '$label', 'public', 'items', 'r', false, 'name', :'p1', NULL, NULL, true)},
+	qq{SELECT safekeep._queue_table_recovery(true, '$label', 'public', 'items', 'r', false, 'name', :'p1',
+	    now()::text, extract(epoch FROM now())::float8, true)},
 	$attack);
 isnt($rc, 0, 'a table recovery queued directly with the name fails');
 like($err, qr/invalid restore point name: it contains a control character \(0x0a at byte 3\)/,
