@@ -17,6 +17,7 @@
 #include "restore/promotion.h"
 #include "restore/recovery_report.h"
 #include "restore/restore.h"
+#include "restore/restored_server.h"
 #include "schedule/cron.h"
 #include "scratch/cleanup.h"
 #include "scratch/instance.h"
@@ -146,6 +147,8 @@ RestoreRequest to_restore_request(const sk_restore_opts *opts) {
     r.tool_path = opts->tool_path && *opts->tool_path ? opts->tool_path : "pg_safekeep";
     r.tablespaces_in_place = opts->tablespaces_in_place != 0;
     r.extra_conf = str(opts->extra_conf);
+    r.archive_mode = str(opts->archive_mode);
+    r.target_timeline = str(opts->target_timeline);
     return r;
 }
 
@@ -543,6 +546,13 @@ int sk_check_target_dir(const char *dir, const char *live_pgdata, sk_msg *msg) n
 int sk_check_port_free(int port, sk_msg *msg) noexcept {
     return guarded(msg, [&] {
         check_port_free(port);
+        return SK_OK;
+    });
+}
+
+int sk_check_target_timeline(const char *timeline, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        check_target_timeline(str(timeline));
         return SK_OK;
     });
 }

@@ -213,6 +213,12 @@ typedef struct sk_restore_opts {
     const char *tool_path;     /* pg_safekeep binary named in restore_command */
     int tablespaces_in_place;  /* 1: tablespaces as directories inside pgdata */
     const char *extra_conf;    /* lines appended to postgresql.auto.conf */
+
+    /* archive_mode: NULL or "preserve" keeps the backup's; "off".
+     * target_timeline: NULL is PostgreSQL's default (latest); "current",
+     * "latest" or a timeline number. */
+    const char *archive_mode;
+    const char *target_timeline;
 } sk_restore_opts;
 
 typedef struct sk_restore_result {
@@ -378,6 +384,8 @@ int sk_check_target_dir(const char *dir, const char *live_pgdata, sk_msg *msg) S
 
 /* SK_OK when nothing listens on the TCP port (127.0.0.1 and ::1). */
 int sk_check_port_free(int port, sk_msg *msg) SK_NOEXCEPT;
+/* SK_OK when timeline is "current", "latest" or a timeline number. */
+int sk_check_target_timeline(const char *timeline, sk_msg *msg) SK_NOEXCEPT;
 
 /* Check that repo1_path exists, is a directory and is writable. */
 int sk_check_repo(const sk_config *cfg, sk_msg *msg) SK_NOEXCEPT;

@@ -17,6 +17,8 @@ struct RestoreRequest {
     std::string tool_path;
     bool tablespaces_in_place = false;
     std::string extra_conf;
+    std::string archive_mode;    // "" or "preserve": unchanged; "off"
+    std::string target_timeline; // "": PostgreSQL's default; "current", "latest", N
 };
 
 struct RestoreOutcome {
