@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <unistd.h>
 
 namespace safekeep::cli {
 
@@ -25,14 +26,46 @@ namespace {
 
 std::vector<OptionSpec> restore_specs() {
     std::vector<OptionSpec> spec = repo_option_specs();
-    for (const char *v : {"pgdata", "set", "target-time", "target-lsn", "target-xid", "target-name",
-                          "target", "target-action", "parallel", "compress-level"})
+    for (const char *v :
+         {"pgdata", "set", "target-time", "target-lsn", "target-xid", "target-name", "target",
+          "target-action", "target-timeline", "archive-mode", "parallel", "compress-level"})
         spec.push_back({v, true});
     for (const char *f : {"target-exclusive", "tablespace-in-place", "help"})
         spec.push_back({f, false});
     for (const auto &s : start_option_specs())
         spec.push_back(s);
     return spec;
+}
+
+// A restore run as root makes a root-owned data directory PostgreSQL will
+// not start on; the server's own user must run it.
+void refuse_root() {
+    if (::geteuid() == 0)
+        throw CliError("pg_safekeep restore must not run as root: the data directory would be "
+                       "owned by root and PostgreSQL refuses to start on it; run it as the user "
+                       "that owns the server, e.g. runuser -u postgres -- pg_safekeep restore ...");
+}
+
+// --archive-mode: preserve (the backup's setting) by default, off for a copy
+// started here: a test copy must never archive into the live repository.
+std::string archive_mode_option(const ParsedArgs &args, bool start) {
+    auto mode = args.get("archive-mode");
+    if (!mode)
+        return start ? "off" : "preserve";
+    if (*mode != "off" && *mode != "preserve")
+        throw UsageError("--archive-mode must be off or preserve, not \"" + *mode + "\"");
+    return *mode;
+}
+
+// --target-timeline: current, latest or a number (PostgreSQL's default: latest).
+std::string target_timeline_option(const ParsedArgs &args) {
+    auto tl = args.get("target-timeline");
+    if (!tl)
+        return "";
+    sk_msg msg{};
+    if (sk_check_target_timeline(tl->c_str(), &msg) != SK_OK)
+        throw UsageError(std::string("--target-timeline: ") + msg.text);
+    return *tl;
 }
 
 // restore_command must name this binary even when it was run by a relative path.
@@ -98,6 +131,7 @@ int run_restore(const std::vector<std::string> &args) {
     }
     if (!parsed.positionals.empty())
         throw UsageError("unexpected argument \"" + parsed.positionals[0] + "\" for restore");
+    refuse_root();
     RepoConfig repo(parsed);
     auto pgdata_opt = parsed.get("pgdata");
     if (!pgdata_opt || pgdata_opt->empty())
@@ -115,6 +149,8 @@ int run_restore(const std::vector<std::string> &args) {
         throw UsageError(msg.text);
     StartRequest start = parse_start_request(parsed, target, tool, pgdata);
     check_can_start(start);
+    const std::string archive_mode = archive_mode_option(parsed, start.start);
+    const std::string timeline = target_timeline_option(parsed);
 
     sk_restore_opts opts{};
     opts.pgdata = pgdata.c_str();
@@ -126,6 +162,8 @@ int run_restore(const std::vector<std::string> &args) {
     opts.target_inclusive = target.inclusive ? 1 : 0;
     opts.tool_path = tool.c_str();
     opts.tablespaces_in_place = parsed.has("tablespace-in-place") ? 1 : 0;
+    opts.archive_mode = archive_mode.c_str();
+    opts.target_timeline = timeline.empty() ? nullptr : timeline.c_str();
 
     catch_interrupts();
     auto started = std::chrono::steady_clock::now();

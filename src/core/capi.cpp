@@ -17,6 +17,7 @@
 #include "restore/promotion.h"
 #include "restore/recovery_report.h"
 #include "restore/restore.h"
+#include "restore/restored_server.h"
 #include "schedule/cron.h"
 #include "scratch/cleanup.h"
 #include "scratch/instance.h"
@@ -154,6 +155,8 @@ RestoreRequest to_restore_request(const sk_restore_opts *opts) {
             throw Error("extra setting " + std::to_string(i) + " has no name or value");
         r.extra_settings.push_back({e.name, e.value});
     }
+    r.archive_mode = str(opts->archive_mode);
+    r.target_timeline = str(opts->target_timeline);
     return r;
 }
 
@@ -565,6 +568,13 @@ int sk_check_target_dir(const char *dir, const char *live_pgdata, sk_msg *msg) n
 int sk_check_port_free(int port, sk_msg *msg) noexcept {
     return guarded(msg, [&] {
         check_port_free(port);
+        return SK_OK;
+    });
+}
+
+int sk_check_target_timeline(const char *timeline, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        check_target_timeline(str(timeline));
         return SK_OK;
     });
 }

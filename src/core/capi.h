@@ -224,6 +224,12 @@ typedef struct sk_restore_opts {
      * checked, values quoted, values with control characters refused. */
     const sk_setting *extra_settings;
     int n_extra_settings;
+
+    /* archive_mode: NULL or "preserve" keeps the backup's; "off".
+     * target_timeline: NULL is PostgreSQL's default (latest); "current",
+     * "latest" or a timeline number. */
+    const char *archive_mode;
+    const char *target_timeline;
 } sk_restore_opts;
 
 typedef struct sk_restore_result {
@@ -397,6 +403,8 @@ int sk_check_backup_label(const char *label, const char *what, sk_msg *msg) SK_N
 
 /* SK_OK when nothing listens on the TCP port (127.0.0.1 and ::1). */
 int sk_check_port_free(int port, sk_msg *msg) SK_NOEXCEPT;
+/* SK_OK when timeline is "current", "latest" or a timeline number. */
+int sk_check_target_timeline(const char *timeline, sk_msg *msg) SK_NOEXCEPT;
 
 /* Check that repo1_path exists, is a directory and is writable. */
 int sk_check_repo(const sk_config *cfg, sk_msg *msg) SK_NOEXCEPT;

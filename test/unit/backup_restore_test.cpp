@@ -225,11 +225,18 @@ TEST_F(BackupRestore, RoundTripWithTablespaceInPlaceAndAsLink) {
     EXPECT_EQ(sk_restore(&cfg, &o3, nullptr, &rr, &msg), SK_ERROR);
     EXPECT_NE(std::string(msg.text).find(ts), std::string::npos) << msg.text;
 
-    // A non-empty target is refused.
+    // A restored data directory is refused as one; any other non-empty target too.
     sk_restore_opts o4 = opts(r2);
     o4.tablespaces_in_place = 1;
     EXPECT_EQ(sk_restore(&cfg, &o4, nullptr, &rr, &msg), SK_ERROR);
-    EXPECT_NE(std::string(msg.text).find("is not empty"), std::string::npos);
+    EXPECT_NE(std::string(msg.text).find("is inside the data directory"), std::string::npos)
+        << msg.text;
+    write_text(t / "full/x", "x");
+    sk_restore_opts o6 = opts(t / "full");
+    o6.tablespaces_in_place = 1;
+    EXPECT_EQ(sk_restore(&cfg, &o6, nullptr, &rr, &msg), SK_ERROR);
+    EXPECT_NE(std::string(msg.text).find("is not empty"), std::string::npos) << msg.text;
+    EXPECT_EQ(posix::read_file(t / "full/x"), "x");
 
     // Unknown label.
     sk_restore_opts o5 = opts(t / "restore5");
@@ -258,6 +265,20 @@ TEST_F(BackupRestore, CorruptOrMissingObjectFailsNamingTheFile) {
     EXPECT_NE(m.find(object), std::string::npos) << m;
     EXPECT_NE(m.find("global/pg_control"), std::string::npos) << m;
     EXPECT_NE(m.find("corrupt"), std::string::npos) << m;
+    // Nothing of the failed restore is left to block the retry.
+    EXPECT_FALSE(posix::exists(t / "bad"));
+
+    // An existing empty target stays, empty; a missing parent goes with it.
+    posix::make_dir(t / "empty", 0700);
+    sk_restore_opts e = opts(t / "empty");
+    e.tablespaces_in_place = 1;
+    EXPECT_EQ(sk_restore(&cfg, &e, nullptr, &rr, &msg), SK_ERROR);
+    EXPECT_TRUE(posix::is_dir(t / "empty"));
+    EXPECT_TRUE(posix::is_empty_dir(t / "empty"));
+    sk_restore_opts deep = opts(t / "new/parent/pgdata");
+    deep.tablespaces_in_place = 1;
+    EXPECT_EQ(sk_restore(&cfg, &deep, nullptr, &rr, &msg), SK_ERROR);
+    EXPECT_FALSE(posix::exists(t / "new"));
 
     ::unlink(object.c_str());
     sk_restore_opts o2 = opts(t / "bad2");
@@ -344,4 +365,93 @@ TEST_F(BackupRestore, LabelSortsAfterTheGivenFloor) {
     EXPECT_GT(std::string(sk_backup_label(b)), std::string("29990101-000000F"));
     sk_backup_abort(b);
     sk_backup_free(b);
+}
+
+TEST_F(BackupRestore, FailedRestoreRemovesTheTablespaceLocationsItMade) {
+    sk_backup_result res{};
+    std::string label = run_backup(res);
+    ASSERT_FALSE(label.empty());
+    std::string object = posix::dirname(res.manifest_path) + "/data/global/pg_control.zst";
+    ::unlink(object.c_str());
+    // The tablespace goes back to its recorded location: move the original away.
+    ASSERT_EQ(::rename(ts.c_str(), (t / "ts1.orig").c_str()), 0);
+    sk_restore_opts o = opts(t / "bad");
+    sk_restore_result rr{};
+    sk_msg msg;
+    EXPECT_EQ(sk_restore(&cfg, &o, nullptr, &rr, &msg), SK_ERROR);
+    EXPECT_FALSE(posix::exists(t / "bad"));
+    EXPECT_FALSE(posix::exists(ts)) << "the tablespace location the restore created is left";
+}
+
+TEST_F(BackupRestore, RefusesTargetsInsideADataDirectory) {
+    sk_backup_result res{};
+    ASSERT_FALSE(run_backup(res).empty());
+    sk_restore_result rr{};
+    sk_msg msg;
+    // pgdata holds PG_VERSION and postmaster.pid: an empty directory inside it,
+    // or one still to be made, is refused, and nothing is created.
+    posix::make_dir(pgdata + "/empty_inside", 0700);
+    for (const std::string &target : {pgdata + "/empty_inside", pgdata + "/base/new/pgdata"}) {
+        sk_restore_opts o = opts(target);
+        o.tablespaces_in_place = 1;
+        EXPECT_EQ(sk_restore(&cfg, &o, nullptr, &rr, &msg), SK_ERROR) << target;
+        EXPECT_NE(std::string(msg.text).find("is inside the data directory \"" + pgdata + "\""),
+                  std::string::npos)
+            << msg.text;
+    }
+    EXPECT_TRUE(posix::is_empty_dir(pgdata + "/empty_inside"));
+    EXPECT_FALSE(posix::exists(pgdata + "/base/new"));
+
+    // A data directory found by postmaster.pid alone (PG_VERSION not yet written).
+    write_text(t / "other/postmaster.pid", "1\n");
+    sk_restore_opts o = opts(t / "other/sub");
+    o.tablespaces_in_place = 1;
+    EXPECT_EQ(sk_restore(&cfg, &o, nullptr, &rr, &msg), SK_ERROR);
+    EXPECT_NE(std::string(msg.text).find("postmaster.pid"), std::string::npos) << msg.text;
+    EXPECT_FALSE(posix::exists(t / "other/sub"));
+}
+
+TEST_F(BackupRestore, RefusesATargetOwnedBySomeoneElse) {
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "needs root to give a directory away";
+    sk_backup_result res{};
+    ASSERT_FALSE(run_backup(res).empty());
+    posix::make_dir(t / "foreign", 0777);
+    ASSERT_EQ(::chown((t / "foreign").c_str(), 54321, 54321), 0);
+    sk_restore_opts o = opts(t / "foreign");
+    o.tablespaces_in_place = 1;
+    sk_restore_result rr{};
+    sk_msg msg;
+    EXPECT_EQ(sk_restore(&cfg, &o, nullptr, &rr, &msg), SK_ERROR);
+    EXPECT_NE(std::string(msg.text).find("is owned by uid 54321"), std::string::npos) << msg.text;
+    EXPECT_TRUE(posix::is_empty_dir(t / "foreign"));
+}
+
+TEST_F(BackupRestore, ArchiveModeAndTimelineReachTheRestoredConfiguration) {
+    sk_backup_result res{};
+    ASSERT_FALSE(run_backup(res).empty());
+    sk_restore_result rr{};
+    sk_msg msg;
+    sk_restore_opts o = opts(t / "copy");
+    o.tablespaces_in_place = 1;
+    o.archive_mode = "off";
+    o.target_timeline = "current";
+    ASSERT_EQ(sk_restore(&cfg, &o, nullptr, &rr, &msg), SK_OK) << msg.text;
+    std::string conf = posix::read_file(t / "copy/postgresql.auto.conf");
+    EXPECT_NE(conf.find("\narchive_mode = 'off'\n"), std::string::npos) << conf;
+    EXPECT_NE(conf.find("\nrecovery_target_timeline = 'current'\n"), std::string::npos) << conf;
+
+    // Bad values are refused before anything is written.
+    for (auto [mode, tl] : {std::pair<const char *, const char *>{"on", nullptr},
+                            {nullptr, "0"},
+                            {nullptr, "4294967296"},
+                            {nullptr, "latest'\ninclude = 'x"},
+                            {nullptr, "2a"}}) {
+        sk_restore_opts b = opts(t / "refused");
+        b.tablespaces_in_place = 1;
+        b.archive_mode = mode;
+        b.target_timeline = tl;
+        EXPECT_EQ(sk_restore(&cfg, &b, nullptr, &rr, &msg), SK_ERROR) << (tl ? tl : mode);
+        EXPECT_FALSE(posix::exists(t / "refused"));
+    }
 }

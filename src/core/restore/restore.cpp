@@ -6,7 +6,10 @@
 #include "repo/repo_problems.h"
 #include "restore/recovery_conf.h"
 #include "restore/restore_files.h"
+#include "restore/restore_undo.h"
+#include "restore/restored_server.h"
 #include "storage/posix.h"
+#include "util/checks.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -78,6 +81,8 @@ RestoreOutcome restore_backup(const Config &cfg, const RestoreRequest &req,
     const std::string &pgdata = req.pgdata;
     if (pgdata.empty() || pgdata[0] != '/')
         throw Error("restore target \"" + pgdata + "\" is not an absolute path");
+    check_outside_data_directories(pgdata);
+    check_owned_by_us(pgdata);
     prepare_empty_dir(pgdata, "restore target");
 
     RestoreSource src = pick_source(cfg, req);
@@ -89,8 +94,16 @@ RestoreOutcome restore_backup(const Config &cfg, const RestoreRequest &req,
     BackupChain chain(repo, backups, chosen);
 
     // Build the settings first so a bad target fails before anything is written.
+    check_archive_mode(req.archive_mode);
+    check_target_timeline(req.target_timeline);
+    // Last, so they win over the backup's own postgresql.auto.conf lines.
+    ConfSettings extra = req.extra_settings;
+    if (req.archive_mode == "off")
+        extra.push_back({"archive_mode", "off"});
+    if (!req.target_timeline.empty())
+        extra.push_back({"recovery_target_timeline", req.target_timeline});
     std::string settings = recovery_conf_text(recovery_settings(
-        req.tool_path, repo_cli_options(src.spec), repo.stanza(), req.target, req.extra_settings));
+        req.tool_path, repo_cli_options(src.spec), repo.stanza(), req.target, extra));
 
     std::map<std::string, std::string> links; // pg_tblspc/<oid> -> location
     if (!req.tablespaces_in_place)
@@ -98,10 +111,17 @@ RestoreOutcome restore_backup(const Config &cfg, const RestoreRequest &req,
             if (t.location.empty() || t.location[0] != '/')
                 throw Error("tablespace " + t.oid + " has a relative location \"" + t.location +
                             "\"");
+            check_outside_data_directories(t.location);
+            check_owned_by_us(t.location);
             prepare_empty_dir(t.location, "tablespace location");
             links["pg_tblspc/" + t.oid] = t.location;
         }
 
+    // From here on a failure (or a cancel) removes what this restore made.
+    RestoreUndo undo;
+    undo.track(pgdata);
+    for (const auto &l : links)
+        undo.track(l.second);
     posix::make_dirs(pgdata, 0700);
     set_mode(pgdata, 0700);
 
@@ -150,6 +170,7 @@ RestoreOutcome restore_backup(const Config &cfg, const RestoreRequest &req,
         posix::syncfs_path(l.second);
 
     write_recovery_config(pgdata, settings);
+    undo.commit();
     return out;
 }
 

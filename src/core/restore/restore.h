@@ -18,6 +18,8 @@ struct RestoreRequest {
     std::string tool_path;
     bool tablespaces_in_place = false;
     ConfSettings extra_settings; // after the recovery settings (later ones win)
+    std::string archive_mode;    // "" or "preserve": unchanged; "off"
+    std::string target_timeline; // "": PostgreSQL's default; "current", "latest", N
 };
 
 struct RestoreOutcome {

@@ -48,6 +48,32 @@ static std::string canonical_future_path(const std::string &p) {
     return rest.empty() ? real : posix::join(real, rest);
 }
 
+void check_outside_data_directories(const std::string &dir) {
+    if (dir.empty() || dir[0] != '/')
+        throw Error("directory \"" + dir + "\" is not an absolute path");
+    for (std::string d = canonical_future_path(dir);; d = posix::dirname(d)) {
+        for (const char *marker : {"PG_VERSION", "postmaster.pid"})
+            if (posix::exists(posix::join(d, marker)))
+                throw Error("\"" + dir + "\" is inside the data directory \"" + d +
+                            "\" of a PostgreSQL cluster (it holds " + marker +
+                            "); choose a directory outside every data directory");
+        if (d == "/")
+            return;
+    }
+}
+
+void check_owned_by_us(const std::string &dir) {
+    struct stat st;
+    if (::stat(dir.c_str(), &st) != 0)
+        return; // created by us, so ours
+    if (st.st_uid != ::geteuid())
+        throw Error("\"" + dir + "\" is owned by uid " + std::to_string(st.st_uid) +
+                    (st.st_uid == 0 ? " (root)" : "") +
+                    ", not by the user running the restore (uid " + std::to_string(::geteuid()) +
+                    "): PostgreSQL refuses a data directory it does "
+                    "not own");
+}
+
 void check_target_dir(const std::string &dir, const std::string &live_pgdata) {
     for (size_t i = 0; i < dir.size(); i++) {
         unsigned char c = static_cast<unsigned char>(dir[i]);
@@ -74,6 +100,7 @@ void check_target_dir(const std::string &dir, const std::string &live_pgdata) {
             throw Error("target directory \"" + dir + "\" contains the live data directory \"" +
                         live_pgdata + "\"");
     }
+    check_outside_data_directories(dir);
     struct stat st;
     if (::stat(dir.c_str(), &st) == 0) {
         if (!S_ISDIR(st.st_mode))
