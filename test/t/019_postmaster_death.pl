@@ -74,7 +74,12 @@ sub kill_postmaster_and_wait
 		sleep 0.1;
 	}
 	is_deeply(\@left, [], "$what: every process of the cluster has exited")
-	  or diag("still alive:\n" . join("\n", map { $procs{$_} } @left) . "\n" . `ps -o pid,ppid,cmd -e`);
+	  or diag("still alive:\n" . join("\n", map { $procs{$_} } @left) . "\n" . `ps -o pid,ppid,stat,cmd -e`);
+	# The dead postmaster itself must also be reaped by whoever inherited it
+	# (init; in a container that can lag): until then kill(pid, 0) succeeds
+	# and the new postmaster takes the old postmaster.pid for a live one.
+	for (my $i = 0; $i < 150 && -e "/proc/$pm"; $i++) { sleep 0.1 }
+	ok(!-e "/proc/$pm", "$what: the killed postmaster $pm has been reaped");
 	# The Cluster object still thinks its postmaster runs.
 	$node->{_pid} = undef;
 }
@@ -202,6 +207,7 @@ my $segment = switch_and_wait($node);
 ok(scalar(archived_objects($repo, $segment)), "archiving works after the restarts ($segment)");
 my $after = $node->safe_psql('postgres', 'SELECT safekeep.create_full_backup()');
 like($after, qr/^\d{8}-\d{6}F$/, "a new backup succeeds ($after)");
+sleep 2.5; # its stop time is rounded up by a second; recover to a moment after it
 my $rec = $node->safe_psql('postgres',
 	q{SELECT safekeep.recover_table('public.items', into_schema => 'after_faults')});
 like($rec, qr/1000 rows/, 'a table recovery succeeds');
