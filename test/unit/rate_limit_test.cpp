@@ -195,7 +195,9 @@ TEST(RateLimitStop, SlicedWaitEndsOnTheGrantWhenNotStopped) {
 namespace {
 
 std::atomic<int> g_stop{0};
-int test_stop_poll() { return g_stop.load(); }
+int test_stop_poll() {
+    return g_stop.load();
+}
 
 } // namespace
 

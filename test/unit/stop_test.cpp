@@ -27,7 +27,9 @@ using safekeep::test::TempDir;
 namespace {
 
 std::atomic<int> g_stop{0};
-int test_poll() { return g_stop.load(); }
+int test_poll() {
+    return g_stop.load();
+}
 
 // Registers the test poll for one test and always unregisters it.
 class StopTest : public ::testing::Test {
@@ -64,7 +66,9 @@ std::thread stop_when_started(const std::string &pidfile, pid_t &pid) {
     });
 }
 
-bool process_exists(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
+bool process_exists(pid_t pid) {
+    return ::kill(pid, 0) == 0 || errno != ESRCH;
+}
 
 class NullSink : public Sink {
   public:
@@ -119,8 +123,8 @@ TEST_F(StopTest, PipedProgramIsKilledOnStopWhileSilentAndAfterItsOutput) {
     std::string pidfile = dir / "pid1";
     pid_t pid = -1;
     std::thread t = stop_when_started(pidfile, pid);
-    EXPECT_THROW(run_program_to_sink(
-                     {"/bin/sh", "-c", "echo $$ > " + pidfile + "; exec sleep 600"}, sink, {}),
+    EXPECT_THROW(run_program_to_sink({"/bin/sh", "-c", "echo $$ > " + pidfile + "; exec sleep 600"},
+                                     sink, {}),
                  Canceled);
     t.join();
     ASSERT_GT(pid, 0);
@@ -131,10 +135,10 @@ TEST_F(StopTest, PipedProgramIsKilledOnStopWhileSilentAndAfterItsOutput) {
     g_stop = 0;
     pidfile = dir / "pid2";
     t = stop_when_started(pidfile, pid);
-    EXPECT_THROW(run_program_from_source(
-                     {"/bin/sh", "-c", "echo $$ > " + pidfile + "; exec sleep 600"},
-                     [](Sink &) {}, {}),
-                 Canceled);
+    EXPECT_THROW(
+        run_program_from_source({"/bin/sh", "-c", "echo $$ > " + pidfile + "; exec sleep 600"},
+                                [](Sink &) {}, {}),
+        Canceled);
     t.join();
     ASSERT_GT(pid, 0);
     EXPECT_FALSE(process_exists(pid));

@@ -23,8 +23,7 @@ std::shared_ptr<RateClock> steady_rate_clock() {
     return clock;
 }
 
-RateLimit::RateLimit(uint64_t bytes_per_second, std::shared_ptr<RateClock> clock,
-                     RateStopPoll stop)
+RateLimit::RateLimit(uint64_t bytes_per_second, std::shared_ptr<RateClock> clock, RateStopPoll stop)
     : rate_(static_cast<double>(bytes_per_second)), clock_(std::move(clock)),
       stop_(stop ? std::move(stop) : RateStopPoll([] { return stop_requested(); })),
       next_free_(clock_->now()) {}

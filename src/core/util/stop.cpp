@@ -14,9 +14,13 @@ thread_local int t_shield_depth = 0;
 
 } // namespace
 
-void set_stop_poll(StopPollFn poll) { g_poll.store(poll); }
+void set_stop_poll(StopPollFn poll) {
+    g_poll.store(poll);
+}
 
-bool stop_watched() { return t_shield_depth == 0 && g_poll.load() != nullptr; }
+bool stop_watched() {
+    return t_shield_depth == 0 && g_poll.load() != nullptr;
+}
 
 bool stop_requested() {
     if (t_shield_depth > 0)
@@ -41,7 +45,11 @@ void sleep_or_stop(std::chrono::nanoseconds d) {
     }
 }
 
-StopShield::StopShield() { t_shield_depth++; }
-StopShield::~StopShield() { t_shield_depth--; }
+StopShield::StopShield() {
+    t_shield_depth++;
+}
+StopShield::~StopShield() {
+    t_shield_depth--;
+}
 
 } // namespace safekeep
