@@ -28,6 +28,7 @@
 #include "verify/verify.h"
 #include "wal/archive.h"
 #include "wal/push_ahead.h"
+#include "util/stop.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -635,6 +636,10 @@ int sk_recovery_figures_read(const sk_config *cfg, const char *log_path, sk_reco
         set_msg(msg, f.rpo_note.c_str());
         return SK_OK;
     });
+}
+
+void sk_set_stop_poll(sk_cancel_fn poll) noexcept {
+    set_stop_poll(poll);
 }
 
 int sk_cron_next(const char *expr, int64_t after_unix, int64_t *next_unix, sk_msg *msg) noexcept {

@@ -41,6 +41,13 @@ typedef struct sk_msg {
 /* Returns nonzero when the caller wants the operation to stop. */
 typedef int (*sk_cancel_fn)(void);
 
+/* The process-wide stop poll (src/core/util/stop.h): every wait in the core,
+ * on any thread (rate limit, S3 backoff, curl, child processes, push-ahead),
+ * looks at it at least every ~100 ms (curl: ~1 s) and gives up with
+ * SK_CANCELED.  It is called from core threads, so it may only read flags.
+ * NULL: never stop. Set once, at load. */
+void sk_set_stop_poll(sk_cancel_fn poll) SK_NOEXCEPT;
+
 /* Up to four repositories; every backup and WAL file goes to each one configured. */
 #define SK_MAX_REPOS 4
 

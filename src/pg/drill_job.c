@@ -178,7 +178,7 @@ void sk_run_drill(int slotno) {
         databases = check_databases(inst, dbname);
         amcheck = run_amcheck(inst, dbname);
         counts = plan[2] == NULL ? count_tables(inst, dbname, plan[1]) : NULL;
-        sk_instance_destroy(inst);
+        sk_scratch_destroy(inst);
         inst = NULL;
 
         report = psprintf("{\"restore_seconds\": %.3f, \"recovery_seconds\": %.3f, "
@@ -203,7 +203,7 @@ void sk_run_drill(int slotno) {
     PG_CATCH();
     {
         if (inst != NULL)
-            sk_instance_destroy(inst);
+            sk_scratch_destroy(inst);
         inst = NULL;
         sk_job_failed_with(slotno, job.job_id, job.cxt, judged ? NULL : record_failure, &st);
     }

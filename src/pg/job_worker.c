@@ -7,12 +7,14 @@
 #include "safekeep.h"
 
 #include <time.h>
+#include <unistd.h>
 
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
@@ -33,8 +35,16 @@ void sk_job_failed_with(int slotno, int64 job_id, MemoryContext job_cxt, sk_fail
     MemoryContextSwitchTo(job_cxt);
     edata = CopyErrorData();
     FlushErrorState();
-    AbortOutOfAnyTransaction();
     snprintf(job_text, sizeof(job_text), INT64_FORMAT, job_id);
+    if (sk_postmaster_dead()) {
+        /* Nothing more in this cluster: no transaction, no slot, no latch. The
+         * restarted launcher marks the job failed.  proc_exit runs the exit
+         * callbacks (scratch copies are stopped by scratch_guard.c). */
+        ereport(LOG, (errmsg("pg_safekeep job %s stops: the postmaster died (%s)", job_text,
+                             edata->message)));
+        proc_exit(1);
+    }
+    AbortOutOfAnyTransaction();
     ereport(LOG, (errmsg("pg_safekeep job %s failed: %s", job_text, edata->message)));
     if (record != NULL)
         record(edata->message, arg);
@@ -75,9 +85,35 @@ double sk_seconds_since(TimestampTz start) {
     return (double)secs + usecs / 1e6;
 }
 
+/*
+ * Whether our postmaster is gone, answerable from any thread.
+ * PostmasterIsAlive() is not: it reads the postmaster-death pipe and clears
+ * postmaster_possibly_dead (which PR_SET_PDEATHSIG's handler sets on Linux),
+ * state that belongs to the main thread.  Every child of the postmaster is
+ * forked by it directly, so our parent is the postmaster until it dies; then
+ * the kernel reparents us (to init or a subreaper) at once, so getppid()
+ * differs from PostmasterPid (inherited at fork).  getppid() is a plain
+ * system call: thread-safe, async-signal-safe, and cheap enough for a poll
+ * every 100 ms.  Not under a postmaster (single-user mode): never dead.
+ */
+int sk_postmaster_dead(void) {
+    return (IsUnderPostmaster && getppid() != PostmasterPid) ? 1 : 0;
+}
+
+/*
+ * The core's cancel poll and, registered in _PG_init, its process-wide stop
+ * poll: every wait in the core looks at it.  It only reads flags set by
+ * signal handlers and getppid(): safe from core threads.  A shutdown request
+ * (launcher) stops too, but not in the archiver: PostgreSQL's archiver loop
+ * acts on that itself between segments, and a segment half pushed at
+ * shutdown would only be pushed again.
+ */
 int sk_cancel_requested(void) {
-    /* Only reads flags set by signal handlers: safe from core threads. */
-    return (ProcDiePending || QueryCancelPending) ? 1 : 0;
+    if (ProcDiePending || QueryCancelPending)
+        return 1;
+    if (ShutdownRequestPending && MyBackendType != B_ARCHIVER)
+        return 1;
+    return sk_postmaster_dead();
 }
 
 void sk_job_worker_main(Datum arg) {

@@ -128,6 +128,7 @@ void sk_deliver_notifications(void) {
     snprintf(after, sizeof(after), "%d seconds", sk_notify_archive_failing_after);
     args[0] = after;
     sk_exec_in_xact("SELECT safekeep._notify_check($1::interval)", 1, args);
-    for (int i = 0; i < MAX_SENDS_PER_PASS && send_next_due(); i++)
+    /* A dead postmaster: stop before the next send (the launcher then exits). */
+    for (int i = 0; i < MAX_SENDS_PER_PASS && !sk_postmaster_dead() && send_next_due(); i++)
         ;
 }

@@ -157,6 +157,9 @@ static void define_settings(void) {
 
 void _PG_init(void) {
     define_settings();
+    /* Every process that loads us (postmaster children inherit it): the core's
+     * waits end on cancel, shutdown or postmaster death (job_worker.c). */
+    sk_set_stop_poll(sk_cancel_requested);
 
     if (!process_shared_preload_libraries_in_progress)
         return;

@@ -155,6 +155,8 @@ sk_instance *sk_scratch_start(const char *name, const char *label, const char *t
 
     memset(res, 0, sizeof(*res));
     inst = sk_instance_start(&cfg, &ropts, &iopts, sk_cancel_requested, res, &msg);
+    if (inst != NULL)
+        sk_scratch_guard(inst); /* stopped on every exit; free it with sk_scratch_destroy */
     CHECK_FOR_INTERRUPTS();
     if (inst == NULL)
         ereport(ERROR,

@@ -262,8 +262,18 @@ extern void sk_run_due_schedules(void);
 /* Wall-clock seconds since start (job_worker.c). */
 extern double sk_seconds_since(TimestampTz start);
 
-/* Cancellation callback for the core: only reads interrupt flags. */
+/* Cancellation callback for the core, also its process-wide stop poll
+ * (sk_set_stop_poll): only reads interrupt flags and getppid(), so core
+ * threads may call it (job_worker.c). */
 extern int sk_cancel_requested(void);
+/* Whether this process's postmaster has died; thread-safe (job_worker.c). */
+extern int sk_postmaster_dead(void);
+
+/* A scratch copy that is stopped and removed on every exit of this process,
+ * including one on postmaster death; free it with sk_scratch_destroy
+ * (scratch_guard.c). */
+extern void sk_scratch_guard(sk_instance *inst);
+extern void sk_scratch_destroy(sk_instance *inst);
 
 /* Wait until the archiver has shipped segment; ERROR after
  * safekeep.archive_timeout (wal_wait.c). */

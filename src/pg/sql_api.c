@@ -54,7 +54,10 @@ static void wait_for_launcher(SkShared *sh) {
         LWLockRelease(sh->lock);
         if (running)
             return;
-        pg_usleep(100 * 1000L);
+        /* Not pg_usleep: a dead postmaster ends the wait (and this backend). */
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100L,
+                        PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
     }
 }

@@ -249,7 +249,7 @@ void sk_run_table_recovery(int slotno) {
                            sk_instance_recovery_seconds(inst));
         loaded = create_here(&t, workdir, expected, job_text, figures, started);
 
-        sk_instance_destroy(inst);
+        sk_scratch_destroy(inst);
         inst = NULL;
         result = psprintf(
             "recovered %s into %s.%s: " UINT64_FORMAT " rows as of %s (backup %s) in %.1f s",
@@ -265,7 +265,7 @@ void sk_run_table_recovery(int slotno) {
     {
         /* The copy goes whatever happened; the core call cannot longjmp. */
         if (inst != NULL)
-            sk_instance_destroy(inst);
+            sk_scratch_destroy(inst);
         inst = NULL;
         sk_job_catch(&job);
     }

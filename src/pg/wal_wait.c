@@ -6,6 +6,8 @@
 #include "safekeep.h"
 
 #include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
 #include "utils/timestamp.h"
 
 void sk_wait_for_archived(const char *segment) {
@@ -24,7 +26,15 @@ void sk_wait_for_archived(const char *segment) {
                                    sk_archive_timeout),
                             errhint("Check pg_stat_archiver and the server log; "
                                     "safekeep.archive_timeout sets this limit.")));
-        pg_usleep(10 * 1000L);
+        /* A dead postmaster means no archiver: stop rather than wait it out,
+         * by ERROR so the job's clean-up runs (sk_job_failed then exits). */
+        if (WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_POSTMASTER_DEATH, 10L,
+                      PG_WAIT_EXTENSION) &
+            WL_POSTMASTER_DEATH)
+            ereport(ERROR, (errmsg("the postmaster died while waiting for WAL segment %s to be "
+                                   "archived",
+                                   segment)));
+        ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
     }
 }

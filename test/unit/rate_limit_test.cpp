@@ -1,13 +1,17 @@
 // safekeep.max_rate: the token bucket and ThrottledStorage, timed by a fake
-// clock so the schedule is checked exactly and no test waits on wall time.
+// clock so the schedule is checked exactly and no test waits on wall time
+// (except the one that checks the real clock gives up on the stop poll).
 #include "storage/posix_storage.h"
 #include "storage/rate_limit.h"
 #include "storage/throttled_storage.h"
 #include "temp_dir.h"
+#include "util/error.h"
+#include "util/stop.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -152,4 +156,78 @@ TEST(ThrottledStorage, WritesArriveIntactAtTheRate) {
     clock->take_requests();
     EXPECT_EQ(store.read("b/two"), two);
     EXPECT_TRUE(clock->take_requests().empty());
+}
+
+namespace {
+
+// A fake clock that, like the steady one, never sleeps longer than 100 ms.
+class SlicingFakeClock : public FakeClock {
+  public:
+    std::chrono::nanoseconds max_sleep() override { return 100ms; }
+};
+
+} // namespace
+
+TEST(RateLimitStop, LongWaitLooksAtTheStopPollEverySliceAndThrows) {
+    auto clock = std::make_shared<SlicingFakeClock>();
+    const auto start = clock->now();
+    int polls = 0;
+    // Stop once 350 ms of a 10 s wait have passed.
+    RateLimit limit(kRate, clock, [&] {
+        polls++;
+        return clock->now() >= start + 350ms;
+    });
+    EXPECT_THROW(limit.take(10 * kRate), Canceled);
+    EXPECT_EQ(clock->take_requests(),
+              (Instants{start + 100ms, start + 200ms, start + 300ms, start + 400ms}));
+    EXPECT_EQ(polls, 5);
+}
+
+TEST(RateLimitStop, SlicedWaitEndsOnTheGrantWhenNotStopped) {
+    auto clock = std::make_shared<SlicingFakeClock>();
+    const auto start = clock->now();
+    RateLimit limit(kRate, clock, [] { return false; });
+    limit.take(250000);
+    EXPECT_EQ(clock->take_requests(), (Instants{start + 100ms, start + 200ms, start + 250ms}));
+    EXPECT_EQ(clock->slept(), 250ms);
+}
+
+namespace {
+
+std::atomic<int> g_stop{0};
+int test_stop_poll() {
+    return g_stop.load();
+}
+
+} // namespace
+
+// The real clock and the process-wide stop poll, as in a job worker: a
+// thread held back for ~1000 s by the limit is released by the poll.
+TEST(RateLimitStop, SteadyClockWaitEndsSoonAfterTheProcessStopPoll) {
+    g_stop = 0;
+    set_stop_poll(test_stop_poll);
+    auto posix_dir = std::make_unique<TempDir>();
+    ThrottledStorage store(std::make_shared<PosixStorage>(posix_dir->path()), 1000);
+    std::atomic<bool> canceled{false}, done{false};
+    std::thread t([&] {
+        try {
+            std::string big(1000 * 1000, 'x'); // 1000 s at 1000 bytes/s, burst 1 s
+            store.write("big", big.data(), big.size());
+        } catch (const Canceled &) {
+            canceled = true;
+        }
+        done = true;
+    });
+    std::this_thread::sleep_for(300ms);
+    EXPECT_FALSE(done.load()); // still held back
+    g_stop = 1;
+    // A bounded wait for the event (not a timing assertion): 10 s >> one slice.
+    for (int i = 0; i < 1000 && !done.load(); i++)
+        std::this_thread::sleep_for(10ms);
+    EXPECT_TRUE(done.load());
+    t.join();
+    set_stop_poll(nullptr);
+    g_stop = 0;
+    EXPECT_TRUE(canceled.load());
+    EXPECT_FALSE(std::make_shared<PosixStorage>(posix_dir->path())->exists("big"));
 }

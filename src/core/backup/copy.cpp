@@ -20,7 +20,7 @@ namespace safekeep {
 namespace {
 
 constexpr size_t kBufferSize = 1 << 20;
-constexpr uint64_t kCancelCheckBytes = 64ULL << 20;
+constexpr uint64_t kCancelCheckBytes = 4ULL << 20; // one atomic load per 4 MiB
 constexpr uint64_t kFrameBytes = 64ULL << 20;
 // zstd threads one file may borrow; each holds ~20 MB of job buffers at level 3.
 constexpr int kMaxHelpers = 3;

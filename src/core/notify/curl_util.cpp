@@ -1,6 +1,7 @@
 #include "notify/curl_util.h"
 
 #include "util/error.h"
+#include "util/stop.h"
 
 #include <mutex>
 #include <new>
@@ -16,6 +17,8 @@ CurlHandle::CurlHandle() {
         throw Error("could not initialise libcurl");
     errbuf_[0] = '\0';
     curl_easy_setopt(h_, CURLOPT_ERRORBUFFER, errbuf_);
+    curl_easy_setopt(h_, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h_, CURLOPT_XFERINFOFUNCTION, abort_on_stop);
 }
 
 CurlHandle::~CurlHandle() {
@@ -35,6 +38,10 @@ void CurlList::append(const std::string &s) {
     if (!n)
         throw std::bad_alloc();
     list_ = n;
+}
+
+int abort_on_stop(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return stop_requested() ? 1 : 0;
 }
 
 size_t discard_body(char *, size_t size, size_t nmemb, void *) {

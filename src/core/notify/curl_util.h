@@ -8,7 +8,9 @@
 
 namespace safekeep {
 
-// An easy handle with its error buffer; curl_global_init runs once.
+// An easy handle with its error buffer; curl_global_init runs once. Its
+// transfers abort (CURLE_ABORTED_BY_CALLBACK) once stop_requested(): libcurl
+// calls the progress callback at least about once a second.
 class CurlHandle {
   public:
     CurlHandle();
@@ -36,6 +38,9 @@ class CurlList {
   private:
     curl_slist *list_ = nullptr;
 };
+
+// CURLOPT_XFERINFOFUNCTION that aborts the transfer once stop_requested().
+int abort_on_stop(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
 
 // Write callback that drops the response body.
 size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata);

@@ -2,6 +2,7 @@
 
 #include "storage/posix.h"
 #include "util/error.h"
+#include "util/stop.h"
 #include "util/server.h"
 
 #include <chrono>
@@ -82,7 +83,7 @@ void wait_until_promoted(const std::string &pgdata, const std::string &log_path,
             throw Error("server in \"" + pgdata +
                         "\" stopped before it was promoted; end of log \"" + log_path + "\":\n" +
                         tail_lines(log_path, 20));
-        if (cancel && cancel())
+        if ((cancel && cancel()) || stop_requested())
             throw Canceled();
         if (std::chrono::steady_clock::now() >= deadline)
             throw Error("server in \"" + pgdata + "\" is still in recovery after " +

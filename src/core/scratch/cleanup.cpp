@@ -4,7 +4,11 @@
 #include "storage/posix.h"
 #include "util/error.h"
 #include "util/server.h"
+#include "util/stop.h"
 
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,10 +46,36 @@ std::string leftover_socket_dir(const std::string &dir) {
     return s;
 }
 
+// True when a live process holds dir's in-use lock. A directory without the
+// file (made before the lock existed, or cut short before it was created) is
+// not in use.
+bool scratch_dir_in_use(const std::string &dir) {
+    int fd = ::open(posix::join(dir, kScratchLockFile).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return false;
+    bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd); // drops our lock, if we got it
+    return busy;
+}
+
 } // namespace
+
+int lock_scratch_dir(const std::string &dir) {
+    std::string path = posix::join(dir, kScratchLockFile);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        throw_errno("could not create \"" + path + "\"");
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        ::close(fd);
+        throw_errno("could not lock \"" + path + "\"", err);
+    }
+    return fd;
+}
 
 void remove_scratch_dir(const std::string &dir, const std::string &socket_dir,
                         const std::string &bindir, int timeout_seconds) {
+    StopShield shield; // pg_ctl stop must not be cut short by the stop it follows
     std::string first_error;
     std::string pgdata = posix::join(dir, "pgdata");
     // If the stop fails the directory goes anyway: a postmaster whose lock
@@ -69,6 +99,8 @@ int cleanup_scratch(const std::string &scratch_root, const std::string &bindir) 
         struct stat st;
         // Never follow a link out of the scratch root.
         if (::lstat(sub.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (scratch_dir_in_use(sub))
             continue;
         std::string err;
         attempt(err, [&] { remove_scratch_dir(sub, leftover_socket_dir(sub), bindir, 60); });

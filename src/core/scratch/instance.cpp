@@ -91,6 +91,7 @@ void ScratchInstance::create(const Config &cfg, RestoreRequest req, const Cancel
 
     posix::make_dirs(opts_.scratch_root, 0700);
     dir_ = make_temp_dir(posix::join(opts_.scratch_root, opts_.name + "-XXXXXX"));
+    lock_ = posix::Fd(lock_scratch_dir(dir_)); // at once: the launcher's cleanup skips it
     socket_dir_ = make_temp_dir(kSocketDirTemplate);
     // Recorded first, so cleanup after a crash finds the socket directory.
     write_new_file(posix::join(dir_, "socket_dir"), socket_dir_ + "\n");
@@ -129,6 +130,7 @@ void ScratchInstance::stop_and_remove() {
     }
     removed_ = true;
     remove_scratch_dir(dir_, socket_dir_, opts_.bindir, opts_.timeout_seconds);
+    lock_ = posix::Fd(); // the directory is gone; nothing left to guard
 }
 
 std::vector<PgRow> ScratchInstance::query(const std::string &dbname, const std::string &sql,

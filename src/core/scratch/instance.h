@@ -5,6 +5,7 @@
 #pragma once
 
 #include "repo/config.h"
+#include "storage/posix.h"
 #include "restore/restore.h"
 #include "util/parallel.h"
 #include "util/pg_client.h"
@@ -30,6 +31,7 @@ struct ScratchOptions {
 //   server.log   the server's log
 //   pg_hba.conf, pg_ident.conf   "local all all trust" / empty
 //   socket_dir   names the socket directory (/tmp/sk-XXXXXX), for cleanup
+//   in_use       flock'ed while this object lives: cleanup_scratch skips it
 class ScratchInstance {
   public:
     // Restores req (req.pgdata is replaced, tablespaces are kept in place)
@@ -73,6 +75,7 @@ class ScratchInstance {
     RestoreOutcome restored_;
     double restore_seconds_ = 0, recovery_seconds_ = 0;
     bool removed_ = false;
+    posix::Fd lock_; // holds <dir>/in_use locked until the directory is gone
 };
 
 } // namespace safekeep

@@ -1,5 +1,8 @@
 #include "storage/rate_limit.h"
 
+#include "util/error.h"
+#include "util/stop.h"
+
 #include <thread>
 
 namespace safekeep {
@@ -10,6 +13,7 @@ class SteadyRateClock : public RateClock {
   public:
     time_point now() override { return std::chrono::steady_clock::now(); }
     void sleep_until(time_point t) override { std::this_thread::sleep_until(t); }
+    std::chrono::nanoseconds max_sleep() override { return kStopSlice; }
 };
 
 } // namespace
@@ -19,8 +23,9 @@ std::shared_ptr<RateClock> steady_rate_clock() {
     return clock;
 }
 
-RateLimit::RateLimit(uint64_t bytes_per_second, std::shared_ptr<RateClock> clock)
+RateLimit::RateLimit(uint64_t bytes_per_second, std::shared_ptr<RateClock> clock, RateStopPoll stop)
     : rate_(static_cast<double>(bytes_per_second)), clock_(std::move(clock)),
+      stop_(stop ? std::move(stop) : RateStopPoll([] { return stop_requested(); })),
       next_free_(clock_->now()) {}
 
 void RateLimit::take(size_t n) {
@@ -36,8 +41,14 @@ void RateLimit::take(size_t n) {
             std::chrono::duration<double>(static_cast<double>(n) / rate_));
         until = next_free_;
     }
-    if (until > now)
-        clock_->sleep_until(until);
+    const auto slice = clock_->max_sleep();
+    while (until > now) {
+        if (stop_())
+            throw Canceled();
+        // Compared, not added: now + nanoseconds::max() would overflow.
+        clock_->sleep_until(until - now > slice ? now + slice : until);
+        now = clock_->now();
+    }
 }
 
 } // namespace safekeep

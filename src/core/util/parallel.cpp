@@ -1,6 +1,7 @@
 #include "util/parallel.h"
 
 #include "util/error.h"
+#include "util/stop.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -40,8 +41,10 @@ void run_parallel(size_t count, int threads,
     std::exception_ptr first_error;
     bool canceled = false;
 
+    // The caller's cancel or the process's stop (a dead postmaster).
+    auto should_stop = [&] { return (cancel && cancel()) || stop_requested(); };
     // Poll once up front so a pending cancel stops even a tiny job set.
-    if (cancel && cancel())
+    if (should_stop())
         throw Canceled();
     if (threads < 1)
         threads = 1;
@@ -108,7 +111,7 @@ void run_parallel(size_t count, int threads,
         while (running > 0) {
             cv.wait_for(lk, std::chrono::milliseconds(100));
             lk.unlock();
-            if (!canceled && cancel && cancel()) {
+            if (!canceled && should_stop()) {
                 canceled = true;
                 state.stop = true;
             }

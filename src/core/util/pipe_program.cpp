@@ -2,14 +2,18 @@
 
 #include "util/error.h"
 #include "util/process.h"
+#include "util/stop.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 extern char **environ;
@@ -42,11 +46,23 @@ struct ChildGuard {
             }
         }
     }
-    int wait() {
+    // Polls, so a cancel or a stop still kills a child that runs on after
+    // its pipe closed (pg_restore building indexes).
+    int wait(const CancelPoll &cancel) {
         int st = 0;
-        while (::waitpid(pid, &st, 0) < 0) {
-            if (errno != EINTR)
+        std::chrono::milliseconds nap(1);
+        for (;;) {
+            pid_t r = ::waitpid(pid, &st, WNOHANG);
+            if (r == pid)
+                break;
+            if (r < 0 && errno != EINTR)
                 throw_errno("could not wait for \"" + name + "\"");
+            if (r == 0) {
+                if ((cancel && cancel()) || stop_requested())
+                    throw Canceled(); // the destructor kills and reaps it
+                std::this_thread::sleep_for(nap);
+                nap = std::min<std::chrono::milliseconds>(nap * 2, kStopSlice);
+            }
         }
         pid = -1;
         if (WIFEXITED(st))
@@ -82,7 +98,8 @@ void make_pipe(int fds[2]) {
         throw_errno("could not create a pipe");
 }
 
-// Waits until fd is ready for events, polling cancel every 100 ms.
+// Waits until fd is ready for events, polling cancel and the process's stop
+// every 100 ms.
 void wait_ready(int fd, short events, const CancelPoll &cancel) {
     for (;;) {
         struct pollfd p = {fd, events, 0};
@@ -91,7 +108,7 @@ void wait_ready(int fd, short events, const CancelPoll &cancel) {
             return;
         if (rc < 0 && errno != EINTR)
             throw_errno("could not poll a pipe");
-        if (cancel && cancel())
+        if ((cancel && cancel()) || stop_requested())
             throw Canceled();
     }
 }
@@ -153,9 +170,9 @@ struct PipedChild {
         }
     }
 
-    PipeResult result() {
+    PipeResult result(const CancelPoll &cancel) {
         PipeResult r;
-        r.exit_code = child.wait();
+        r.exit_code = child.wait(cancel);
         r.diagnostics = read_tail(log.fd);
         return r;
     }
@@ -179,7 +196,7 @@ PipeResult run_program_to_sink(const std::vector<std::string> &args, Sink &out,
         }
         out.write(buf.data(), static_cast<size_t>(n));
     }
-    return p.result();
+    return p.result(cancel);
 }
 
 PipeResult run_program_from_source(const std::vector<std::string> &args,
@@ -199,7 +216,7 @@ PipeResult run_program_from_source(const std::vector<std::string> &args,
     }
     ::sigaction(SIGPIPE, &old, nullptr);
     p.wr.reset(); // end of input
-    return p.result();
+    return p.result(cancel);
 }
 
 } // namespace safekeep

@@ -1,6 +1,7 @@
 #include "util/process.h"
 
 #include "util/error.h"
+#include "util/stop.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -180,8 +181,9 @@ RunResult run_program(const std::vector<std::string> &args, const RunOptions &op
     auto deadline = Clock::now() + std::chrono::seconds(limited ? opts.timeout_seconds : 0);
     auto next_cancel_check = Clock::now() + kPollInterval;
     int read_fd = pipe ? pipe->read_fd() : -1;
-    // Without output or a limit to watch, a plain blocking wait will do.
-    bool exited = read_fd < 0 && !limited && !opts.cancel && child.reap(true, status);
+    // Without output, a limit or a stop to watch, a plain blocking wait will do.
+    bool exited =
+        read_fd < 0 && !limited && !opts.cancel && !stop_watched() && child.reap(true, status);
     milliseconds sleep_for(1); // grows to kPollInterval, so quick programs return quickly
     while (!exited) {
         auto now = Clock::now();
@@ -209,9 +211,10 @@ RunResult run_program(const std::vector<std::string> &args, const RunOptions &op
             break;
         }
         now = Clock::now();
-        if (opts.cancel && now >= next_cancel_check) {
+        if (now >= next_cancel_check) {
             next_cancel_check = now + kPollInterval;
-            if (opts.cancel())
+            // The process-wide poll too: a dead postmaster stops pg_dump and pg_ctl.
+            if ((opts.cancel && opts.cancel()) || stop_requested())
                 throw Canceled(); // ~Child kills and reaps it
         }
         if (limited && now >= deadline) {

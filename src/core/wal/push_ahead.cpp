@@ -2,10 +2,12 @@
 
 #include "storage/posix.h"
 #include "util/error.h"
+#include "util/stop.h"
 #include "wal/archive.h"
 #include "wal/wal_name.h"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <deque>
@@ -56,10 +58,14 @@ class AheadPool {
             states_.erase(it);
             return false;
         }
-        done_cv_.wait(lock, [&] {
+        // In slices: when the postmaster dies the archiver must return (and
+        // exit) now, not when a helper's push ends. The helper keeps its job;
+        // the process exit ends it, and its temp object is never renamed in.
+        while (!done_cv_.wait_for(lock, kStopSlice, [&] {
             auto s = states_.find(name);
             return s == states_.end() || (s->second != State::Running);
-        });
+        }))
+            check_stop();
         auto s = states_.find(name);
         bool ok = s != states_.end() && s->second == State::Done;
         if (s != states_.end())

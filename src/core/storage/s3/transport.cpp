@@ -4,6 +4,7 @@
 #include "notify/curl_util.h"
 #include "storage/s3/xml.h"
 #include "util/error.h"
+#include "util/stop.h"
 
 #include <algorithm>
 #include <chrono>
@@ -44,6 +45,7 @@ struct Transfer {
     // thread must never land there. Restored once the connection is up.
     sigset_t old_mask;
     bool masked = false;
+    bool stopped = false; // aborted by on_progress because stop_requested()
     void unmask() {
         if (masked)
             pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
@@ -58,6 +60,11 @@ int on_progress(void *userdata, curl_off_t, curl_off_t, curl_off_t, curl_off_t) 
         curl_easy_getinfo(t->curl, CURLINFO_PRETRANSFER_TIME_T, &connected) == CURLE_OK &&
         connected > 0)
         t->unmask();
+    // Called at least about once a second, also while a transfer stalls.
+    if (stop_requested()) {
+        t->stopped = true;
+        return 1;
+    }
     return 0;
 }
 
@@ -286,6 +293,8 @@ bool Transport::attempt(Handle &h, const Request &r, uint64_t &delivered, Respon
     t.unmask();
     if (t.sink_error)
         std::rethrow_exception(t.sink_error);
+    if (t.stopped)
+        throw Canceled();
     if (rc != CURLE_OK) {
         std::string text = h.err[0] ? std::string(h.err) : std::string(curl_easy_strerror(rc));
         if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
@@ -323,7 +332,9 @@ void Transport::backoff(int attempt) const {
         d *= 2;
     d = std::min<double>(d, s_.retry_max_ms);
     std::uniform_real_distribution<double> jitter(d / 2, d);
-    std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(jitter(rng)));
+    // Backoff grows to retry_max_ms: sleep in slices so a stop ends it.
+    sleep_or_stop(std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::duration<double, std::milli>(jitter(rng))));
 }
 
 Response Transport::perform(const Request &r) {
