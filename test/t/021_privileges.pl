@@ -22,7 +22,7 @@
 use strict;
 use warnings;
 
-use NotifyTest qw(webhook_url_file);
+use NotifyTest qw(webhook_url_file wait_for);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use SafekeepTest;
