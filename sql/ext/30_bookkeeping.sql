@@ -197,7 +197,8 @@ $$;
 -- restored database's catalog is stale; backups taken elsewhere appear;
 -- logical backups that `pg_safekeep expire` removed are marked expired).
 CREATE FUNCTION safekeep.sync_catalog()
-RETURNS integer LANGUAGE plpgsql AS $$
+RETURNS integer LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     b jsonb;
     labels text[] := '{}';

@@ -19,7 +19,8 @@ END;
 $$;
 
 CREATE FUNCTION safekeep.create_full_backup(wait boolean DEFAULT true)
-RETURNS text LANGUAGE plpgsql AS $$
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM safekeep._check_archiving();
     PERFORM safekeep._audit('create_full_backup', jsonb_build_object('wait', wait));
@@ -29,7 +30,8 @@ $$;
 
 -- Changes since the newest backup of any type; a full one when none exists.
 CREATE FUNCTION safekeep.create_incremental_backup(wait boolean DEFAULT true)
-RETURNS text LANGUAGE plpgsql AS $$
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM safekeep._check_archiving();
     PERFORM safekeep._audit('create_incremental_backup', jsonb_build_object('wait', wait));
@@ -39,7 +41,8 @@ $$;
 
 -- Changes since the newest full backup; a full one when none exists.
 CREATE FUNCTION safekeep.create_differential_backup(wait boolean DEFAULT true)
-RETURNS text LANGUAGE plpgsql AS $$
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM safekeep._check_archiving();
     PERFORM safekeep._audit('create_differential_backup', jsonb_build_object('wait', wait));
@@ -55,7 +58,8 @@ CREATE FUNCTION safekeep.verify_backup(backup_label text DEFAULT NULL,
                                        wal_to_newest boolean DEFAULT false,
                                        wait boolean DEFAULT true)
 RETURNS TABLE (label text, problem text, object text, detail text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM safekeep._check_backup_label(backup_label, 'backup_label');
     IF backup_label IS NOT NULL AND NOT EXISTS (
@@ -65,10 +69,16 @@ BEGIN
     END IF;
     IF NOT wait THEN
         -- pg_cron: one row naming the job; the outcome lands in backup_catalog.
+        PERFORM safekeep._audit('verify_backup',
+                                jsonb_build_object('backup_label', backup_label,
+                                                   'wal_to_newest', wal_to_newest, 'wait', wait));
         RETURN QUERY SELECT backup_label, 'queued'::text, NULL::text,
                             'job ' || safekeep._queue_verify(backup_label, wal_to_newest, false);
         RETURN;
     END IF;
+    PERFORM safekeep._audit('verify_backup',
+                            jsonb_build_object('backup_label', backup_label,
+                                               'wal_to_newest', wal_to_newest, 'wait', wait));
     PERFORM safekeep._queue_verify(backup_label, wal_to_newest, true);
     RETURN QUERY
         SELECT c.label, p->>'kind', p->>'object', p->>'detail'
@@ -83,7 +93,8 @@ $$;
 -- default) only shows what would go and why; the last row is the WAL decision.
 CREATE FUNCTION safekeep.expire_backups(dry_run boolean DEFAULT true)
 RETURNS TABLE (label text, backup_type text, action text, reason text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     plan jsonb := safekeep._expire(dry_run);
 BEGIN

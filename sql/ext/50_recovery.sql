@@ -59,7 +59,8 @@ CREATE FUNCTION safekeep.point_in_time_recovery(target_time timestamptz,
                                                 target_dir text DEFAULT NULL,
                                                 port integer DEFAULT NULL,
                                                 wait boolean DEFAULT true)
-RETURNS text LANGUAGE plpgsql AS $$
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     chosen text;
 BEGIN
@@ -88,7 +89,8 @@ CREATE FUNCTION safekeep.recover_full_database(backup_label text DEFAULT NULL,
                                                target_dir text DEFAULT NULL,
                                                port integer DEFAULT NULL,
                                                wait boolean DEFAULT true)
-RETURNS text LANGUAGE plpgsql AS $$
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     chosen text;
 BEGIN

@@ -41,7 +41,8 @@ RETURNS text AS 'MODULE_PATHNAME', 'sk_sql_queue_drill' LANGUAGE C VOLATILE;
 -- sync_catalog() here: its row locks would block the job we wait for.
 CREATE FUNCTION safekeep.test_backup_recovery(backup_label text DEFAULT NULL,
                                               wait boolean DEFAULT true)
-RETURNS text LANGUAGE plpgsql AS $$
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_label text := backup_label;
 BEGIN

@@ -126,7 +126,8 @@ CREATE FUNCTION safekeep.automated_disaster_recovery(
     target_dir text, port integer,
     scenario safekeep.disaster_scenario DEFAULT 'hardware_failure',
     wait boolean DEFAULT true)
-RETURNS text LANGUAGE plpgsql AS $$
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_label text;
 BEGIN

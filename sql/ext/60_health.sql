@@ -1,7 +1,8 @@
 -- Health: the first of no_backups, backup_failed, archive_failing, backup_old
 -- that applies, else healthy.
 CREATE FUNCTION safekeep.check_backup_health()
-RETURNS TABLE (health_status text, details jsonb) LANGUAGE plpgsql STABLE AS $$
+RETURNS TABLE (health_status text, details jsonb) LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_total bigint;
     v_failed bigint;

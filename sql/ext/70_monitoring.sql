@@ -28,7 +28,8 @@ $$;
 -- Runbook edits: the whole row for INSERT and DELETE, old and new values of
 -- the changed columns for UPDATE.
 CREATE FUNCTION safekeep._audit_runbook_change()
-RETURNS trigger LANGUAGE plpgsql AS $$
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM safekeep._audit('disaster_recovery_procedures.insert',
@@ -286,10 +287,3 @@ BEGIN
     RETURN NEXT;
 END;
 $$;
-
--- 99_privileges.sql revokes EXECUTE from PUBLIC on every function (grants
--- to roles stay) and grants safekeep_admin, which it creates, the same.
-GRANT EXECUTE ON FUNCTION safekeep.monitor_backup_performance(),
-                          safekeep._job_progress(),
-                          safekeep.repository_space()
-      TO pg_monitor;

@@ -231,6 +231,12 @@ RETURNS void LANGUAGE sql AS $$
     INSERT INTO safekeep.schedule_log (schedule_name, job_kind, due_at, job_id, outcome, message)
     SELECT p_name, s.job_kind, p_due, p_job, p_outcome, p_message
       FROM safekeep.schedules s WHERE s.name = p_name;
+    -- The audit trail: the scheduler, not the launcher's role, did it.
+    INSERT INTO safekeep.audit_log (who, what, details)
+    SELECT 'pg_safekeep scheduler', 'schedule.run',
+           jsonb_build_object('schedule', p_name, 'job_kind', s.job_kind, 'job_id', p_job,
+                              'outcome', p_outcome, 'message', p_message)
+      FROM safekeep.schedules s WHERE s.name = p_name AND p_outcome IN ('queued', 'succeeded');
 $$;
 
 -- full_verify schedules whose backup succeeded and whose verification is
@@ -263,6 +269,11 @@ BEGIN
     INSERT INTO safekeep.schedule_log (schedule_name, job_kind, job_id, outcome, message)
     VALUES (p_name, 'verify', p_job, CASE WHEN p_job IS NULL THEN 'skipped' ELSE 'queued' END,
             coalesce(p_error, format('verification of full backup %s and the WAL after it', v_label)));
+    INSERT INTO safekeep.audit_log (who, what, details)
+    SELECT 'pg_safekeep scheduler', 'schedule.run',
+           jsonb_build_object('schedule', p_name, 'job_kind', 'verify', 'job_id', p_job,
+                              'outcome', 'queued', 'backup_label', v_label)
+     WHERE p_job IS NOT NULL;
 END;
 $$;
 
@@ -332,14 +343,6 @@ BEGIN
     END LOOP;
 END;
 $$;
-
--- ---- privileges -------------------------------------------------------------
-GRANT EXECUTE ON FUNCTION safekeep.add_schedule(text, text, text, boolean, integer),
-                          safekeep.alter_schedule(text, text, text, boolean),
-                          safekeep.pause_schedule(text), safekeep.resume_schedule(text),
-                          safekeep.remove_schedule(text), safekeep._cron_next(text, timestamptz)
-      TO safekeep_admin;
-GRANT EXECUTE ON FUNCTION safekeep._cron_next(text, timestamptz) TO pg_monitor;
 
 -- Schedule changes go to the audit trail; the launcher's own bookkeeping
 -- (last run, next run, results) does not.

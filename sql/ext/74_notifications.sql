@@ -48,7 +48,8 @@ $$;
 -- on which cluster, which backup, the error and the first checks to make.
 CREATE FUNCTION safekeep._notify(p_event text, p_what text, p_label text, p_error text,
                                  p_hint text DEFAULT NULL)
-RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+RETURNS integer LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_sysid  text := (SELECT system_identifier::text FROM pg_control_system());
     v_name   text := coalesce(nullif(current_setting('cluster_name', true), ''), '(no cluster_name)');
@@ -81,7 +82,8 @@ $$;
 -- A backup failed (or completed, with safekeep.notify_on_success; rows that
 -- sync_catalog adds from the repository are not news).
 CREATE FUNCTION safekeep._notify_backup_trigger()
-RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND OLD.status = NEW.status THEN
         RETURN NULL;
@@ -106,7 +108,8 @@ CREATE TRIGGER notify_backup AFTER INSERT OR UPDATE OF status ON safekeep.backup
 -- repository refused the backup directory) is a failed backup too.  When the
 -- row exists, job_failed() marks it failed and notify_backup reports it.
 CREATE FUNCTION safekeep._notify_job_trigger()
-RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NEW.status = 'failed' AND OLD.status <> 'failed' AND NEW.kind LIKE '%backup'
        AND NOT EXISTS (SELECT 1 FROM safekeep.backup_catalog c WHERE c.label = NEW.label) THEN
@@ -122,7 +125,8 @@ CREATE TRIGGER notify_job AFTER UPDATE OF status ON safekeep.jobs
     FOR EACH ROW EXECUTE FUNCTION safekeep._notify_job_trigger();
 
 CREATE FUNCTION safekeep._notify_drill_trigger()
-RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT NEW.test_result AND (TG_OP = 'INSERT' OR OLD.test_result) THEN
         PERFORM safekeep._notify('drill_failed', 'restore drill failed', NEW.backup_label,
@@ -137,7 +141,8 @@ CREATE TRIGGER notify_drill AFTER INSERT OR UPDATE OF test_result ON safekeep.ba
 
 -- Retention: one message per statement, naming every backup it removed.
 CREATE FUNCTION safekeep._notify_expire_trigger()
-RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_labels text;
     n integer;
@@ -161,7 +166,8 @@ CREATE TRIGGER notify_expire AFTER INSERT ON safekeep.backup_log
 -- turning unhealthy.  A transition into backup_failed or no_backups is not
 -- sent: the failed backup has its own message, and no_backups is a new install.
 CREATE FUNCTION safekeep._notify_check(p_after interval)
-RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     a record;
     s record;

@@ -70,6 +70,9 @@ CREATE FUNCTION safekeep.create_logical_backup(schema_only boolean DEFAULT false
                                                wait boolean DEFAULT true)
 RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM safekeep._audit('create_logical_backup',
+                            jsonb_build_object('schema_only', coalesce(schema_only, false),
+                                               'tables', tables, 'wait', wait));
     RETURN safekeep._queue_logical_backup(wait, coalesce(schema_only, false),
                                           safekeep._logical_resolve_tables(tables));
 END;
@@ -128,7 +131,8 @@ $$;
 CREATE FUNCTION safekeep.restore_logical_backup(label text, target_database text,
                                                 tables text[] DEFAULT NULL,
                                                 wait boolean DEFAULT true)
-RETURNS text LANGUAGE plpgsql AS $$
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_type text;
     v_status text;
@@ -175,15 +179,11 @@ BEGIN
             v_lines := v_lines || (v_parts[1] || E'\t' || v_parts[2]);
         END LOOP;
     END IF;
+    PERFORM safekeep._audit('restore_logical_backup',
+                            jsonb_build_object('label', label, 'target_database', target_database,
+                                               'tables', tables, 'wait', wait));
     RETURN safekeep._queue_logical_restore(wait, label, target_database,
                                            CASE WHEN tables IS NULL THEN NULL
                                                 ELSE array_to_string(v_lines, E'\n') END);
 END;
 $$;
-
-GRANT EXECUTE ON FUNCTION safekeep.create_logical_backup(boolean, text[], boolean),
-                          safekeep.restore_logical_backup(text, text, text[], boolean),
-                          safekeep._queue_logical_backup(boolean, boolean, text),
-                          safekeep._queue_logical_restore(boolean, text, text, text),
-                          safekeep._logical_resolve_tables(text[])
-      TO safekeep_admin;

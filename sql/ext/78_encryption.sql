@@ -7,7 +7,8 @@ CREATE FUNCTION safekeep._rotate_encryption_key(p_repo integer, p_new_passphrase
 RETURNS text AS 'MODULE_PATHNAME', 'sk_sql_rotate_encryption_key' LANGUAGE C VOLATILE STRICT;
 
 CREATE FUNCTION safekeep.rotate_encryption_key(repo integer, new_passphrase_file text)
-RETURNS text LANGUAGE plpgsql AS $$
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_result text;
 BEGIN

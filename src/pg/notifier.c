@@ -42,20 +42,20 @@ static char *read_first_line(const char *path, const char *what, char **error) {
 
 static char *send_webhook(const char *payload) {
     char *error = NULL;
-    const char *url = sk_notify_webhook_url;
+    char *url;
     sk_msg msg;
 
-    if (url == NULL || url[0] == '\0') {
-        if (sk_notify_webhook_url_file == NULL || sk_notify_webhook_url_file[0] == '\0')
-            return pstrdup("no webhook configured (safekeep.notify_webhook_url)");
-        url =
-            read_first_line(sk_notify_webhook_url_file, "safekeep.notify_webhook_url_file", &error);
-        if (url == NULL)
-            return error;
-    }
+    /* safekeep.notify_webhook_url refuses every value: the URL is a secret. */
+    if (sk_notify_webhook_url_file == NULL || sk_notify_webhook_url_file[0] == '\0')
+        return pstrdup("no webhook configured (safekeep.notify_webhook_url_file)");
+    url = read_first_line(sk_notify_webhook_url_file, "safekeep.notify_webhook_url_file", &error);
+    if (url == NULL)
+        return error;
     if (sk_notify_webhook(url, payload, SEND_TIMEOUT_S, &msg) != SK_OK)
-        return pstrdup(msg.text);
-    return NULL;
+        error = pstrdup(msg.text);
+    explicit_bzero(url, strlen(url));
+    pfree(url);
+    return error;
 }
 
 static char *send_email(const char *subject, const char *body) {

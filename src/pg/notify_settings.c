@@ -6,6 +6,7 @@
  */
 #include "safekeep.h"
 
+#include "utils/elog.h"
 #include "utils/guc.h"
 
 #include <sys/stat.h>
@@ -29,26 +30,38 @@ static const struct config_enum_entry smtp_tls_options[] = {
     {"tls", SK_SMTP_TLS_TLS, false},
     {NULL, 0, false}};
 
-static bool check_webhook_url(char **newval, void **extra, GucSource source) {
-    const char *v = *newval;
-    const char *host;
+/*
+ * A webhook URL carries its token, and settings are shown to
+ * pg_read_all_settings members, logged on reload and copied into restored
+ * clusters: the URL lives in a file only.  The message is our own
+ * (GUC_check_errmsg), so the refusal never echoes the value.
+ */
+static const char webhook_url_refused[] =
+    "safekeep.notify_webhook_url takes no URL; put the URL in a file";
 
-    if (v == NULL || v[0] == '\0')
+static bool check_webhook_url(char **newval, void **extra, GucSource source) {
+    if (*newval == NULL || (*newval)[0] == '\0')
         return true;
-    if (strncmp(v, "https://", 8) == 0)
-        host = v + 8;
-    else if (strncmp(v, "http://", 7) == 0)
-        host = v + 7;
-    else {
-        /* Never echo the value: it may hold a token. */
-        GUC_check_errdetail("The webhook URL must start with http:// or https://.");
-        return false;
-    }
-    if (host[0] == '\0' || host[0] == '/' || strpbrk(v, " \t\r\n") != NULL) {
-        GUC_check_errdetail("The webhook URL must name a host and contain no blanks.");
-        return false;
-    }
-    return true;
+    GUC_check_errmsg("%s", webhook_url_refused);
+    GUC_check_errdetail("A webhook URL carries its access token, and settings are readable by "
+                        "pg_read_all_settings members and written to the server log.");
+    GUC_check_errhint("Write the URL into a file only the postgres user can read and set "
+                      "safekeep.notify_webhook_url_file to its absolute path.");
+    return false;
+}
+
+/*
+ * The refused value may be in the statement that set it (ALTER SYSTEM): keep
+ * that statement out of the server log, where log_min_error_statement would
+ * print it next to the error.
+ */
+static emit_log_hook_type prev_emit_log_hook = NULL;
+
+static void hide_refused_secret(ErrorData *edata) {
+    if (edata->message != NULL && strcmp(edata->message, webhook_url_refused) == 0)
+        edata->hide_stmt = true;
+    if (prev_emit_log_hook)
+        prev_emit_log_hook(edata);
 }
 
 static bool check_path(char **newval, void **extra, GucSource source) {
@@ -130,16 +143,16 @@ static bool check_server(char **newval, void **extra, GucSource source) {
 }
 
 void sk_define_notify_settings(void) {
-    DefineCustomStringVariable("safekeep.notify_webhook_url",
-                               "Webhook (Slack-compatible JSON) that receives notifications.",
-                               "http:// or https://; empty turns the webhook off.",
-                               &sk_notify_webhook_url, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY,
-                               check_webhook_url, NULL, NULL);
-    DefineCustomStringVariable("safekeep.notify_webhook_url_file",
-                               "File holding the webhook URL, when the URL holds a secret.",
-                               "Read at every delivery; used when notify_webhook_url is empty.",
-                               &sk_notify_webhook_url_file, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY,
-                               check_path, NULL, NULL);
+    prev_emit_log_hook = emit_log_hook;
+    emit_log_hook = hide_refused_secret;
+    DefineCustomStringVariable(
+        "safekeep.notify_webhook_url", "Refuses any value: use safekeep.notify_webhook_url_file.",
+        "A URL holds a secret token; settings are not secret.", &sk_notify_webhook_url, "",
+        PGC_SIGHUP, GUC_SUPERUSER_ONLY, check_webhook_url, NULL, NULL);
+    DefineCustomStringVariable(
+        "safekeep.notify_webhook_url_file", "File holding the webhook URL (http:// or https://).",
+        "Read at every delivery; empty turns the webhook off.", &sk_notify_webhook_url_file, "",
+        PGC_SIGHUP, GUC_SUPERUSER_ONLY, check_path, NULL, NULL);
     DefineCustomBoolVariable("safekeep.notify_on_success", "Also notify when a backup completes.",
                              NULL, &sk_notify_on_success, false, PGC_SIGHUP, 0, NULL, NULL, NULL);
     DefineCustomIntVariable("safekeep.notify_archive_failing_after",

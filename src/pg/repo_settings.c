@@ -40,11 +40,13 @@ static void define_string(int n, const char *name, const char *desc, char **var,
 
 static void define_repo(int n) {
     RepoSettings *r = &repo_settings[n - 1];
+    /* Shown only to superusers and pg_read_all_settings members: the
+     * location of every byte of the cluster, and the files holding keys. */
     const int secret = GUC_SUPERUSER_ONLY;
 
     define_string(n, "type", "Repository kind: posix (a directory) or s3.", &r->type, 0);
     define_string(n, "path", "Directory of the repository (posix).",
-                  n == 1 ? &sk_repo1_path : &r->path, 0);
+                  n == 1 ? &sk_repo1_path : &r->path, secret);
     define_string(n, "s3_endpoint", "S3 endpoint URL (https:// when no scheme is given).",
                   &r->s3_endpoint, 0);
     define_string(n, "s3_bucket", "S3 bucket.", &r->s3_bucket, 0);
@@ -74,9 +76,9 @@ void sk_define_repo_settings(void) {
     for (int n = 1; n <= SK_MAX_REPOS; n++)
         define_repo(n);
     DefineCustomIntVariable("safekeep.max_rate",
-                            "Bytes per second one backup job may write to its repositories.",
-                            "0 means no limit.", &sk_max_rate, 0, 0, INT_MAX, PGC_SIGHUP,
-                            GUC_UNIT_KB, NULL, NULL, NULL);
+                            "Kilobytes per second one backup job may write to its repositories.",
+                            "Units are accepted, e.g. '10MB' (per second); 0 means no limit.",
+                            &sk_max_rate, 0, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
 }
 
 static bool repo_configured(int i) {

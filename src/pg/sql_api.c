@@ -214,7 +214,8 @@ static Datum queue_and_maybe_wait(const SkJobSlot *request, bool wait) {
     int slotno;
 
     sk_require_admin("run pg_safekeep jobs");
-    slotno = sk_queue_job(request, wait, MyDatabaseId, GetUserId(), &job_id);
+    /* The role that asked, not the owner of the SECURITY DEFINER entry point. */
+    slotno = sk_queue_job(request, wait, MyDatabaseId, GetOuterUserId(), &job_id);
     if (!wait)
         return PointerGetDatum(cstring_to_text(psprintf(INT64_FORMAT, job_id)));
     return PointerGetDatum(cstring_to_text(wait_for_job(slotno, job_id)));

@@ -21,7 +21,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Time::HiRes qw(sleep);
 
-our @EXPORT = qw(wait_for make_tls_certs);
+our @EXPORT = qw(wait_for make_tls_certs webhook_url_file);
 
 # Debian's python (the TAP runner's PATH may hold another without aiosmtpd).
 my $python = -x '/usr/bin/python3' ? '/usr/bin/python3' : 'python3';
@@ -227,6 +227,17 @@ sub DESTROY
 	local ($@, $?);
 	$self->stop;
 	return;
+}
+
+# A file (mode 0600) whose first line is $url, for
+# safekeep.notify_webhook_url_file: the setting itself refuses URLs.
+sub webhook_url_file
+{
+	my ($url) = @_;
+	my $path = PostgreSQL::Test::Utils::tempdir('webhook') . '/url';
+	write_file($path, "$url\n");
+	chmod 0600, $path or die "chmod $path: $!";
+	return $path;
 }
 
 # Polls $cond every half second for up to $secs seconds.

@@ -187,6 +187,12 @@ is( q1(
 my $job = q1(q{SELECT last_job_id FROM safekeep.schedules WHERE name = 'minute_full'});
 like($job, qr/^\d+$/, "the schedule row names its job ($job)");
 is( q1(
+		q{SELECT string_agg(who || ' ' || what || ' ' || (details->>'schedule') || ' '
+		                    || (details->>'job_kind') || ' ' || (details->>'job_id'), '; ')
+		    FROM safekeep.audit_log WHERE details->>'schedule' LIKE 'minute_%'}),
+	"pg_safekeep scheduler schedule.run minute_full full $job",
+	'the audit trail has the scheduled backup, by the scheduler, and not the skipped one');
+is( q1(
 		q{SELECT outcome, job_id IS NULL, message FROM safekeep.schedule_log
 		   WHERE schedule_name = 'minute_incremental'}),
 	'skipped|t|another backup of this cluster is running',

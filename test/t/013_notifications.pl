@@ -22,9 +22,10 @@ my ($http_port, $smtp_port) = ($r->{http_port}, $r->{smtp_port});
 sub hook_lines { return $r->hook_lines }
 sub mail_files { return $r->mail_files }
 
+my $url_file = webhook_url_file("http://127.0.0.1:$http_port/services/T0/SECRETTOKEN");
 my ($node, $repo) = safekeep_node(
 	'notify', conf => qq{
-safekeep.notify_webhook_url = 'http://127.0.0.1:$http_port/services/T0/SECRETTOKEN'
+safekeep.notify_webhook_url_file = '$url_file'
 safekeep.smtp_server = '127.0.0.1'
 safekeep.smtp_port = $smtp_port
 safekeep.smtp_from = 'pg_safekeep\@db.example'
@@ -41,11 +42,11 @@ sub refused
 	isnt($rc, 0, "refused: $what");
 	like($err, $pattern, "clear error: $what");
 }
-refused("ALTER SYSTEM SET safekeep.notify_webhook_url = 'ftp://x'",
-	qr/invalid value.*notify_webhook_url.*\n.*must start with http:\/\/ or https:\/\//,
-	'ftp webhook URL');
-refused("ALTER SYSTEM SET safekeep.notify_webhook_url = 'https://'",
-	qr/must name a host/, 'webhook URL without host');
+refused("ALTER SYSTEM SET safekeep.notify_webhook_url = 'https://hooks.example/T0/SECRETTOKEN'",
+	qr/notify_webhook_url takes no URL.*\n.*DETAIL:.*access token.*\n.*HINT:.*notify_webhook_url_file/,
+	'a webhook URL in a setting (it holds the token)');
+refused("ALTER SYSTEM SET safekeep.notify_webhook_url_file = 'relative/url'",
+	qr/absolute path/, 'a relative webhook URL file');
 refused("ALTER SYSTEM SET safekeep.smtp_to = 'dba\@example.org, nobody'",
 	qr/"nobody" in the recipient list is not an email address/, 'recipient without @');
 refused("ALTER SYSTEM SET safekeep.smtp_from = 'backup'",

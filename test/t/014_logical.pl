@@ -17,6 +17,7 @@ use warnings;
 use Digest::SHA;
 use File::Basename qw(dirname);
 use JSON::PP;
+use NotifyTest qw(webhook_url_file);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use SafekeepTest;
@@ -225,7 +226,7 @@ like(
 set_conf(
 	logical_retention_count => 2,
 	logical_retention_days => 0,
-	notify_webhook_url => 'http://127.0.0.1:9/hook');
+	notify_webhook_url_file => webhook_url_file('http://127.0.0.1:9/hook'));
 is(logical_plan(''), $want,
 	'dry run, count 2: the two newest of each kind are kept, counted apart');
 like(q1(qq{SELECT reason FROM safekeep.expire_backups() WHERE label = '$schemas[-1]'}),

@@ -24,9 +24,10 @@ open(my $fh, '>', $pwfile) or die;
 print $fh "s3cret pass\n";
 close $fh;
 
+my $url_file = webhook_url_file("http://127.0.0.1:$r->{http_port}/hook");
 my ($node, $repo) = safekeep_node(
 	'notify_events', conf => qq{
-safekeep.notify_webhook_url = 'http://127.0.0.1:$r->{http_port}/hook'
+safekeep.notify_webhook_url_file = '$url_file'
 safekeep.smtp_server = '127.0.0.1'
 safekeep.smtp_port = $r->{smtp_port}
 safekeep.smtp_user = 'safekeep'

@@ -12,6 +12,17 @@ TEST(Notify, UrlHostHidesPathAndCredentials) {
     EXPECT_EQ(url_host("http://example.org"), "example.org");
 }
 
+TEST(Notify, RedactUrlHidesPathQueryAndCredentials) {
+    const std::string url = "https://bot:pw99@hooks.example/services/T0/B0/SECRET?x=1";
+    EXPECT_EQ(redact_url("Could not resolve host: hooks.example", url),
+              "Could not resolve host: hooks.example");
+    EXPECT_EQ(redact_url("bad URL " + url, url), "bad URL [redacted]");
+    EXPECT_EQ(redact_url("GET /services/T0/B0/SECRET?x=1 failed", url), "GET [redacted] failed");
+    EXPECT_EQ(redact_url("login bot:pw99 refused", url), "login [redacted] refused");
+    // A bare "/" path is not replaced everywhere.
+    EXPECT_EQ(redact_url("a/b", "http://h/"), "a/b");
+}
+
 TEST(Notify, SplitAddresses) {
     auto v = split_addresses(" a@x.org, ,b@y.org ,");
     ASSERT_EQ(v.size(), 2u);

@@ -17,6 +17,32 @@ std::string url_host(const std::string &url) {
     return at == std::string::npos ? authority : authority.substr(at + 1);
 }
 
+namespace {
+
+void replace_all(std::string &text, const std::string &secret) {
+    if (secret.size() < 2)
+        return; // "/" alone is no secret, and would wreck the message
+    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 10))
+        text.replace(at, secret.size(), "[redacted]");
+}
+
+} // namespace
+
+std::string redact_url(const std::string &text, const std::string &url) {
+    std::string out = text;
+    replace_all(out, url);
+    size_t start = url.find("://");
+    start = start == std::string::npos ? 0 : start + 3;
+    size_t path = url.find_first_of("/?#", start);
+    if (path != std::string::npos)
+        replace_all(out, url.substr(path));
+    std::string authority = url.substr(start, path == std::string::npos ? path : path - start);
+    size_t at = authority.rfind('@');
+    if (at != std::string::npos)
+        replace_all(out, authority.substr(0, at));
+    return out;
+}
+
 void http_post_json(const std::string &url, const std::string &json_body, int timeout_seconds) {
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
         throw Error("webhook URL must start with http:// or https://");
@@ -38,7 +64,7 @@ void http_post_json(const std::string &url, const std::string &json_body, int ti
     CURLcode rc = curl_easy_perform(h);
     std::string where = "webhook to " + url_host(url);
     if (rc != CURLE_OK)
-        throw Error(where + " failed: " + curl.error_text(rc));
+        throw Error(where + " failed: " + redact_url(curl.error_text(rc), url));
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (status < 200 || status >= 300)
