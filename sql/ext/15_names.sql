@@ -98,11 +98,3 @@ BEGIN
     END IF;
 END;
 $$;
-
--- Pure checks, called by the functions safekeep_admin may run (as itself).
-GRANT EXECUTE ON FUNCTION safekeep._first_control(text), safekeep._shown(text),
-                          safekeep._check_restore_point_name(text),
-                          safekeep._check_backup_label(text, text),
-                          safekeep._check_logical_label(text, text),
-                          safekeep._check_object_name(text, text)
-      TO safekeep_admin;

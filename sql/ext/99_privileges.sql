@@ -65,7 +65,13 @@ GRANT EXECUTE ON FUNCTION safekeep._choose_backup(text, timestamptz),
                           safekeep._queue_table_recovery(boolean, text, text, text, text, boolean,
                                                          text, text, text, float8, boolean),
                           safekeep._logical_resolve_tables(text[]),
-                          safekeep._queue_logical_backup(boolean, boolean, text)
+                          safekeep._queue_logical_backup(boolean, boolean, text),
+                          -- pure input checks (15_names.sql) those two run as the caller
+                          safekeep._first_control(text), safekeep._shown(text),
+                          safekeep._check_restore_point_name(text),
+                          safekeep._check_backup_label(text, text),
+                          safekeep._check_logical_label(text, text),
+                          safekeep._check_object_name(text, text)
       TO safekeep_admin;
 
 -- Runbooks are the DBAs' to edit.

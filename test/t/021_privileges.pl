@@ -161,6 +161,12 @@ my @entry = (
 		  q{SELECT safekeep._choose_backup_before_lsn(NULL, pg_current_wal_lsn(), 'now') IS NOT NULL} ],
 	[ '_check_repository()', admin => q{SELECT safekeep._check_repository()} ],
 	[ '_audit(text,jsonb)', admin => q{SELECT safekeep._audit('priv_test.probe', '{}')} ],
+	[ '_first_control(text)', admin => q{SELECT safekeep._first_control('abc') IS NULL} ],
+	[ '_shown(text)', admin => q{SELECT safekeep._shown('abc')} ],
+	[ '_check_restore_point_name(text)', admin => q{SELECT safekeep._check_restore_point_name('ok')} ],
+	[ '_check_backup_label(text,text)', admin => q{SELECT safekeep._check_backup_label(NULL, 'backup_label')} ],
+	[ '_check_logical_label(text,text)', admin => q{SELECT safekeep._check_logical_label(NULL, 'label')} ],
+	[ '_check_object_name(text,text)', admin => q{SELECT safekeep._check_object_name('ok', 'into_schema')} ],
 	[ '_logical_resolve_tables(text[])', admin => q{SELECT safekeep._logical_resolve_tables(ARRAY['t1'])} ],
 	[ '_queue_logical_backup(boolean,boolean,text)', admin =>
 		  q{SELECT safekeep._queue_logical_backup(true, true, NULL)} ],
