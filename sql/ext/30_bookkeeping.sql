@@ -235,6 +235,10 @@ BEGIN
     END LOOP;
     labels := labels || ARRAY(SELECT l->>'label'
                                 FROM jsonb_array_elements(v_info->'logical_backups') l);
+    -- A backup whose manifest is damaged is still there (verify reports it),
+    -- not expired.
+    labels := labels || ARRAY(SELECT d->>'label'
+                                FROM jsonb_array_elements(v_info->'damaged_backups') d);
     -- A logical row is inserted after its manifest is written: one newer than
     -- the listing may be missing from it without being gone.
     UPDATE safekeep.backup_catalog

@@ -58,8 +58,10 @@ RETURNS TABLE (label text, problem text, object text, detail text)
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM safekeep._check_backup_label(backup_label, 'backup_label');
+    -- A damaged manifest is still a backup to verify: its problem is a row.
     IF backup_label IS NOT NULL AND NOT EXISTS (
-           SELECT 1 FROM jsonb_array_elements(safekeep.repository_info(false)->'backups') e
+           SELECT 1 FROM (SELECT safekeep.repository_info(false) AS j) i,
+                         jsonb_array_elements((i.j->'backups') || (i.j->'damaged_backups')) e
             WHERE e->>'label' = backup_label) THEN
         RAISE EXCEPTION 'backup "%" does not exist in the repository', backup_label;
     END IF;
