@@ -5,7 +5,20 @@
 #include "repo/manifest_scan.h"
 #include "util/error.h"
 
+#include <algorithm>
+
 namespace safekeep {
+
+std::vector<std::string> list_expired_labels(const RepoLayout &repo) {
+    std::vector<std::string> out;
+    if (repo.stanza().empty())
+        return out;
+    for (const auto &name : repo.store().children(repo.expired_root_key()))
+        if (is_valid_label(name))
+            out.push_back(name);
+    std::sort(out.begin(), out.end());
+    return out;
+}
 
 std::vector<BackupEntry> list_backups(const RepoLayout &repo, std::vector<DamagedBackup> *damaged) {
     std::vector<BackupEntry> out;

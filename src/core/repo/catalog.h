@@ -25,6 +25,9 @@ struct DamagedBackup {
     std::string error;
 };
 
+// Labels of the backups retention removed (their expired/<label> notes).
+std::vector<std::string> list_expired_labels(const RepoLayout &repo);
+
 // Completed backups sorted by label (oldest first).  Backups whose manifest
 // is damaged are left out, and described in *damaged when given.
 std::vector<BackupEntry> list_backups(const RepoLayout &repo,

@@ -73,6 +73,7 @@ std::string repo_info_json(const Config &cfg, bool with_wal) {
     for (const auto &d : damaged)
         bad.push_back({{"label", d.label}, {"manifest_path", d.manifest_path}, {"error", d.error}});
     doc["damaged_backups"] = std::move(bad);
+    doc["expired_labels"] = list_expired_labels(repo);
 
     json logical = json::array();
     for (const auto &e : list_logical_backups(repo))
