@@ -67,6 +67,15 @@ BEGIN
                         WHERE c.label = backup_label AND c.status = 'missing') THEN
         RAISE EXCEPTION 'backup "%" does not exist in the repository', backup_label;
     END IF;
+    -- Nothing to read for a backup that is gone: its problem is the answer.
+    IF backup_label IS NOT NULL AND EXISTS (SELECT 1 FROM safekeep.backup_catalog c
+                                             WHERE c.label = backup_label
+                                               AND c.status = 'missing') THEN
+        RETURN QUERY SELECT c.label, 'missing_backup'::text,
+                            'backup/' || c.label || '/manifest.json', c.error_message
+                       FROM safekeep.backup_catalog c WHERE c.label = backup_label;
+        RETURN;
+    END IF;
     IF NOT wait THEN
         -- pg_cron: one row naming the job; the outcome lands in backup_catalog.
         RETURN QUERY SELECT backup_label, 'queued'::text, NULL::text,

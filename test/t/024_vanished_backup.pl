@@ -53,7 +53,7 @@ is($node->safe_psql('postgres',
 is($node->safe_psql('postgres',
 		q{SELECT count(*) FROM safekeep.notification_log WHERE event = 'backup_missing'}),
 	'1', 'one backup_missing notification is queued');
-ok(wait_for(sub { grep { /backup missing from the repository/ && /\Q$f3\E/ } $r->hook_lines }),
+ok(wait_for(sub { grep { /backup missing from the repository/ && /\Q$f3\E/ } $r->hook_lines }, 120),
 	'and delivered to the webhook, naming the backup');
 
 # Putting it back makes it completed again.

@@ -454,6 +454,7 @@ TEST_F(BackupRestore, ArchiveModeAndTimelineReachTheRestoredConfiguration) {
         EXPECT_EQ(sk_restore(&cfg, &b, nullptr, &rr, &msg), SK_ERROR) << (tl ? tl : mode);
         EXPECT_FALSE(posix::exists(t / "refused"));
     }
+}
 
 TEST_F(BackupRestore, ADamagedManifestHidesOnlyItsOwnBackup) {
     sk_backup_result res{};
