@@ -43,7 +43,7 @@ CREATE TABLE safekeep.backup_catalog (
     changes_count     bigint,
     file_count        bigint,
     status            text NOT NULL
-                      CHECK (status IN ('running', 'completed', 'failed', 'expired')),
+                      CHECK (status IN ('running', 'completed', 'failed', 'expired', 'missing')),
     job_id            bigint,
     start_lsn         pg_lsn,
     stop_lsn          pg_lsn,

@@ -236,12 +236,32 @@ BEGIN
     END LOOP;
     labels := labels || ARRAY(SELECT l->>'label'
                                 FROM jsonb_array_elements(v_info->'logical_backups') l);
+    -- A backup whose manifest is damaged is still there (verify reports it),
+    -- not expired.
+    labels := labels || ARRAY(SELECT d->>'label'
+                                FROM jsonb_array_elements(v_info->'damaged_backups') d);
     -- A logical row is inserted after its manifest is written: one newer than
     -- the listing may be missing from it without being gone.
     UPDATE safekeep.backup_catalog
        SET status = 'expired', error_message = 'no longer in the repository'
      WHERE status = 'completed' AND label <> ALL (labels)
-       AND (backup_type <> 'logical' OR created_at < v_listed_at);
+       AND backup_type = 'logical' AND created_at < v_listed_at;
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    n := n + changed;
+    -- Only retention expires a physical backup: it leaves an expired/<label>
+    -- note.  A completed backup that is gone without one is missing.
+    UPDATE safekeep.backup_catalog c
+       SET status = 'expired', error_message = 'removed by retention (pg_safekeep expire)'
+     WHERE c.status IN ('completed', 'missing') AND c.backup_type <> 'logical'
+       AND c.label <> ALL (labels)
+       AND c.label IN (SELECT jsonb_array_elements_text(v_info->'expired_labels'));
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    n := n + changed;
+    UPDATE safekeep.backup_catalog c
+       SET status = 'missing',
+           error_message = 'the repository no longer holds this backup (no manifest.json, and '
+                           'retention did not remove it)'
+     WHERE c.status = 'completed' AND c.backup_type <> 'logical' AND c.label <> ALL (labels);
     GET DIAGNOSTICS changed = ROW_COUNT;
     RETURN n + changed;
 END;

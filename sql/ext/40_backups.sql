@@ -62,10 +62,23 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM safekeep._check_backup_label(backup_label, 'backup_label');
+    -- A damaged manifest is still a backup to verify: its problem is a row.
     IF backup_label IS NOT NULL AND NOT EXISTS (
-           SELECT 1 FROM jsonb_array_elements(safekeep.repository_info(false)->'backups') e
-            WHERE e->>'label' = backup_label) THEN
+           SELECT 1 FROM (SELECT safekeep.repository_info(false) AS j) i,
+                         jsonb_array_elements((i.j->'backups') || (i.j->'damaged_backups')) e
+            WHERE e->>'label' = backup_label)
+       AND NOT EXISTS (SELECT 1 FROM safekeep.backup_catalog c
+                        WHERE c.label = backup_label AND c.status = 'missing') THEN
         RAISE EXCEPTION 'backup "%" does not exist in the repository', backup_label;
+    END IF;
+    -- Nothing to read for a backup that is gone: its problem is the answer.
+    IF backup_label IS NOT NULL AND EXISTS (SELECT 1 FROM safekeep.backup_catalog c
+                                             WHERE c.label = backup_label
+                                               AND c.status = 'missing') THEN
+        RETURN QUERY SELECT c.label, 'missing_backup'::text,
+                            'backup/' || c.label || '/manifest.json', c.error_message
+                       FROM safekeep.backup_catalog c WHERE c.label = backup_label;
+        RETURN;
     END IF;
     IF NOT wait THEN
         -- pg_cron: one row naming the job; the outcome lands in backup_catalog.
@@ -84,6 +97,12 @@ BEGIN
         SELECT c.label, p->>'kind', p->>'object', p->>'detail'
           FROM safekeep.backup_catalog c, jsonb_array_elements(c.verify_problems) p
          WHERE c.status = 'completed' AND (backup_label IS NULL OR c.label = backup_label)
+        UNION ALL
+        -- Known as completed, gone from the repository without retention.
+        SELECT c.label, 'missing_backup', 'backup/' || c.label || '/manifest.json',
+               c.error_message
+          FROM safekeep.backup_catalog c
+         WHERE c.status = 'missing' AND (backup_label IS NULL OR c.label = backup_label)
          ORDER BY 1, 2, 3;
 END;
 $$;

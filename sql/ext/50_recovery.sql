@@ -5,10 +5,18 @@
 CREATE FUNCTION safekeep._choose_backup(p_label text, p_target timestamptz)
 RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
-    backups jsonb := safekeep.repository_info(false)->'backups';
+    info jsonb := safekeep.repository_info(false);
+    backups jsonb := info->'backups';
     b jsonb;
     chosen text;
 BEGIN
+    SELECT d INTO b FROM jsonb_array_elements(info->'damaged_backups') d
+     WHERE d->>'label' = p_label;
+    IF b IS NOT NULL THEN
+        RAISE EXCEPTION 'backup "%" cannot be restored: its manifest is damaged', p_label
+              USING DETAIL = b->>'error',
+                    HINT = 'SELECT * FROM safekeep.verify_backup() lists what is wrong.';
+    END IF;
     IF jsonb_array_length(backups) = 0 THEN
         RAISE EXCEPTION 'the repository holds no backups'
               USING HINT = 'Take one with SELECT safekeep.create_full_backup();';

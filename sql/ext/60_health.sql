@@ -1,5 +1,5 @@
--- Health: the first of no_backups, backup_failed, archive_failing, backup_old
--- that applies, else healthy.
+-- Health: the first of backup_missing, no_backups, backup_failed,
+-- archive_failing, backup_old that applies, else healthy.
 CREATE FUNCTION safekeep.check_backup_health()
 RETURNS TABLE (health_status text, details jsonb) LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
@@ -14,7 +14,10 @@ DECLARE
     v_copies integer;
     v_kinds integer;
     v_object boolean;
+    v_missing text[];
 BEGIN
+    SELECT array_agg(c.label ORDER BY c.label) INTO v_missing
+      FROM safekeep.backup_catalog c WHERE c.status = 'missing';
     SELECT count(*) FILTER (WHERE c.status = 'completed'),
            count(*) FILTER (WHERE c.status = 'failed' AND c.created_at > now() - interval '7 days'),
            round(coalesce(sum(c.backup_size) FILTER (WHERE c.status = 'completed'), 0)
@@ -50,9 +53,12 @@ BEGIN
         'repositories_with_latest_backup', v_copies,
         'storage_kinds', v_kinds,
         'has_object_storage', v_object,
-        'rule_3_2_1', v_copies >= 2 AND v_kinds >= 2 AND v_object);
+        'rule_3_2_1', v_copies >= 2 AND v_kinds >= 2 AND v_object,
+        'missing_backups', coalesce(to_jsonb(v_missing), '[]'::jsonb));
 
-    IF v_total = 0 THEN
+    IF v_missing IS NOT NULL THEN
+        health_status := 'backup_missing';
+    ELSIF v_total = 0 THEN
         health_status := 'no_backups';
     ELSIF EXISTS (SELECT 1 FROM safekeep.backup_catalog c
                    WHERE c.status = 'failed' AND c.created_at > now() - interval '7 days'

@@ -88,7 +88,12 @@ BEGIN
     IF TG_OP = 'UPDATE' AND OLD.status = NEW.status THEN
         RETURN NULL;
     END IF;
-    IF NEW.status = 'failed' THEN
+    IF NEW.status = 'missing' THEN
+        PERFORM safekeep._notify('backup_missing', format('%s backup missing from the repository',
+                                                          NEW.backup_type),
+                                 NEW.label, NEW.error_message,
+                                 'copy the backup''s directory back from another copy, or take a new full backup; SELECT * FROM safekeep.verify_backup() lists every missing backup');
+    ELSIF NEW.status = 'failed' THEN
         PERFORM safekeep._notify('backup_failed', format('%s backup failed', NEW.backup_type),
                                  NEW.label, coalesce(NEW.error_message, 'no error message recorded'));
     ELSIF TG_OP = 'UPDATE' AND OLD.status = 'running' AND NEW.status = 'completed'
@@ -199,7 +204,7 @@ BEGIN
     IF v_health IS DISTINCT FROM v_prev THEN
         INSERT INTO safekeep.notification_state (key, value) VALUES ('health', v_health)
         ON CONFLICT (key) DO UPDATE SET value = excluded.value, since = now();
-        IF v_health NOT IN ('healthy', 'backup_failed', 'no_backups') THEN
+        IF v_health NOT IN ('healthy', 'backup_failed', 'backup_missing', 'no_backups') THEN
             PERFORM safekeep._notify('health_unhealthy',
                                      format('backup health turned %s', v_health), NULL,
                                      v_details::text);

@@ -75,6 +75,16 @@ void print_logical(const json &doc) {
     std::printf("\nlogical backups:\n%s", table.render().c_str());
 }
 
+// Backups whose manifest cannot be read: named, never silently left out.
+void print_damaged(const json &doc) {
+    const json damaged = doc.value("damaged_backups", json::array());
+    if (damaged.empty())
+        return;
+    std::printf("\ndamaged backups (their manifest cannot be read; they cannot be restored):\n");
+    for (const auto &d : damaged)
+        std::printf("  %s: %s\n", field(d, "label").c_str(), field(d, "error").c_str());
+}
+
 void print_text(const RepoConfig &repo, const json &doc) {
     std::printf("repository: %s\n", repo.describe().c_str());
     std::printf("stanza:     %s\n\n", field(doc, "stanza").c_str());
@@ -91,6 +101,7 @@ void print_text(const RepoConfig &repo, const json &doc) {
         std::printf("backups: none\n");
     else
         std::fputs(table.render().c_str(), stdout);
+    print_damaged(doc);
     print_logical(doc);
 
     const json archive = doc.value("archive", json::object());

@@ -455,3 +455,37 @@ TEST_F(BackupRestore, ArchiveModeAndTimelineReachTheRestoredConfiguration) {
         EXPECT_FALSE(posix::exists(t / "refused"));
     }
 }
+
+TEST_F(BackupRestore, ADamagedManifestHidesOnlyItsOwnBackup) {
+    sk_backup_result res{};
+    std::string label = run_backup(res);
+    ASSERT_FALSE(label.empty());
+    // An older backup whose manifest was cut in half.
+    const std::string damaged_label = "20000101-000000F";
+    std::string dir = posix::dirname(posix::dirname(res.manifest_path)) + "/" + damaged_label;
+    std::string text = posix::read_file(res.manifest_path);
+    write_text(dir + "/manifest.json", text.substr(0, text.size() / 2));
+
+    sk_msg msg;
+    char *info = sk_repo_info_json(&cfg, 0, &msg);
+    ASSERT_NE(info, nullptr) << msg.text;
+    auto doc = nlohmann::json::parse(info);
+    sk_free(info);
+    ASSERT_EQ(doc["backups"].size(), 1u);
+    EXPECT_EQ(doc["backups"][0]["label"], label);
+    ASSERT_EQ(doc["damaged_backups"].size(), 1u);
+    EXPECT_EQ(doc["damaged_backups"][0]["label"], damaged_label);
+    EXPECT_NE(doc["damaged_backups"][0]["error"].get<std::string>().find("manifest.json"),
+              std::string::npos);
+
+    sk_restore_result rr{};
+    sk_restore_opts good = opts(t / "good");
+    good.tablespaces_in_place = 1;
+    EXPECT_EQ(sk_restore(&cfg, &good, nullptr, &rr, &msg), SK_OK) << msg.text;
+    sk_restore_opts bad = opts(t / "bad");
+    bad.tablespaces_in_place = 1;
+    bad.label = damaged_label.c_str();
+    EXPECT_EQ(sk_restore(&cfg, &bad, nullptr, &rr, &msg), SK_ERROR);
+    EXPECT_NE(std::string(msg.text).find("its manifest is damaged"), std::string::npos) << msg.text;
+    EXPECT_FALSE(posix::exists(t / "bad"));
+}

@@ -406,6 +406,20 @@ TEST(Retention, WalPlanModes) {
     EXPECT_FALSE(wal_removable(none.wal, seg(1)));
 }
 
+TEST(Retention, PinnedBackupsAndTheirWalAreKept) {
+    std::map<std::string, std::string> label_of;
+    auto backups = build(standard(), label_of); // starts at segments 10, 20, ... 80
+    RetentionPolicy p = parse_retention_policy(R"({"full":1})");
+    for (auto &b : backups)
+        b.pinned = "older than a damaged backup";
+    ExpirePlan plan = plan_expire(backups, p, kBase + 100 * kDay);
+    for (const auto &d : plan.backups) {
+        EXPECT_TRUE(d.keep) << d.label;
+        EXPECT_NE(d.reason.find("older than a damaged backup"), std::string::npos) << d.reason;
+    }
+    EXPECT_FALSE(wal_removable(plan.wal, seg(10)));
+}
+
 TEST(Retention, PolicyValidation) {
     RetentionPolicy d = parse_retention_policy("{}");
     EXPECT_EQ(d.daily, 30);

@@ -64,9 +64,16 @@ std::string repo_info_json(const Config &cfg, bool with_wal) {
     doc["repo_path"] = repo.store().url("");
 
     json backups = json::array();
-    for (const auto &b : list_backups(repo))
+    std::vector<DamagedBackup> damaged;
+    for (const auto &b : list_backups(repo, &damaged))
         backups.push_back(backup_json(b));
     doc["backups"] = std::move(backups);
+    // Listed apart, so one damaged manifest never hides the others.
+    json bad = json::array();
+    for (const auto &d : damaged)
+        bad.push_back({{"label", d.label}, {"manifest_path", d.manifest_path}, {"error", d.error}});
+    doc["damaged_backups"] = std::move(bad);
+    doc["expired_labels"] = list_expired_labels(repo);
 
     json logical = json::array();
     for (const auto &e : list_logical_backups(repo))

@@ -242,6 +242,12 @@ std::string RepoLayout::backup_key(const std::string &label) const {
 std::string RepoLayout::manifest_key(const std::string &label) const {
     return key_join(backup_key(label), kManifestName);
 }
+std::string RepoLayout::expired_root_key() const {
+    return key_join(stanza_, "expired");
+}
+std::string RepoLayout::expired_key(const std::string &label) const {
+    return key_join(expired_root_key(), label);
+}
 std::string RepoLayout::archive_key() const {
     return key_join(stanza_, "archive");
 }

@@ -42,6 +42,10 @@ class RepoLayout {
     std::string backup_root_key() const;
     std::string backup_key(const std::string &label) const;
     std::string manifest_key(const std::string &label) const;
+    // expired/<label>: written by retention before it removes the backup, so a
+    // backup that is gone can be told from one retention removed.
+    std::string expired_root_key() const;
+    std::string expired_key(const std::string &label) const;
     std::string archive_key() const;
     std::string logical_key() const;
 

@@ -140,6 +140,9 @@ ExpirePlan plan_expire(const std::vector<RetentionBackup> &in, const RetentionPo
         }
     if (n > 0)
         keep(n - 1, "newest backup");
+    for (size_t i = 0; i < n; i++)
+        if (!b[i].pinned.empty())
+            keep(i, b[i].pinned);
 
     // Every backup whose prior chain reaches a given backup.
     auto chain_of = [&](size_t i) {
@@ -306,13 +309,22 @@ std::string expire_repository(const Config &cfg, const std::string &policy_json,
     int64_t now = static_cast<int64_t>(std::time(nullptr));
     RetentionPolicy policy = parse_retention_policy(policy_json, &now);
     RepoLayout repo = RepoLayout::for_read(cfg, true);
-    std::vector<BackupEntry> backups = list_backups(repo);
+    std::vector<DamagedBackup> damaged;
+    std::vector<BackupEntry> backups = list_backups(repo, &damaged);
+    // A damaged manifest hides which earlier backups its backup reads from:
+    // keep them all until it is repaired or removed.
+    std::string newest_damaged;
+    for (const auto &d : damaged)
+        newest_damaged = std::max(newest_damaged, d.label);
 
     std::vector<RetentionBackup> in;
     for (const auto &e : backups) {
         const Manifest &m = e.manifest;
         in.push_back(
             {e.label, m.type, m.prior, m.dependencies(), m.start_wal, m.stop_wal, m.stop_time});
+        if (e.label < newest_damaged)
+            in.back().pinned = "older than backup " + newest_damaged +
+                               ", whose manifest is damaged (its chain is unknown)";
     }
     ExpirePlan plan = plan_expire(in, policy, now);
 
@@ -332,6 +344,9 @@ std::string expire_repository(const Config &cfg, const std::string &policy_json,
         for (auto it = plan.backups.rbegin(); it != plan.backups.rend(); ++it) {
             if (it->keep)
                 continue;
+            const std::string note =
+                json{{"label", it->label}, {"expired_at", now}, {"reason", it->reason}}.dump();
+            store.write(repo.expired_key(it->label), note.data(), note.size());
             store.remove({repo.manifest_key(it->label)});
             store.remove_tree(repo.backup_key(it->label));
         }

@@ -41,6 +41,7 @@ struct RetentionBackup {
     std::vector<std::string> depends_on; // every backup it reads data from
     std::string start_wal, stop_wal;
     int64_t stop_time = 0;
+    std::string pinned; // non-empty: kept for this reason, whatever the policy
 };
 
 struct RetentionDecision {

@@ -61,7 +61,14 @@ RestoreSource pick_source(const Config &cfg, const RestoreRequest &req) {
     for (const auto &spec : specs) {
         try {
             RepoLayout repo = RepoLayout::for_repo_read(cfg, spec);
-            std::vector<BackupEntry> backups = list_backups(repo);
+            std::vector<DamagedBackup> damaged;
+            std::vector<BackupEntry> backups = list_backups(repo, &damaged);
+            for (const auto &d : damaged)
+                if (d.label == req.label)
+                    throw Error("backup \"" + d.label +
+                                "\" cannot be restored: its manifest is "
+                                "damaged (" +
+                                d.error + ")");
             const BackupEntry &c = select_backup(backups, req.label, req.target, repo.where());
             size_t idx = static_cast<size_t>(&c - backups.data());
             return {spec, std::move(repo), std::move(backups), idx};
