@@ -9,8 +9,8 @@ PACKAGES=(
     postgresql-15 postgresql-client-15 postgresql-server-dev-15
     # the C++ core
     g++ make cmake libzstd-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev
-    # tests: GoogleTest, prove + IPC::Run for the TAP tests
-    libgtest-dev perl libipc-run-perl
+    # tests: GoogleTest, prove + IPC::Run for the TAP tests, ps (019, 020)
+    libgtest-dev perl libipc-run-perl procps
     # scheduling and comparison tools, formatting
     postgresql-15-cron pgbackrest rsync clang-format
     # notification tests: a real SMTP server on loopback
