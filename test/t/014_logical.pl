@@ -114,7 +114,7 @@ like(refused(q{SELECT safekeep.restore_logical_backup('20990101-000000L', 'postg
 	qr/unknown backup "20990101-000000L"/, 'unknown label named');
 my $phys = q1(q{SELECT safekeep.create_full_backup()});
 like(refused(qq{SELECT safekeep.restore_logical_backup('$phys', 'postgres')}, 'physical label'),
-	qr/is a full \(physical\) backup/, 'physical label refused');
+	qr/invalid logical backup label "\Q$phys\E"/, 'physical label refused');
 like(refused(qq{SELECT safekeep.restore_logical_backup('$full', 'no_such_db')}, 'missing db'),
 	qr/database "no_such_db" does not exist/, 'missing target database named');
 like(
