@@ -11,6 +11,7 @@
 #include "restore_target.h"
 #include "rto_rpo.h"
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <csignal>
@@ -46,6 +47,13 @@ void refuse_root() {
                        "that owns the server, e.g. runuser -u postgres -- pg_safekeep restore ...");
 }
 
+// Short and without control characters: safe to echo in a message.
+bool printable(const std::string &s) {
+    return s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+               return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+           });
+}
+
 // --archive-mode: preserve (the backup's setting) by default, off for a copy
 // started here: a test copy must never archive into the live repository.
 std::string archive_mode_option(const ParsedArgs &args, bool start) {
@@ -53,7 +61,8 @@ std::string archive_mode_option(const ParsedArgs &args, bool start) {
     if (!mode)
         return start ? "off" : "preserve";
     if (*mode != "off" && *mode != "preserve")
-        throw UsageError("--archive-mode must be off or preserve, not \"" + *mode + "\"");
+        throw UsageError("--archive-mode must be off or preserve" +
+                         (printable(*mode) ? ", not \"" + *mode + "\"" : std::string()));
     return *mode;
 }
 

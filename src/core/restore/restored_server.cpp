@@ -1,6 +1,7 @@
 #include "restore/restored_server.h"
 
 #include "util/error.h"
+#include "util/user_names.h"
 
 #include <cstdint>
 
@@ -8,7 +9,7 @@ namespace safekeep {
 
 void check_archive_mode(const std::string &mode) {
     if (!mode.empty() && mode != "preserve" && mode != "off")
-        throw Error("archive mode \"" + mode + "\" is not preserve or off");
+        throw Error("archive mode " + shown_value(mode) + " is not preserve or off");
 }
 
 void check_target_timeline(const std::string &tl) {
@@ -20,8 +21,8 @@ void check_target_timeline(const std::string &tl) {
         if (n >= 1 && n <= UINT32_MAX)
             return;
     }
-    throw Error("target timeline \"" + tl +
-                "\" is not current, latest or a timeline number (1..4294967295)");
+    throw Error("target timeline " + shown_value(tl) +
+                " is not current, latest or a timeline number (1..4294967295)");
 }
 
 } // namespace safekeep
