@@ -138,7 +138,7 @@ my @entry = (
 		cheap_for => $su, fails => qr/into_schema "safekeep" is reserved/,
 		cheap => q{SELECT safekeep.recover_table('public.t1', into_schema => 'safekeep')} ],
 	[ 'test_backup_recovery(text,boolean)', admin => sub { "SELECT safekeep.test_backup_recovery('" . newest_label() . "', wait => false)" },
-		cheap_for => $su, fails => qr/backup "no_such" does not exist or is not completed/,
+		cheap_for => $su, fails => qr/invalid backup label "no_such"/,
 		cheap => q{SELECT safekeep.test_backup_recovery('no_such')} ],
 	[ 'recover_full_database(text,text,integer,boolean)', admin => sub {
 			'SELECT safekeep.recover_full_database(target_dir => ' . "'" . $copy->data_dir . "', port => " . $copy->port . ')';
@@ -165,7 +165,7 @@ my @entry = (
 	[ '_shown(text)', admin => q{SELECT safekeep._shown('abc')} ],
 	[ '_check_restore_point_name(text)', admin => q{SELECT safekeep._check_restore_point_name('ok')} ],
 	[ '_check_backup_label(text,text)', admin => q{SELECT safekeep._check_backup_label(NULL, 'backup_label')} ],
-	[ '_check_logical_label(text,text)', admin => q{SELECT safekeep._check_logical_label(NULL, 'label')} ],
+	[ '_check_logical_label(text,text)', admin => q{SELECT safekeep._check_logical_label('20260101-000000L', 'label')} ],
 	[ '_check_object_name(text,text)', admin => q{SELECT safekeep._check_object_name('ok', 'into_schema')} ],
 	[ '_logical_resolve_tables(text[])', admin => q{SELECT safekeep._logical_resolve_tables(ARRAY['t1'])} ],
 	[ '_queue_logical_backup(boolean,boolean,text)', admin =>
