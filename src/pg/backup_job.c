@@ -116,9 +116,11 @@ void sk_run_backup(int slotno) {
 
         sk_fill_config(&cfg, stanza, sizeof(stanza));
         sk_require_repo();
-        /* Labels of discarded (failed) backups live on only in the catalog. */
-        sk_query_in_xact("SELECT max(split_part(label, '~', 1)) FROM safekeep.backup_catalog "
-                         "WHERE backup_type <> 'logical'",
+        /* Labels of discarded (failed) backups live on only in the catalog:
+         * the one with the newest own stamp (its last 16 characters). */
+        sk_query_in_xact("SELECT split_part(label, '~', 1) FROM safekeep.backup_catalog "
+                         "WHERE backup_type <> 'logical' "
+                         "ORDER BY right(split_part(label, '~', 1), 16) DESC LIMIT 1",
                          0, NULL, row, 1);
         memset(&start, 0, sizeof(start));
         start.label_after = row[0];

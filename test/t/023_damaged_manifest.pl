@@ -5,6 +5,7 @@ use strict;
 use warnings;
 
 use File::Copy;
+use POSIX ();
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use SafekeepTest;
@@ -84,11 +85,22 @@ ok(!-e "$tmp/sql_f1", 'and creates nothing');
 my $i3 = $node->safe_psql('postgres', 'SELECT safekeep.create_incremental_backup()');
 like($i3, qr/^\Q$f2\E_\d{8}-\d{6}I$/, 'a new incremental backup builds on the intact chain');
 
+# A failed full backup's directory, left without a manifest and newer than
+# every full, must not keep the next incremental from finding a label.
+my $leftover = POSIX::strftime('%Y%m%d-%H%M%SF', gmtime(time - 1));
+mkdir "$repo/$stanza/backup/$leftover" or die "mkdir: $!";
+my $i4 = $node->safe_psql('postgres', 'SELECT safekeep.create_incremental_backup()');
+like($i4, qr/^\Q$f2\E_\d{8}-\d{6}I$/,
+	'an incremental of the intact chain is taken past a leftover directory of a newer full');
+ok(!grep({ $_->{label} eq $leftover } @{ tool_info($repo)->{backups} }),
+	'the leftover directory is not a backup');
+
 # Putting the manifest back makes the backup whole again.
 copy("$tmp/manifest.orig", $manifest) or die "copy back: $!";
 is(scalar(@{ tool_info($repo)->{damaged_backups} }), 0, 'a repaired manifest is no longer damaged');
-is($node->safe_psql('postgres', "SELECT count(*) FROM safekeep.verify_backup('$f1')"), '0',
-	'and verifies clean');
+is($node->safe_psql('postgres',
+		"SELECT string_agg(problem || ' ' || object || ' ' || detail, E'\n') FROM safekeep.verify_backup('$f1')"),
+	'', 'and verifies clean');
 
 $node->stop;
 done_testing();

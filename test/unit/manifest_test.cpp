@@ -136,3 +136,14 @@ TEST(Label, AllocationBumpsWhenTaken) {
     EXPECT_EQ(c, "20261122-013047F");
     EXPECT_TRUE(posix::is_dir(t / c));
 }
+
+TEST(Label, AnIncrementalOfAnOlderFullFindsALabelPastANewerFull) {
+    TempDir t;
+    PosixStorage store(t.path());
+    // Full F2 (a failed backup's label) is newer than full F1, whose chain goes on.
+    std::string l =
+        allocate_label(store, "", 1795311045, 'I', "20261122-010000F", "20261122-013100F");
+    EXPECT_EQ(l, "20261122-010000F_20261122-013101I");
+    // The floor is the stamp: a full after an incremental sorts after it.
+    EXPECT_EQ(allocate_label(store, "", 1795311045, 'F', "", l), "20261122-013102F");
+}

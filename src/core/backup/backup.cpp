@@ -56,11 +56,12 @@ PriorChoice choose_prior(const std::vector<BackupEntry> &backups, const std::str
 
 namespace {
 
-// Newest label in the backup directory, complete or not.
+// The label with the newest own stamp in the backup directory, complete or
+// not (a new label's stamp must be later, even if the clock went back).
 std::string newest_label(const RepoLayout &repo) {
     std::string newest;
     for (const auto &name : repo.store().children(repo.backup_root_key()))
-        if (is_valid_label(name) && name > newest)
+        if (is_valid_label(name) && (newest.empty() || label_time(name) > label_time(newest)))
             newest = name;
     return newest;
 }
@@ -135,7 +136,8 @@ BackupSession::BackupSession(const Config &cfg, const std::string &pgdata, uint6
 
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     std::string after = newest_label(repo_);
-    if (opts.label_after > after)
+    if (!opts.label_after.empty() && is_valid_label(opts.label_after) &&
+        (after.empty() || label_time(opts.label_after) > label_time(after)))
         after = opts.label_after;
     if (type == "full")
         label_ = allocate_label(repo_.store(), repo_.backup_root_key(), now, 'F', "", after);

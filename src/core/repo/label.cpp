@@ -70,9 +70,13 @@ std::string allocate_label(Storage &store, const std::string &backup_root, int64
         throw Error(std::string("unknown backup label kind '") + kind + "'");
     if (kind != 'F' && (full_label.size() != 16 || !is_valid_label(full_label)))
         throw Error("\"" + full_label + "\" is not a full backup label");
+    // Each label's own stamp is later than after's, so labels stay unique and
+    // sort by time within a chain. Only the stamps are compared: an
+    // incremental of an older full (<full>_<stamp>I) sorts before a newer full
+    // left by a failed backup, and must still find a label.
     int64_t start = now;
     if (!after.empty())
-        start = std::max(start, label_time(after));
+        start = std::max(start, label_time(after) + 1);
     // claim (mkdir on posix) is the uniqueness test, so two concurrent backups
     // never share a label.
     for (int64_t t = start; t < start + 3600; t++) {
@@ -81,10 +85,6 @@ std::string allocate_label(Storage &store, const std::string &backup_root, int64
             label.back() = kind;
             label = full_label + "_" + label;
         }
-        // Labels sort in the order the backups were taken, even if the clock
-        // went back.
-        if (!after.empty() && label <= after)
-            continue;
         if (store.claim(key_join(backup_root, label)))
             return label;
     }

@@ -12,8 +12,8 @@ std::string format_full_label(int64_t unix_seconds);
 // True for YYYYMMDD-HHMMSS followed by F, or <full>_YYYYMMDD-HHMMSS + D|I.
 bool is_valid_label(const std::string &label);
 // Creates backup_root/<label> for the first free label at or after now
-// (bumping by one second while taken or not after `after`) and returns the
-// label. kind 'F' gives a full label; 'D' or 'I' gives
+// whose own stamp is later than `after`'s (bumping by one second while
+// taken) and returns the label. kind 'F' gives a full label; 'D' or 'I' gives
 // <full_label>_<YYYYMMDD-HHMMSS><kind>.
 std::string allocate_label(Storage &store, const std::string &backup_root, int64_t now,
                            char kind = 'F', const std::string &full_label = "",

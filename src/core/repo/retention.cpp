@@ -327,6 +327,9 @@ std::string expire_repository(const Config &cfg, const std::string &policy_json,
                                ", whose manifest is damaged (its chain is unknown)";
     }
     ExpirePlan plan = plan_expire(in, policy, now);
+    // Nor is the WAL it needs known: keep all of it.
+    if (!newest_damaged.empty())
+        plan.wal.remove = false;
 
     std::vector<WalObject> wal = list_wal_objects(repo);
     std::vector<const WalObject *> doomed;
