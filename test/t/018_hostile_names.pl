@@ -8,6 +8,7 @@
 # PostgreSQL's own parser reads back exactly the name, and a table recovered
 # to such a restore point holds the rows it had there.
 use strict;
+use File::Temp ();
 use warnings;
 
 use File::Path qw(rmtree);
@@ -23,7 +24,9 @@ my $tmp = PostgreSQL::Test::Utils::tempdir('hostile');
 # The payload an injected include would run: restore_command runs as the
 # postgres OS user, so the marker would prove it ran.
 my $marker = "$tmp/INJECTED_MARKER";
-my $evil = "$tmp/evil.conf";
+# In a short private directory: the names that carry its path must stay legal
+# (63 bytes at most) wherever the test tree lives.
+my $evil = File::Temp::tempdir('/tmp/ske-XXXXXX', CLEANUP => 1) . '/evil.conf';
 {
 	open(my $fh, '>', $evil) or die "cannot write $evil: $!";
 	print $fh "restore_command = 'touch $marker; false'\ncluster_name = 'INJECTED'\n";

@@ -88,7 +88,7 @@ sub check_copy
 	ok($looks > 0, "$what: the scratch copy was seen running under $scratch ($looks looks)");
 	note("$what: processes of the scratch postmaster:\n" . join("\n", @$children));
 	ok((grep { /checkpointer/ } @$children), "$what: its children were listed (checkpointer seen)");
-	is_deeply([ grep { /pg_safekeep/ } @$children ], [],
+	is_deeply([ grep { /postgres: pg_safekeep (launcher|job)/ } @$children ], [],
 		"$what: the copy ran no pg_safekeep launcher or job");
 	ok(@$confs && !grep({ !/^safekeep\.launcher\s*=\s*'?off'?\s*$/m } @$confs),
 		"$what: the copy's postgresql.auto.conf turns the launcher off");
