@@ -2,12 +2,12 @@
 
 #include "storage/posix.h"
 #include "util/error.h"
+#include "util/text.h"
 #include "util/user_names.h"
 
 #include <arpa/inet.h>
 #include <cerrno>
 #include <climits>
-#include <cstdio>
 #include <cstdlib>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -75,15 +75,8 @@ void check_owned_by_us(const std::string &dir) {
 }
 
 void check_target_dir(const std::string &dir, const std::string &live_pgdata) {
-    for (size_t i = 0; i < dir.size(); i++) {
-        unsigned char c = static_cast<unsigned char>(dir[i]);
-        if (c < 0x20 || c == 0x7f) {
-            char buf[96];
-            std::snprintf(buf, sizeof buf, "0x%02x at byte %zu", c, i + 1);
-            throw Error(std::string("invalid target directory: it contains a control character (") +
-                        buf + ")");
-        }
-    }
+    if (std::string c = first_control_char(dir); !c.empty())
+        throw Error("invalid target directory: it contains a control character (" + c + ")");
     // Far below PATH_MAX: PostgreSQL builds longer paths inside it.
     if (dir.size() > 1024)
         throw Error("invalid target directory: it is " + std::to_string(dir.size()) +

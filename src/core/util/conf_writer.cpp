@@ -1,29 +1,11 @@
 #include "util/conf_writer.h"
 
 #include "util/error.h"
-
-#include <cstdio>
+#include "util/text.h"
 
 namespace safekeep {
 
 namespace {
-
-bool is_control(unsigned char c) {
-    return c < 0x20 || c == 0x7f;
-}
-
-// The first control character, as "0x0a at byte 5" (bytes counted from 1); "" if none.
-std::string first_control(const std::string &s) {
-    for (size_t i = 0; i < s.size(); i++) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        if (is_control(c)) {
-            char buf[48];
-            std::snprintf(buf, sizeof buf, "0x%02x at byte %zu", c, i + 1);
-            return buf;
-        }
-    }
-    return "";
-}
 
 bool name_char(char c, bool first) {
     bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
@@ -37,7 +19,7 @@ void check_setting_name(const std::string &name) {
     for (size_t i = 0; ok && i < name.size(); i++)
         ok = name_char(name[i], i == 0);
     if (!ok) {
-        std::string shown = first_control(name).empty() && name.size() <= 200
+        std::string shown = first_control_char(name).empty() && name.size() <= 200
                                 ? "\"" + name + "\""
                                 : "(" + std::to_string(name.size()) + " bytes, not shown)";
         throw Error("invalid setting name " + shown +
@@ -46,7 +28,7 @@ void check_setting_name(const std::string &name) {
 }
 
 void check_setting_value(const std::string &name, const std::string &value) {
-    std::string where = first_control(value);
+    std::string where = first_control_char(value);
     if (!where.empty())
         throw Error("invalid value for setting \"" + name +
                     "\": it contains a control character (" + where + ")");
@@ -71,7 +53,7 @@ std::string conf_line(const ConfSetting &s) {
 std::string conf_lines(const ConfSettings &settings, const std::string &comment) {
     std::string out;
     if (!comment.empty()) {
-        std::string where = first_control(comment);
+        std::string where = first_control_char(comment);
         if (!where.empty())
             throw Error("invalid configuration comment: it contains a control character (" + where +
                         ")");

@@ -2,22 +2,11 @@
 
 #include "repo/label.h"
 #include "util/error.h"
-
-#include <cstdio>
+#include "util/text.h"
 
 namespace safekeep {
 
 namespace {
-
-// Index of the first control byte, or npos.
-size_t first_control(const std::string &s) {
-    for (size_t i = 0; i < s.size(); i++) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c < 0x20 || c == 0x7f)
-            return i;
-    }
-    return std::string::npos;
-}
 
 // Structure only (lead byte, continuation bytes, no overlong 2-byte forms):
 // enough to refuse byte strings no UTF-8 database could have stored.
@@ -49,7 +38,7 @@ bool valid_utf8(const std::string &s) {
 } // namespace
 
 std::string shown_value(const std::string &value) {
-    if (value.size() <= 64 && first_control(value) == std::string::npos && valid_utf8(value))
+    if (value.size() <= 64 && first_control_char(value).empty() && valid_utf8(value))
         return "\"" + value + "\"";
     return "(" + std::to_string(value.size()) + " bytes, not shown)";
 }
@@ -57,13 +46,9 @@ std::string shown_value(const std::string &value) {
 void check_restore_point_name(const std::string &name) {
     if (name.empty())
         throw Error("invalid restore point name: it is empty");
-    size_t c = first_control(name);
-    if (c != std::string::npos) {
-        char buf[96];
-        std::snprintf(buf, sizeof buf, "it contains a control character (0x%02x at byte %zu)",
-                      static_cast<unsigned char>(name[c]), c + 1);
-        throw Error("invalid restore point name: " + std::string(buf));
-    }
+    std::string c = first_control_char(name);
+    if (!c.empty())
+        throw Error("invalid restore point name: it contains a control character (" + c + ")");
     if (name.size() > 63)
         throw Error("invalid restore point name: it is " + std::to_string(name.size()) +
                     " bytes long (at most 63)");
