@@ -122,7 +122,8 @@ BEGIN
 END;
 $$;
 
--- The outcome of a verification: per backup, when, ok/failed and the problems.
+-- The outcome of a verification: per backup, when, ok/failed and the problems
+-- (of the backup asked for, and of every backup a problem row names).
 CREATE FUNCTION safekeep.record_verification(p_label text, p_problems jsonb)
 RETURNS integer LANGUAGE plpgsql AS $$
 BEGIN
@@ -135,7 +136,10 @@ BEGIN
            verify_status = CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(p_problems) p
                                               WHERE p->>'label' = c.label)
                                 THEN 'failed' ELSE 'ok' END
-     WHERE c.status = 'completed' AND (p_label IS NULL OR c.label = p_label);
+     WHERE c.status = 'completed'
+       AND (p_label IS NULL OR c.label = p_label
+            -- a bad object of p_label fails every backup whose restore reads it
+            OR c.label IN (SELECT p->>'label' FROM jsonb_array_elements(p_problems) p));
     INSERT INTO safekeep.backup_log (label, event, message)
     SELECT p->>'label', 'verify_problem', format('%s: %s (%s)', p->>'kind', p->>'object', p->>'detail')
       FROM jsonb_array_elements(p_problems) p;

@@ -51,7 +51,8 @@ END;
 $$;
 
 -- Check objects, sizes, checksums, the chain and the WAL a backup needs
--- (NULL: every backup).  Returns one row per problem, none when all is well;
+-- (NULL: every backup).  Returns one row per problem, none when all is well
+-- (with the rows of later backups that read a bad object of this one);
 -- backup_catalog records verified_at, verify_status and the problems.
 -- wait => false returns at once with one row: problem 'queued', detail the job.
 CREATE FUNCTION safekeep.verify_backup(backup_label text DEFAULT NULL,
@@ -96,7 +97,10 @@ BEGIN
     RETURN QUERY
         SELECT c.label, p->>'kind', p->>'object', p->>'detail'
           FROM safekeep.backup_catalog c, jsonb_array_elements(c.verify_problems) p
-         WHERE c.status = 'completed' AND (backup_label IS NULL OR c.label = backup_label)
+         WHERE c.status = 'completed'
+           AND (backup_label IS NULL OR c.label = backup_label
+                -- backups that read a bad object of this one
+                OR starts_with(p->>'object', 'backup/' || backup_label || '/'))
         UNION ALL
         -- Known as completed, gone from the repository without retention.
         SELECT c.label, 'missing_backup', 'backup/' || c.label || '/manifest.json',

@@ -70,7 +70,7 @@ TEST(PushAhead, EverySegmentArrivesIntactInOrderOfRequests) {
     // is durable, whether pushed ahead or on the calling thread.
     for (int n = 1; n <= 8; n++) {
         wal_push_with_ahead(a.cfg, kSystemId, 150000, segment(n), a.pg_wal + "/" + segment(n), 2);
-        EXPECT_FALSE(find_wal_object(RepoLayout::for_read(a.cfg, false), segment(n)).empty())
+        EXPECT_FALSE(find_wal_objects(RepoLayout::for_read(a.cfg, false), segment(n)).empty())
             << segment(n) << " must be durable when its call returns";
         posix::remove_tree(a.pg_wal + "/archive_status/" + segment(n) + ".ready");
     }
@@ -118,5 +118,5 @@ TEST(PushAhead, TempFilesOfDeadArchiversAreRemoved) {
     wal_push_with_ahead(a.cfg, kSystemId, 150000, segment(1), a.pg_wal + "/" + segment(1), 2);
     EXPECT_FALSE(posix::exists(stale));
     EXPECT_TRUE(posix::exists(live));
-    EXPECT_FALSE(find_wal_object(RepoLayout::for_read(a.cfg, false), segment(1)).empty());
+    EXPECT_FALSE(find_wal_objects(RepoLayout::for_read(a.cfg, false), segment(1)).empty());
 }

@@ -7,6 +7,8 @@
 #include "test_config.h"
 #include "util/error.h"
 #include "wal/lsn.h"
+#include "wal/wal_name.h"
+#include "storage/posix.h"
 
 #include <gtest/gtest.h>
 #include <map>
@@ -78,8 +80,30 @@ class Repo : public ::testing::Test {
         return label;
     }
 
-    void push(uint64_t n) {
-        write_text(t / "wal", "segment " + std::to_string(n));
+    // A whole segment whose first page header names it (pageaddr_segno: which
+    // segment the header claims to be).
+    static std::string segment_bytes(uint64_t n, uint64_t pageaddr_segno, uint32_t tli = 1) {
+        std::string s(kWalSegmentSize, '\0');
+        auto put = [&](size_t at, uint64_t v, int len) {
+            for (int i = 0; i < len; i++)
+                s[at + i] = static_cast<char>(v >> (8 * i));
+        };
+        put(0, 0xD110, 2);                           // XLOG_PAGE_MAGIC of 15
+        put(2, 0x0002, 2);                           // XLP_LONG_HEADER
+        put(4, tli, 4);                              // timeline
+        put(8, pageaddr_segno * kWalSegmentSize, 8); // page address
+        put(24, 7001, 8);                            // system identifier
+        put(32, kWalSegmentSize, 4);                 // segment size
+        put(36, 8192, 4);                            // block size
+        std::string text = "segment " + std::to_string(n);
+        s.replace(64, text.size(), text);
+        return s;
+    }
+
+    void push(uint64_t n) { push_bytes(n, segment_bytes(n, n)); }
+
+    void push_bytes(uint64_t n, const std::string &bytes) {
+        write_text(t / "wal", bytes);
         sk_msg msg{};
         ASSERT_EQ(sk_archive_push(&cfg, 7001, 150018, seg(n).c_str(), (t / "wal").c_str(), &msg),
                   SK_OK)
@@ -173,6 +197,97 @@ TEST_F(Repo, VerifyCleanThenCorruptMissingChainAndWalGap) {
     sk_msg msg{};
     EXPECT_EQ(sk_restore(&cfg, &o, nullptr, &rr, &msg), SK_NOT_FOUND);
     EXPECT_NE(std::string(msg.text).find(full), std::string::npos) << msg.text;
+}
+
+// A flipped byte in an object of the full backup that the incremental reads
+// (same stored size): a problem of both, naming the full's object.
+TEST_F(Repo, ChainObjectsAreReadInFull) {
+    const std::string full = backup("full", 1);
+    write_text(pgdata + "/base/1/16384", page(0x500000, 'a') + page(0x1500000, 'X'));
+    const std::string inc = backup("incremental", 2);
+    push(1);
+    push(2);
+    ASSERT_EQ(verify(inc), json::array());
+    for (const char *rel : {"base/1/16384", "global/1262"}) {
+        std::string obj = object(full, rel);
+        std::string packed = posix::read_file(obj);
+        packed[packed.size() / 2] ^= 0x01;
+        posix::write_file_atomic(obj, packed.data(), packed.size(), false);
+        json p = verify(inc);
+        const std::string bad = "backup/" + full + "/data/" + rel + ".zst";
+        EXPECT_TRUE(has_problem(p, inc, "corrupt_object", bad)) << rel << p.dump();
+        EXPECT_TRUE(has_problem(p, full, "corrupt_object", bad)) << rel << p.dump();
+        for (const auto &row : p)
+            if (row["label"] == inc)
+                EXPECT_NE(row["detail"].get<std::string>().find("read from backup " + full),
+                          std::string::npos)
+                    << row.dump();
+        // Asked about the full backup alone: the incremental is named too.
+        EXPECT_TRUE(has_problem(verify(full), inc, "corrupt_object", bad)) << rel;
+        packed[packed.size() / 2] ^= 0x01;
+        posix::write_file_atomic(obj, packed.data(), packed.size(), false);
+        EXPECT_EQ(verify(""), json::array());
+    }
+}
+
+// WAL is read, not only listed: content, page header and duplicates.
+TEST_F(Repo, WalContentHeaderAndDuplicates) {
+    const std::string full = backup("full", 1);
+    push(1);
+    push(2);
+    push_bytes(3, segment_bytes(3, 2)); // says it is segment 2
+    push(4);
+    json p = verify(full, true);
+    ASSERT_EQ(p.size(), 1u) << p.dump();
+    EXPECT_TRUE(has_problem(p, full, "corrupt_wal", seg(3))) << p.dump();
+    EXPECT_NE(p[0]["detail"].get<std::string>().find("not at the start of the segment"),
+              std::string::npos)
+        << p.dump();
+    // Segment 3 only matters up to the newest WAL.
+    EXPECT_EQ(verify(full, false), json::array());
+
+    // A flipped byte in segment 4's object.
+    const std::string dir = repo + "/7001/archive/0000000100000000/";
+    std::string obj4;
+    for (const auto &n : posix::list_dir(dir))
+        if (n.name.rfind(seg(4), 0) == 0)
+            obj4 = dir + n.name;
+    ASSERT_FALSE(obj4.empty());
+    std::string packed = posix::read_file(obj4);
+    packed[packed.size() / 2] ^= 0x10;
+    posix::write_file_atomic(obj4, packed.data(), packed.size(), false);
+    EXPECT_TRUE(has_problem(verify(full, true), full, "corrupt_wal", seg(4)));
+
+    // A second object for segment 1, sorting before the real one.
+    std::string obj1;
+    for (const auto &n : posix::list_dir(dir))
+        if (n.name.rfind(seg(1), 0) == 0)
+            obj1 = dir + n.name;
+    std::string fake = dir + wal_object_name(seg(1), std::string(64, '0'));
+    std::string copy = posix::read_file(obj1);
+    posix::write_file_atomic(fake, copy.data(), copy.size(), false);
+    p = verify(full);
+    EXPECT_TRUE(has_problem(p, full, "duplicate_wal", seg(1))) << p.dump();
+    EXPECT_TRUE(has_problem(p, full, "corrupt_wal", std::string(64, '0'))) << p.dump();
+}
+
+// A timeline switch is followed only through its history file.
+TEST_F(Repo, TimelineSwitchNeedsItsHistoryFile) {
+    const std::string full = backup("full", 1);
+    push(1);
+    write_text(t / "wal", segment_bytes(2, 2, 2));
+    sk_msg msg{};
+    ASSERT_EQ(sk_archive_push(&cfg, 7001, 150018, wal_segment_name(2, 2).c_str(),
+                              (t / "wal").c_str(), &msg),
+              SK_OK)
+        << msg.text;
+    json p = verify(full, true);
+    EXPECT_TRUE(has_problem(p, full, "missing_wal", "00000002.history")) << p.dump();
+    write_text(t / "h", "1\t0/2000000\tno recovery target specified\n");
+    ASSERT_EQ(sk_archive_push(&cfg, 7001, 150018, "00000002.history", (t / "h").c_str(), &msg),
+              SK_OK)
+        << msg.text;
+    EXPECT_EQ(verify(full, true), json::array());
 }
 
 TEST_F(Repo, FallbackToFullAndTimelineChecks) {

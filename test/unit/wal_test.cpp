@@ -1,3 +1,4 @@
+#include "io/sha256.h"
 #include "io/zstd_filter.h"
 #include "temp_dir.h"
 #include "util/error.h"
@@ -10,6 +11,13 @@
 using namespace safekeep;
 using safekeep::test::TempDir;
 using safekeep::test::write_text;
+
+namespace {
+std::string first_wal_object(const RepoLayout &repo, const std::string &name) {
+    std::vector<std::string> all = find_wal_objects(repo, name);
+    return all.empty() ? "" : all.front();
+}
+} // namespace
 
 TEST(WalName, Classification) {
     EXPECT_EQ(classify_wal_name("000000010000000000000002"), WalKind::Segment);
@@ -87,7 +95,7 @@ TEST_F(ArchiveTest, PushIsIdempotentAndRefusesDifferentContent) {
 
     RepoLayout repo = RepoLayout::for_read(cfg);
     EXPECT_EQ(repo.stanza(), "7001");
-    std::string object = dir / ("repo/" + find_wal_object(repo, seg));
+    std::string object = dir / ("repo/" + first_wal_object(repo, seg));
     ASSERT_FALSE(object.empty());
     EXPECT_EQ(posix::dirname(object), dir / "repo/7001/archive/0000000100000000");
     auto before = posix::read_file(object);
@@ -112,7 +120,7 @@ TEST_F(ArchiveTest, HistoryFilesAtArchiveRootAndNotFound) {
     write_text(dir / "h", "1\t0/3000000\tno recovery target specified\n");
     wal_push(cfg, 7001, 150018, "00000002.history", dir / "h");
     RepoLayout repo = RepoLayout::for_read(cfg);
-    EXPECT_EQ(posix::dirname(find_wal_object(repo, "00000002.history")), "7001/archive");
+    EXPECT_EQ(posix::dirname(first_wal_object(repo, "00000002.history")), "7001/archive");
     EXPECT_THROW(wal_get(cfg, "00000003.history", dir / "x"), NotFound);
     EXPECT_FALSE(posix::exists(dir / "x"));
     EXPECT_THROW(wal_push(cfg, 7001, 150018, "not-a-wal", dir / "h"), Error);
@@ -129,7 +137,7 @@ TEST_F(ArchiveTest, CorruptObjectIsReportedByName) {
     write_text(dir / "s", std::string(100000, 'w'));
     const std::string seg = "000000010000000000000009";
     wal_push(cfg, 7001, 150018, seg, dir / "s");
-    std::string object = dir / ("repo/" + find_wal_object(RepoLayout::for_read(cfg), seg));
+    std::string object = dir / ("repo/" + first_wal_object(RepoLayout::for_read(cfg), seg));
     std::string packed = posix::read_file(object);
     packed[packed.size() / 2] ^= 0x5a;
     posix::write_file_atomic(object, packed.data(), packed.size(), false);
@@ -164,4 +172,39 @@ TEST_F(ArchiveTest, EmptyFileRoundTrip) {
     write_text(dir / "got", "old content");
     wal_get(cfg, name, dir / "got");
     EXPECT_EQ(posix::read_file(dir / "got"), "");
+}
+
+// A second copy beside the real one (sorting first): archive-get serves the
+// copy whose content is the sha256 its name records, and refuses to choose
+// between two that both check out.
+TEST_F(ArchiveTest, DuplicateCopiesServeOnlyTheOneThatChecksOut) {
+    const std::string seg = "00000001000000000000000A";
+    write_text(dir / "s", std::string(50000, 'r'));
+    wal_push(cfg, 7001, 150018, seg, dir / "s");
+    std::string real = dir / ("repo/" + first_wal_object(RepoLayout::for_read(cfg), seg));
+    std::string fake = posix::dirname(real) + "/" + wal_object_name(seg, std::string(64, '0'));
+    std::string packed = posix::read_file(real);
+    posix::write_file_atomic(fake, packed.data(), packed.size(), false);
+    ASSERT_EQ(find_wal_objects(RepoLayout::for_read(cfg), seg).size(), 2u);
+    wal_get(cfg, seg, dir / "got");
+    EXPECT_EQ(posix::read_file(dir / "got"), std::string(50000, 'r'));
+    // Pushing the real segment again is still "already present".
+    EXPECT_EQ(wal_push(cfg, 7001, 150018, seg, dir / "s"), PushOutcome::AlreadyPresent);
+
+    // A copy with other content whose name matches it: ambiguous.
+    std::string other = std::string(50000, 'q');
+    std::vector<uint8_t> raw(other.begin(), other.end());
+    ByteBuffer z = zstd_compress_oneshot(raw.data(), raw.size(), 3);
+    std::string second =
+        posix::dirname(real) + "/" + wal_object_name(seg, sha256_hex(raw.data(), raw.size()));
+    posix::write_file_atomic(second, z.data.get(), z.size, false);
+    try {
+        wal_get(cfg, seg, dir / "got2");
+        FAIL() << "two valid copies must be refused";
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("archived twice with different content"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_FALSE(posix::exists(dir / "got2"));
 }

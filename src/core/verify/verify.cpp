@@ -7,11 +7,14 @@
 #include "repo/manifest.h"
 #include "repo/manifest_scan.h"
 #include "util/error.h"
+#include "verify/wal_content.h"
 #include "wal/list.h"
 #include "wal/lsn.h"
 #include "wal/wal_name.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <fcntl.h>
 #include <map>
 #include <memory>
@@ -71,8 +74,8 @@ class CountingSink : public Sink {
     uint64_t bytes_ = 0;
 };
 
+// One stored object of a backup, checked once however many backups read it.
 struct ObjectCheck {
-    std::string label;
     std::string holder; // the backup whose directory holds the object
     std::string rel;    // relative to the stanza directory
     std::string key;    // in the repository's storage
@@ -80,7 +83,16 @@ struct ObjectCheck {
     uint64_t stored_size = 0;
     uint64_t bytes = 0;
     std::string sha256;
-    bool deep = true; // decompress and hash; else presence and stored size only
+    // The outcome: kind empty when the object is sound.
+    std::string kind, detail;
+};
+
+// One archived WAL object, checked once for every backup that needs it.
+struct WalCheck {
+    const WalObject *wal = nullptr;
+    WalExpectation expect;
+    std::set<std::string> labels; // backups that need it
+    std::string detail;           // empty when sound
 };
 
 struct Worker {
@@ -108,11 +120,14 @@ class Verifier {
         }
         wal_ = list_wal_objects(repo_);
         for (const auto &w : wal_)
-            wal_by_name_[w.name] = &w;
+            wal_by_name_[w.name].push_back(&w);
+        index_readers();
 
         for (const auto &l : labels)
             check_backup(backups_.at(l), wal_to_newest);
-        check_objects();
+        run_checks();
+        report_objects();
+        report_wal();
         std::stable_sort(
             problems_.begin(), problems_.end(),
             [](const VerifyProblem &a, const VerifyProblem &b) { return a.label < b.label; });
@@ -130,6 +145,53 @@ class Verifier {
 
     std::string object_rel(const std::string &label, const std::string &object) const {
         return "backup/" + label + "/" + object;
+    }
+
+    std::string object_key(const std::string &holder, const ManifestFile &f) const {
+        return key_join(repo_.stanza_key(), object_rel(holder, f.object));
+    }
+
+    bool usable(const std::string &label) const {
+        auto it = backups_.find(label);
+        return it != backups_.end() && it->second.ok;
+    }
+
+    // The stored file a backup reads for f from backup h, or null.
+    const ManifestFile *stored_in(const std::string &h, const ManifestFile &f) const {
+        if (!usable(h))
+            return nullptr;
+        const ManifestFile *e = backups_.at(h).manifest.find(f.path);
+        return e && !e->object.empty() ? e : nullptr;
+    }
+
+    // Calls fn(holder, stored file) for every object a restore of m reads.
+    template <typename Fn> void for_each_read(const Manifest &m, Fn fn) const {
+        for (const auto &f : m.files) {
+            if (!f.object.empty())
+                fn(m.label, f);
+            if (!f.reference.empty() && f.reference != m.label) {
+                if (const ManifestFile *e = stored_in(f.reference, f))
+                    fn(f.reference, *e);
+            }
+            std::set<std::string> holders;
+            for (const auto &r : f.blocks)
+                if (r.holder < m.holders.size() && m.holders[r.holder] != m.label)
+                    holders.insert(m.holders[r.holder]);
+            for (const auto &h : holders)
+                if (const ManifestFile *e = stored_in(h, f))
+                    fn(h, *e);
+        }
+    }
+
+    // Which backups read each object, over every backup in the repository:
+    // a bad object of F is a problem of every backup whose restore reads it,
+    // whichever backup was asked for.
+    void index_readers() {
+        for (const auto &b : backups_)
+            if (b.second.ok)
+                for_each_read(b.second.manifest, [&](const std::string &h, const ManifestFile &e) {
+                    readers_[object_key(h, e)].insert(b.first);
+                });
     }
 
     void check_backup(const Loaded &b, bool wal_to_newest) {
@@ -155,50 +217,41 @@ class Verifier {
                     problem(b.label, "chain", "backup/" + dep + "/manifest.json",
                             "backup " + dep + ", which holds data of this backup, is missing");
             }
-        std::set<std::string> shallow_seen;
         for (const auto &f : m.files)
-            check_file(b.label, m, f, missing, shallow_seen);
+            check_file(b.label, m, f, missing);
+        // Every object a restore of it reads, in full (decompress, decrypt,
+        // sha256), the earlier backups' ones included.
+        for_each_read(m, [&](const std::string &h, const ManifestFile &e) { add_object(h, e); });
         check_wal(b.label, m, wal_to_newest);
     }
 
-    bool usable(const std::string &label) const {
-        auto it = backups_.find(label);
-        return it != backups_.end() && it->second.ok;
-    }
-
-    void add_object(const std::string &label, const ManifestFile &f, const ManifestFile &holder,
-                    const std::string &holder_label, bool deep) {
+    void add_object(const std::string &holder, const ManifestFile &stored) {
         ObjectCheck c;
-        c.label = label;
-        c.holder = holder_label;
-        c.rel = object_rel(holder_label, holder.object);
+        c.holder = holder;
+        c.rel = object_rel(holder, stored.object);
         c.key = key_join(repo_.stanza_key(), c.rel);
-        c.file = f.path;
-        c.stored_size = holder.stored_size;
-        c.bytes = holder.object_bytes();
-        c.sha256 = holder.object_digest();
-        c.deep = deep;
+        if (check_index_.count(c.key))
+            return;
+        c.file = stored.path;
+        c.stored_size = stored.stored_size;
+        c.bytes = stored.object_bytes();
+        c.sha256 = stored.object_digest();
+        check_index_[c.key] = checks_.size();
         checks_.push_back(std::move(c));
     }
 
+    // The manifest's own consistency for one file: references and block maps.
     void check_file(const std::string &label, const Manifest &m, const ManifestFile &f,
-                    const std::set<std::string> &missing, std::set<std::string> &shallow_seen) {
+                    const std::set<std::string> &missing) {
         const std::string where = "backup/" + label + "/manifest.json";
-        if (!f.object.empty())
-            add_object(label, f, f, label, true);
-        // Objects of earlier backups this file is read from.
         auto holder_file = [&](const std::string &h) -> const ManifestFile * {
             if (missing.count(h))
                 return nullptr; // reported once above
-            const ManifestFile *e = backups_.at(h).manifest.find(f.path);
-            if (!e || e->object.empty()) {
+            const ManifestFile *e = stored_in(h, f);
+            if (!e)
                 problem(label, "chain", object_rel(h, "data/" + f.path + ".zst"),
                         "file \"" + f.path + "\" is taken from backup " + h +
                             ", which does not store it");
-                return nullptr;
-            }
-            if (shallow_seen.insert(h + "\n" + f.path).second)
-                add_object(label, f, *e, h, false);
             return e;
         };
         if (!f.reference.empty()) {
@@ -246,11 +299,10 @@ class Verifier {
                     "block map of \"" + f.path + "\" needs more pages than its object holds");
     }
 
-    void check_objects() {
-        if (checks_.empty())
-            return;
+    // Objects and WAL in one pool, biggest first.
+    void run_checks() {
         // Stored sizes from one listing per backup read instead of a stat (or
-        // a HEAD on S3) per object; backups not being checked are not listed.
+        // a HEAD on S3) per object; backups not being read are not listed.
         std::set<std::string> holders;
         for (const auto &c : checks_)
             holders.insert(c.holder);
@@ -259,38 +311,48 @@ class Verifier {
             for (const auto &o : repo_.store().list(dir))
                 stored_sizes_[key_join(dir, o.key)] = o.size;
         }
-        int threads = std::max(1, std::min<int>(cfg_.parallel, static_cast<int>(checks_.size())));
+        struct Item {
+            bool wal;
+            size_t index;
+            uint64_t size;
+        };
+        std::vector<Item> items;
+        for (size_t i = 0; i < checks_.size(); i++)
+            items.push_back({false, i, checks_[i].stored_size});
+        for (size_t i = 0; i < wal_checks_.size(); i++)
+            items.push_back({true, i, wal_checks_[i].wal->size});
+        if (items.empty())
+            return;
+        std::stable_sort(items.begin(), items.end(),
+                         [](const Item &a, const Item &b) { return a.size > b.size; });
+        int threads = std::max(1, std::min<int>(cfg_.parallel, static_cast<int>(items.size())));
         std::vector<std::unique_ptr<Worker>> workers;
         for (int i = 0; i < threads; i++)
             workers.push_back(std::make_unique<Worker>());
-        // Biggest first.
-        std::stable_sort(checks_.begin(), checks_.end(),
-                         [](const ObjectCheck &a, const ObjectCheck &b) {
-                             return a.deep != b.deep ? a.deep : a.stored_size > b.stored_size;
-                         });
-        run_parallel(checks_.size(), threads,
+        run_parallel(items.size(), threads,
                      [&](size_t i, int w, ParallelState &state) {
-                         check_object(checks_[i], *workers[w], state);
+                         if (items[i].wal)
+                             check_wal_object(wal_checks_[items[i].index], *workers[w], state);
+                         else
+                             check_object(checks_[items[i].index], *workers[w], state);
                      },
                      cancel_, {});
     }
 
-    void check_object(const ObjectCheck &c, Worker &w, ParallelState &state) {
-        const std::string what = "file \"" + c.file + "\": ";
+    void check_object(ObjectCheck &c, Worker &w, ParallelState &state) {
         auto stored = stored_sizes_.find(c.key);
         if (stored == stored_sizes_.end()) {
-            problem(c.label, "missing_object", c.rel, what + "object is missing");
+            c.kind = "missing_object";
+            c.detail = "object is missing";
             return;
         }
         const uint64_t want = repo_.store().physical_size(c.stored_size);
         if (stored->second != want) {
-            problem(c.label, "corrupt_object", c.rel,
-                    what + "stored size " + std::to_string(stored->second) + ", manifest says " +
-                        std::to_string(want));
+            c.kind = "corrupt_object";
+            c.detail = "stored size " + std::to_string(stored->second) + ", manifest says " +
+                       std::to_string(want);
             return;
         }
-        if (!c.deep)
-            return;
         w.sha.reset();
         CountingSink sink(w.sha);
         w.zstd.reset(sink);
@@ -299,41 +361,94 @@ class Verifier {
             repo_.store().read_to(c.key, checked);
             w.zstd.finish();
         } catch (const NotFound &) {
-            problem(c.label, "missing_object", c.rel, what + "object is missing");
+            c.kind = "missing_object";
+            c.detail = "object is missing";
             return;
         } catch (const CorruptData &e) {
-            problem(c.label, "corrupt_object", c.rel, what + "cannot be decompressed: " + e.what());
+            c.kind = "corrupt_object";
+            c.detail = std::string("cannot be decompressed: ") + e.what();
             return;
         }
         std::string got = w.sha.final_hex();
-        if (got != c.sha256 || sink.bytes() != c.bytes)
-            problem(c.label, "corrupt_object", c.rel,
-                    what + "sha256 " + got + " (" + std::to_string(sink.bytes()) +
-                        " bytes), manifest says " + c.sha256 + " (" + std::to_string(c.bytes) +
-                        " bytes)");
+        if (got != c.sha256 || sink.bytes() != c.bytes) {
+            c.kind = "corrupt_object";
+            c.detail = "sha256 " + got + " (" + std::to_string(sink.bytes()) +
+                       " bytes), manifest says " + c.sha256 + " (" + std::to_string(c.bytes) +
+                       " bytes)";
+        }
     }
 
-    // Checks one archived segment's content (once per run).
-    void check_wal_object(const std::string &label, const WalObject &w) {
-        auto done = wal_checked_.find(w.name);
-        if (done != wal_checked_.end()) {
-            if (!done->second.empty())
-                problem(label, "corrupt_wal", w.rel, done->second);
-            return;
+    // A bad object is a problem of its own backup and of every backup that
+    // reads it, each row naming the backup and object that is bad.
+    void report_objects() {
+        for (const auto &c : checks_) {
+            if (c.kind.empty())
+                continue;
+            for (const auto &reader : readers_[c.key]) {
+                std::string what = "file \"" + c.file + "\"";
+                if (reader != c.holder)
+                    what += ", read from backup " + c.holder;
+                problem(reader, c.kind, c.rel, what + ": " + c.detail);
+            }
         }
-        std::string error;
+    }
+
+    void check_wal_object(WalCheck &c, Worker &, ParallelState &) {
+        const WalObject &w = *c.wal;
         try {
             std::string packed = repo_.store().read(w.key);
             std::vector<uint8_t> raw = zstd_decompress(packed.data(), packed.size());
             std::string got = sha256_hex(raw.data(), raw.size());
             if (got != w.sha256)
-                error = "WAL file " + w.name + ": sha256 " + got + " does not match " + w.sha256;
+                c.detail = "WAL file " + w.name + ": sha256 " + got + " does not match " + w.sha256;
+            else if (classify_wal_name(w.name) == WalKind::Segment) {
+                std::string bad = wal_segment_problem(w.name, raw.data(), raw.size(), c.expect);
+                if (!bad.empty())
+                    c.detail = "WAL file " + w.name + " " + bad;
+            }
+        } catch (const NotFound &) {
+            c.detail = "WAL file " + w.name + " vanished while being verified";
         } catch (const CorruptData &e) {
-            error = "WAL file " + w.name + " cannot be decompressed: " + e.what();
+            c.detail = "WAL file " + w.name + " cannot be decompressed: " + e.what();
         }
-        wal_checked_[w.name] = error;
-        if (!error.empty())
-            problem(label, "corrupt_wal", w.rel, error);
+    }
+
+    void report_wal() {
+        for (const auto &c : wal_checks_)
+            if (!c.detail.empty())
+                for (const auto &l : c.labels)
+                    problem(l, "corrupt_wal", c.wal->rel, c.detail);
+    }
+
+    // Every archived copy of one WAL file is checked; more than one copy is
+    // itself a problem (archive-get serves only a copy that checks out).
+    void need_wal(const std::string &label, const Manifest &m,
+                  const std::vector<const WalObject *> &copies) {
+        for (const WalObject *w : copies) {
+            auto it = wal_index_.find(w->key);
+            if (it == wal_index_.end()) {
+                WalCheck c;
+                c.wal = w;
+                c.expect.system_id = std::strtoull(m.system_id.c_str(), nullptr, 10);
+                c.expect.pg_version = m.pg_version;
+                it = wal_index_.emplace(w->key, wal_checks_.size()).first;
+                wal_checks_.push_back(std::move(c));
+            }
+            wal_checks_[it->second].labels.insert(label);
+        }
+        if (copies.size() > 1) {
+            std::string list;
+            for (const WalObject *w : copies)
+                list += (list.empty() ? "" : ", ") + w->rel;
+            problem(label, "duplicate_wal", copies.front()->rel,
+                    "WAL file " + copies.front()->name + " is archived " +
+                        std::to_string(copies.size()) + " times: " + list);
+        }
+    }
+
+    const std::vector<const WalObject *> *wal_copies(const std::string &name) const {
+        auto it = wal_by_name_.find(name);
+        return it == wal_by_name_.end() ? nullptr : &it->second;
     }
 
     void missing_range(const std::string &label, uint32_t tli, uint64_t first, uint64_t last,
@@ -360,8 +475,8 @@ class Verifier {
         uint64_t gap_start = 0;
         bool in_gap = false;
         for (uint64_t s = start; s <= stop; s++) {
-            auto it = wal_by_name_.find(wal_segment_name(tli, s));
-            if (it == wal_by_name_.end()) {
+            const auto *copies = wal_copies(wal_segment_name(tli, s));
+            if (!copies) {
                 if (!in_gap)
                     gap_start = s;
                 in_gap = true;
@@ -370,7 +485,7 @@ class Verifier {
             if (in_gap)
                 missing_range(label, tli, gap_start, s - 1, "needed to make the backup consistent");
             in_gap = false;
-            check_wal_object(label, *it->second);
+            need_wal(label, m, *copies);
         }
         if (in_gap)
             missing_range(label, tli, gap_start, stop, "needed to make the backup consistent");
@@ -378,7 +493,7 @@ class Verifier {
             return;
 
         // Then every segment up to the newest archived one, on this timeline
-        // or, where it ends, on a later one.
+        // or, where it ends, on a later one (whose history file must be there).
         std::map<uint64_t, std::set<uint32_t>> by_segno; // segno -> timelines having it
         uint64_t newest = stop;
         for (const auto &w : wal_) {
@@ -405,6 +520,7 @@ class Verifier {
                     if (higher != it->second.end()) {
                         cur = *higher;
                         found = true;
+                        need_history(label, m, cur);
                     }
                 }
             }
@@ -417,9 +533,23 @@ class Verifier {
             if (in_gap)
                 missing_range(label, cur, gap_start, s - 1, "before the newest archived WAL");
             in_gap = false;
+            need_wal(label, m, *wal_copies(wal_segment_name(cur, s)));
         }
         if (in_gap)
             missing_range(label, cur, gap_start, newest, "before the newest archived WAL");
+    }
+
+    // Recovery follows a timeline switch only through its history file.
+    void need_history(const std::string &label, const Manifest &m, uint32_t tli) {
+        char name[32];
+        std::snprintf(name, sizeof name, "%08X.history", tli);
+        if (const auto *copies = wal_copies(name))
+            need_wal(label, m, *copies);
+        else
+            problem(label, "missing_wal", name,
+                    "timeline history file " + std::string(name) +
+                        ", needed to follow WAL onto timeline " + std::to_string(tli) +
+                        ", is missing");
     }
 
     Config cfg_;
@@ -427,9 +557,12 @@ class Verifier {
     CancelPoll cancel_;
     std::map<std::string, Loaded> backups_;
     std::vector<WalObject> wal_;
-    std::map<std::string, const WalObject *> wal_by_name_;
-    std::map<std::string, std::string> wal_checked_;
+    std::map<std::string, std::vector<const WalObject *>> wal_by_name_;
+    std::map<std::string, std::set<std::string>> readers_; // object key -> backups reading it
     std::vector<ObjectCheck> checks_;
+    std::map<std::string, size_t> check_index_; // object key -> index in checks_
+    std::vector<WalCheck> wal_checks_;
+    std::map<std::string, size_t> wal_index_;      // WAL object key -> index in wal_checks_
     std::map<std::string, uint64_t> stored_sizes_; // key -> stored bytes
     std::mutex mu_;
     std::vector<VerifyProblem> problems_;

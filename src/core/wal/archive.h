@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace safekeep {
 
@@ -17,8 +18,8 @@ PushOutcome wal_push(const Config &cfg, uint64_t system_id, int pg_version,
 // Throws NotFound if the repository lacks wal_name.
 void wal_get(const Config &cfg, const std::string &wal_name, const std::string &dest_path);
 
-// Key of the stored object for wal_name, or "" if none. If several exist
-// (should not happen), the first in name order.
-std::string find_wal_object(const RepoLayout &repo, const std::string &wal_name);
+// Keys of the stored objects for wal_name, in name order; normally one, more
+// when something else wrote a copy beside it (verify reports that).
+std::vector<std::string> find_wal_objects(const RepoLayout &repo, const std::string &wal_name);
 
 } // namespace safekeep

@@ -13,15 +13,14 @@ namespace safekeep {
 
 namespace {
 
-void get_object(const RepoLayout &repo, const std::string &object, const std::string &dest_path) {
+// Decompresses object into out and checks the sha256 its name records.
+void unpack_checked(const RepoLayout &repo, const std::string &object, Sink &out) {
     std::string name, want;
     parse_wal_object_name(key_basename(object), name, want);
 
     std::string packed = repo.store().read(object);
-    posix::AtomicFile out(dest_path, 0600);
-    FdSink file(out.fd(), out.temp_path());
     Sha256 hash;
-    Sha256Filter hasher(hash, file);
+    Sha256Filter hasher(hash, out);
     ZstdDecompressor dec;
     dec.reset(hasher);
     try {
@@ -35,8 +34,49 @@ void get_object(const RepoLayout &repo, const std::string &object, const std::st
     if (got != want)
         throw Error("archived WAL object \"" + repo.store().url(object) + "\" is corrupt: sha256 " +
                     got + " does not match " + want);
+}
+
+void get_object(const RepoLayout &repo, const std::string &object, const std::string &dest_path) {
+    posix::AtomicFile out(dest_path, 0600);
+    FdSink file(out.fd(), out.temp_path());
+    unpack_checked(repo, object, file);
     // Recovery re-fetches on a crash, so no fsync needed for pg_wal/RECOVERYXLOG.
     out.commit(false);
+}
+
+class DiscardSink : public Sink {
+  public:
+    void write(const uint8_t *, size_t) override {}
+};
+
+// Serves the one copy whose content is the sha256 its name records. A copy
+// that does not check out is skipped; two that both do (different content
+// for one WAL file) is an error, since replaying the wrong one corrupts.
+void get_checked_copy(const RepoLayout &repo, const std::string &wal_name,
+                      const std::vector<std::string> &objects, const std::string &dest_path) {
+    if (objects.size() == 1)
+        return get_object(repo, objects.front(), dest_path);
+    std::string good, rejected;
+    for (const auto &object : objects) {
+        DiscardSink nothing;
+        try {
+            unpack_checked(repo, object, nothing);
+        } catch (const NotFound &) {
+            throw;
+        } catch (const Error &e) {
+            rejected += std::string(rejected.empty() ? "" : "; ") + e.what();
+            continue;
+        }
+        if (!good.empty())
+            throw Error("WAL file " + wal_name +
+                        " is archived twice with different content, as \"" +
+                        repo.store().url(good) + "\" and \"" + repo.store().url(object) +
+                        "\"; refusing to guess which one to replay");
+        good = object;
+    }
+    if (good.empty())
+        throw Error(rejected);
+    get_object(repo, good, dest_path);
 }
 
 } // namespace
@@ -54,12 +94,12 @@ void wal_get(const Config &cfg, const std::string &wal_name, const std::string &
     for (const auto &spec : order) {
         try {
             RepoLayout repo = RepoLayout::for_repo_read(cfg, spec);
-            std::string object = find_wal_object(repo, wal_name);
-            if (object.empty()) {
+            std::vector<std::string> objects = find_wal_objects(repo, wal_name);
+            if (objects.empty()) {
                 problems.add("not in repository \"" + repo.where() + "\"");
                 continue;
             }
-            get_object(repo, object, dest_path);
+            get_checked_copy(repo, wal_name, objects, dest_path);
             return;
         } catch (const NotFound &e) {
             problems.add(e.what());

@@ -8,6 +8,7 @@
 #include "wal/archive.h"
 #include "wal/wal_name.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -17,16 +18,16 @@
 
 namespace safekeep {
 
-std::string find_wal_object(const RepoLayout &repo, const std::string &wal_name) {
+std::vector<std::string> find_wal_objects(const RepoLayout &repo, const std::string &wal_name) {
     std::string dir = key_join(repo.archive_key(), wal_archive_subdir(wal_name));
-    std::string best;
+    std::vector<std::string> out;
     for (const auto &child : repo.store().children(dir)) {
         std::string name, sha;
-        if (parse_wal_object_name(child, name, sha) && name == wal_name &&
-            (best.empty() || child < best))
-            best = child;
+        if (parse_wal_object_name(child, name, sha) && name == wal_name)
+            out.push_back(key_join(dir, child));
     }
-    return best.empty() ? best : key_join(dir, best);
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 namespace {
@@ -34,12 +35,16 @@ namespace {
 // Stores the packed segment in one repository; false when it is already there.
 bool store_wal_object(const RepoLayout &repo, const std::string &wal_name, const std::string &sha,
                       const ByteBuffer &packed) {
-    std::string existing = find_wal_object(repo, wal_name);
-    if (!existing.empty()) {
+    std::vector<std::string> existing = find_wal_objects(repo, wal_name);
+    for (const auto &object : existing) {
         std::string name, have;
-        parse_wal_object_name(key_basename(existing), name, have);
+        parse_wal_object_name(key_basename(object), name, have);
         if (have == sha)
             return false;
+    }
+    if (!existing.empty()) {
+        std::string name, have;
+        parse_wal_object_name(key_basename(existing.front()), name, have);
         throw Error("WAL file " + wal_name + " already archived with different content (sha256 " +
                     have + " in repository \"" + repo.where() + "\", " + sha +
                     " offered); refusing to overwrite");
