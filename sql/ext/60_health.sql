@@ -1,5 +1,5 @@
--- Health: the first of backup_missing, no_backups, backup_failed,
--- archive_failing, backup_old that applies, else healthy.
+-- Health: the first of backup_missing, no_backups, verify_failed,
+-- backup_failed, archive_failing, backup_old that applies, else healthy.
 CREATE FUNCTION safekeep.check_backup_health()
 RETURNS TABLE (health_status text, details jsonb) LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
@@ -15,9 +15,13 @@ DECLARE
     v_kinds integer;
     v_object boolean;
     v_missing text[];
+    v_unverified text[];
 BEGIN
     SELECT array_agg(c.label ORDER BY c.label) INTO v_missing
       FROM safekeep.backup_catalog c WHERE c.status = 'missing';
+    -- Backups whose last verification found that they would not restore.
+    SELECT array_agg(c.label ORDER BY c.label) INTO v_unverified
+      FROM safekeep.backup_catalog c WHERE c.status = 'completed' AND c.verify_status = 'failed';
     SELECT count(*) FILTER (WHERE c.status = 'completed'),
            count(*) FILTER (WHERE c.status = 'failed' AND c.created_at > now() - interval '7 days'),
            round(coalesce(sum(c.backup_size) FILTER (WHERE c.status = 'completed'), 0)
@@ -54,12 +58,15 @@ BEGIN
         'storage_kinds', v_kinds,
         'has_object_storage', v_object,
         'rule_3_2_1', v_copies >= 2 AND v_kinds >= 2 AND v_object,
-        'missing_backups', coalesce(to_jsonb(v_missing), '[]'::jsonb));
+        'missing_backups', coalesce(to_jsonb(v_missing), '[]'::jsonb),
+        'failed_verification', coalesce(to_jsonb(v_unverified), '[]'::jsonb));
 
     IF v_missing IS NOT NULL THEN
         health_status := 'backup_missing';
     ELSIF v_total = 0 THEN
         health_status := 'no_backups';
+    ELSIF v_unverified IS NOT NULL THEN
+        health_status := 'verify_failed';
     ELSIF EXISTS (SELECT 1 FROM safekeep.backup_catalog c
                    WHERE c.status = 'failed' AND c.created_at > now() - interval '7 days'
                      AND c.created_at > v_latest.completed_at) THEN

@@ -1,5 +1,6 @@
 #include "repo/layout.h"
 #include "temp_dir.h"
+#include "wal_segment.h"
 #include "util/error.h"
 #include "wal/archive.h"
 #include "wal/push_ahead.h"
@@ -29,8 +30,10 @@ struct FakeArchive {
     }
     // A distinct segment (content depends on n) marked .ready.
     std::string add_ready(const std::string &name, int n) {
-        std::string body(64 * 1024, static_cast<char>('a' + n % 26));
-        body += name;
+        std::string body =
+            name.size() == 24
+                ? safekeep::test::wal_segment_bytes(name, kSystemId, name + std::to_string(n))
+                : std::string(64 * 1024, static_cast<char>('a' + n % 26)) + name;
         write_text(pg_wal + "/" + name, body);
         write_text(pg_wal + "/archive_status/" + name + ".ready", "");
         return body;

@@ -5,6 +5,7 @@
 #include "repo/retention.h"
 #include "temp_dir.h"
 #include "test_config.h"
+#include "wal_segment.h"
 #include "util/error.h"
 #include "wal/lsn.h"
 #include "wal/wal_name.h"
@@ -80,24 +81,10 @@ class Repo : public ::testing::Test {
         return label;
     }
 
-    // A whole segment whose first page header names it (pageaddr_segno: which
-    // segment the header claims to be).
     static std::string segment_bytes(uint64_t n, uint64_t pageaddr_segno, uint32_t tli = 1) {
-        std::string s(kWalSegmentSize, '\0');
-        auto put = [&](size_t at, uint64_t v, int len) {
-            for (int i = 0; i < len; i++)
-                s[at + i] = static_cast<char>(v >> (8 * i));
-        };
-        put(0, 0xD110, 2);                           // XLOG_PAGE_MAGIC of 15
-        put(2, 0x0002, 2);                           // XLP_LONG_HEADER
-        put(4, tli, 4);                              // timeline
-        put(8, pageaddr_segno * kWalSegmentSize, 8); // page address
-        put(24, 7001, 8);                            // system identifier
-        put(32, kWalSegmentSize, 4);                 // segment size
-        put(36, 8192, 4);                            // block size
-        std::string text = "segment " + std::to_string(n);
-        s.replace(64, text.size(), text);
-        return s;
+        return safekeep::test::wal_segment_bytes(wal_segment_name(tli, n), 7001,
+                                                 "segment " + std::to_string(n),
+                                                 static_cast<int64_t>(pageaddr_segno));
     }
 
     void push(uint64_t n) { push_bytes(n, segment_bytes(n, n)); }

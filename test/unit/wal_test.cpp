@@ -1,6 +1,7 @@
 #include "io/sha256.h"
 #include "io/zstd_filter.h"
 #include "temp_dir.h"
+#include "wal_segment.h"
 #include "util/error.h"
 #include "wal/archive.h"
 #include "wal/lsn.h"
@@ -86,8 +87,8 @@ class ArchiveTest : public ::testing::Test {
 
 TEST_F(ArchiveTest, PushIsIdempotentAndRefusesDifferentContent) {
     const std::string seg = "000000010000000000000005";
-    std::string content(1 << 20, '\0');
-    for (size_t i = 0; i < content.size(); i += 97)
+    std::string content = safekeep::test::wal_segment_bytes(seg, 7001, "five");
+    for (size_t i = 4096; i < content.size(); i += 97)
         content[i] = static_cast<char>(i);
     write_text(dir / "pg_wal/a", content);
     EXPECT_EQ(wal_push(cfg, 7001, 150018, seg, dir / "pg_wal/a"), PushOutcome::Stored);
@@ -179,7 +180,8 @@ TEST_F(ArchiveTest, EmptyFileRoundTrip) {
 // between two that both check out.
 TEST_F(ArchiveTest, DuplicateCopiesServeOnlyTheOneThatChecksOut) {
     const std::string seg = "00000001000000000000000A";
-    write_text(dir / "s", std::string(50000, 'r'));
+    const std::string real_bytes = safekeep::test::wal_segment_bytes(seg, 7001, "real");
+    write_text(dir / "s", real_bytes);
     wal_push(cfg, 7001, 150018, seg, dir / "s");
     std::string real = dir / ("repo/" + first_wal_object(RepoLayout::for_read(cfg), seg));
     std::string fake = posix::dirname(real) + "/" + wal_object_name(seg, std::string(64, '0'));
@@ -187,12 +189,12 @@ TEST_F(ArchiveTest, DuplicateCopiesServeOnlyTheOneThatChecksOut) {
     posix::write_file_atomic(fake, packed.data(), packed.size(), false);
     ASSERT_EQ(find_wal_objects(RepoLayout::for_read(cfg), seg).size(), 2u);
     wal_get(cfg, seg, dir / "got");
-    EXPECT_EQ(posix::read_file(dir / "got"), std::string(50000, 'r'));
+    EXPECT_EQ(posix::read_file(dir / "got"), real_bytes);
     // Pushing the real segment again is still "already present".
     EXPECT_EQ(wal_push(cfg, 7001, 150018, seg, dir / "s"), PushOutcome::AlreadyPresent);
 
     // A copy with other content whose name matches it: ambiguous.
-    std::string other = std::string(50000, 'q');
+    std::string other = safekeep::test::wal_segment_bytes(seg, 7001, "other");
     std::vector<uint8_t> raw(other.begin(), other.end());
     ByteBuffer z = zstd_compress_oneshot(raw.data(), raw.size(), 3);
     std::string second =
@@ -207,4 +209,27 @@ TEST_F(ArchiveTest, DuplicateCopiesServeOnlyTheOneThatChecksOut) {
             << e.what();
     }
     EXPECT_FALSE(posix::exists(dir / "got2"));
+}
+
+// A copy whose sha256 matches its name but which is another segment (a file
+// archived under the wrong name): recovery would stop there as if the
+// archive ended, so archive-get refuses it, naming why.
+TEST_F(ArchiveTest, MisnamedSegmentIsRefused) {
+    const std::string seg = "00000001000000000000000B";
+    write_text(dir / "s", safekeep::test::wal_segment_bytes(seg, 7001, "b", 0x0A));
+    wal_push(cfg, 7001, 150018, seg, dir / "s");
+    try {
+        wal_get(cfg, seg, dir / "got");
+        FAIL() << "a misnamed segment must be refused";
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("not at the start of the segment its name says"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_FALSE(posix::exists(dir / "got"));
+    // Another cluster's segment.
+    const std::string seg2 = "00000001000000000000000C";
+    write_text(dir / "s2", safekeep::test::wal_segment_bytes(seg2, 9999, "c"));
+    wal_push(cfg, 7001, 150018, seg2, dir / "s2");
+    EXPECT_THROW(wal_get(cfg, seg2, dir / "got"), Error);
 }

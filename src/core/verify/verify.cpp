@@ -7,7 +7,7 @@
 #include "repo/manifest.h"
 #include "repo/manifest_scan.h"
 #include "util/error.h"
-#include "verify/wal_content.h"
+#include "wal/segment_check.h"
 #include "wal/list.h"
 #include "wal/lsn.h"
 #include "wal/wal_name.h"
@@ -366,7 +366,7 @@ class Verifier {
             return;
         } catch (const CorruptData &e) {
             c.kind = "corrupt_object";
-            c.detail = std::string("cannot be decompressed: ") + e.what();
+            c.detail = std::string("cannot be read back (decrypted and decompressed): ") + e.what();
             return;
         }
         std::string got = w.sha.final_hex();

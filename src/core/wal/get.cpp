@@ -4,23 +4,48 @@
 #include "storage/posix.h"
 #include "util/error.h"
 #include "wal/archive.h"
+#include "wal/segment_check.h"
 #include "wal/wal_name.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 
 namespace safekeep {
 
 namespace {
 
-// Decompresses object into out and checks the sha256 its name records.
+// Keeps a segment's first page header and counts its bytes on the way through.
+class HeaderSink : public Sink {
+  public:
+    explicit HeaderSink(Sink &next) : next_(next) {}
+    void write(const uint8_t *data, size_t len) override {
+        size_t take = std::min(len, kWalHeaderBytes - std::min(kWalHeaderBytes, size_));
+        std::memcpy(header_ + std::min(kWalHeaderBytes, size_), data, take);
+        size_ += len;
+        next_.write(data, len);
+    }
+    const uint8_t *header() const { return header_; }
+    size_t size() const { return size_; }
+
+  private:
+    Sink &next_;
+    uint8_t header_[kWalHeaderBytes] = {};
+    size_t size_ = 0;
+};
+
+// Decompresses object into out and checks the sha256 its name records and,
+// for a segment, that it is the segment its name says (recovery would stop
+// at a misnamed one as if the archive ended there).
 void unpack_checked(const RepoLayout &repo, const std::string &object, Sink &out) {
     std::string name, want;
     parse_wal_object_name(key_basename(object), name, want);
 
     std::string packed = repo.store().read(object);
+    HeaderSink header(out);
     Sha256 hash;
-    Sha256Filter hasher(hash, out);
+    Sha256Filter hasher(hash, header);
     ZstdDecompressor dec;
     dec.reset(hasher);
     try {
@@ -34,6 +59,16 @@ void unpack_checked(const RepoLayout &repo, const std::string &object, Sink &out
     if (got != want)
         throw Error("archived WAL object \"" + repo.store().url(object) + "\" is corrupt: sha256 " +
                     got + " does not match " + want);
+    if (classify_wal_name(name) != WalKind::Segment)
+        return;
+    WalExpectation expect;
+    // The default stanza is the system identifier; a named one says nothing.
+    const std::string &stanza = repo.stanza();
+    if (!stanza.empty() && stanza.find_first_not_of("0123456789") == std::string::npos)
+        expect.system_id = std::strtoull(stanza.c_str(), nullptr, 10);
+    std::string bad = wal_segment_problem(name, header.header(), header.size(), expect);
+    if (!bad.empty())
+        throw Error("archived WAL object \"" + repo.store().url(object) + "\" " + bad);
 }
 
 void get_object(const RepoLayout &repo, const std::string &object, const std::string &dest_path) {

@@ -1,4 +1,4 @@
-#include "verify/wal_content.h"
+#include "wal/segment_check.h"
 
 #include "wal/list.h"
 #include "wal/lsn.h"
@@ -23,7 +23,7 @@ struct LongPageHeader {
     uint32_t seg_size;
     uint32_t block_size;
 };
-static_assert(sizeof(LongPageHeader) == 40, "SizeOfXLogLongPHD");
+static_assert(sizeof(LongPageHeader) == kWalHeaderBytes, "SizeOfXLogLongPHD");
 
 constexpr uint16_t kLongHeaderFlag = 0x0002; // XLP_LONG_HEADER
 constexpr uint32_t kWalBlockSize = 8192;

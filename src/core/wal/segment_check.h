@@ -18,7 +18,11 @@ struct WalExpectation {
 // version, timeline at most the name's (the first segment of a new timeline
 // begins as a copy of the old one), page address, system identifier, segment
 // and block size. Else what is wrong, for a problem row.
+// data holds the segment's first bytes (at least kWalHeaderBytes of them
+// when the segment is that long), len its whole length.
 std::string wal_segment_problem(const std::string &wal_name, const uint8_t *data, size_t len,
                                 const WalExpectation &expect);
+
+constexpr size_t kWalHeaderBytes = 40; // SizeOfXLogLongPHD
 
 } // namespace safekeep
