@@ -3,6 +3,7 @@
 package SafekeepTest;
 
 use strict;
+use File::Basename ();
 use warnings;
 
 use Exporter 'import';
@@ -16,7 +17,7 @@ use Test::More;
 our @EXPORT = qw(
   safekeep_node wait_for_archive switch_and_wait archived_objects
   backup_dirs run_tool tool_info wait_promoted data_fingerprint
-  flip_bytes files_under job_status_of wait_jobs_idle
+  flip_bytes files_under job_status_of wait_jobs_idle start_s3rver
 );
 
 # A started node with the library preloaded, archiving into a fresh repository
@@ -190,6 +191,28 @@ sub flip_bytes
 	print $fh ($buf ^ ("\xff" x length $buf));
 	close $fh or die "close $file: $!";
 	return;
+}
+
+# Starts s3rver (test/s3) over TLS on $port (0: any) with bucket pgbackups,
+# its certificate in $tls_dir and its objects in $data_dir; returns
+# (handle, url). Stop it with $handle->signal('TERM'); $handle->finish.
+sub start_s3rver
+{
+	my ($tls_dir, $data_dir, $port) = @_;
+	my $s3dir = File::Basename::dirname(__FILE__) . '/../s3';
+	local $ENV{S3RVER_BUCKETS} = 'pgbackups';
+	my ($out, $err) = ('', '');
+	my $h = IPC::Run::start(
+		[ 'bash', "$s3dir/start_s3rver.sh", '--tls', $tls_dir, $port // 0, $data_dir ],
+		'<', \undef, '>', \$out, '2>', \$err);
+	for (1 .. 300)
+	{
+		last if $out =~ /s3rver ready: (\S+)/;
+		$h->pump_nb;
+		select(undef, undef, undef, 0.1);
+	}
+	$out =~ /s3rver ready: (\S+)/ or die "s3rver did not start: $err";
+	return ($h, $1);
 }
 
 1;
