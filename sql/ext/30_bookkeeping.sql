@@ -122,8 +122,10 @@ BEGIN
 END;
 $$;
 
--- The outcome of a verification: per backup, when, ok/failed and the problems
--- (of the backup asked for, and of every backup a problem row names).
+-- The outcome of a verification: per backup, when, ok/failed and the problems.
+-- p_label NULL: every backup was checked. Else p_label was, and so was every
+-- object its restore reads, some held by earlier backups; a bad one is a row
+-- of each backup that reads it, so other backups change too (see below).
 CREATE FUNCTION safekeep.record_verification(p_label text, p_problems jsonb)
 RETURNS integer LANGUAGE plpgsql AS $$
 BEGIN
@@ -136,15 +138,49 @@ BEGIN
            verify_status = CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(p_problems) p
                                               WHERE p->>'label' = c.label)
                                 THEN 'failed' ELSE 'ok' END
-     WHERE c.status = 'completed'
-       AND (p_label IS NULL OR c.label = p_label
-            -- a bad object of p_label fails every backup whose restore reads it
-            OR c.label IN (SELECT p->>'label' FROM jsonb_array_elements(p_problems) p));
+     WHERE c.status = 'completed' AND (p_label IS NULL OR c.label = p_label);
+    IF p_label IS NOT NULL THEN
+        -- Other backups: their rows about objects of p_label (every object in
+        -- its directory is one it reads) or about an object named now were
+        -- just re-checked and are replaced by this run's rows; the rest of
+        -- what they had stays.
+        UPDATE safekeep.backup_catalog c
+           SET verify_problems = n.kept || n.added,
+               verify_status = CASE WHEN jsonb_array_length(n.kept || n.added) > 0
+                                    THEN 'failed' ELSE 'ok' END
+          FROM (SELECT c2.label,
+                       coalesce((SELECT jsonb_agg(o) FROM jsonb_array_elements(c2.verify_problems) o
+                                  WHERE NOT safekeep._rechecked(o, p_label, p_problems)),
+                                '[]'::jsonb) AS kept,
+                       coalesce((SELECT jsonb_agg(p - 'label') FROM jsonb_array_elements(p_problems) p
+                                  WHERE p->>'label' = c2.label), '[]'::jsonb) AS added,
+                       EXISTS (SELECT 1 FROM jsonb_array_elements(c2.verify_problems) o
+                                WHERE safekeep._rechecked(o, p_label, p_problems)) AS touched
+                  FROM safekeep.backup_catalog c2
+                 WHERE c2.status = 'completed' AND c2.label <> p_label
+                   AND jsonb_typeof(c2.verify_problems) = 'array') n
+         WHERE c.label = n.label AND (n.touched OR jsonb_array_length(n.added) > 0);
+        UPDATE safekeep.backup_catalog c
+           SET verify_problems = (SELECT jsonb_agg(p - 'label') FROM jsonb_array_elements(p_problems) p
+                                   WHERE p->>'label' = c.label),
+               verify_status = 'failed'
+         WHERE c.status = 'completed' AND c.label <> p_label AND c.verify_problems IS NULL
+           AND c.label IN (SELECT p->>'label' FROM jsonb_array_elements(p_problems) p);
+    END IF;
     INSERT INTO safekeep.backup_log (label, event, message)
     SELECT p->>'label', 'verify_problem', format('%s: %s (%s)', p->>'kind', p->>'object', p->>'detail')
       FROM jsonb_array_elements(p_problems) p;
     RETURN jsonb_array_length(p_problems);
 END;
+$$;
+
+-- Whether an earlier problem row was checked again by a verification of
+-- p_label whose problems are p_problems.
+CREATE FUNCTION safekeep._rechecked(p_row jsonb, p_label text, p_problems jsonb)
+RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+    SELECT starts_with(p_row->>'object', 'backup/' || p_label || '/')
+        OR EXISTS (SELECT 1 FROM jsonb_array_elements(p_problems) p
+                    WHERE p->>'object' = p_row->>'object');
 $$;
 
 -- Mark what retention removed; the rows stay, as history.

@@ -263,8 +263,10 @@ is(q1("SELECT count(*) FROM safekeep.verify_backup('$diff')"), '0',
 ($rc, $out, $err) = run_tool('verify', "--repo1-path=$repo", "--set=$incr1", '--output=json');
 is($rc, 1, 'pg_safekeep verify --set=<first incremental> exits 1');
 my @found = grep { $_->{object} =~ /\Q$victim_rel\E$/ } @{ decode_json($out) };
-is(scalar @found, 1, 'and lists the corrupt object');
+is(scalar(grep { $_->{label} eq $incr1 } @found), 1, 'and lists the corrupt object');
 is($found[0]{kind}, 'corrupt_object', 'as corrupt_object');
+ok(grep({ $_->{label} eq $incr2 } @found),
+	'also as a problem of the second incremental, which reads it');
 
 my $broken = PostgreSQL::Test::Cluster->new('restored_broken');
 ($rc, $out, $err) =
