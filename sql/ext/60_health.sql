@@ -26,20 +26,31 @@ BEGIN
            count(*) FILTER (WHERE c.status = 'failed' AND c.created_at > now() - interval '7 days'),
            round(coalesce(sum(c.backup_size) FILTER (WHERE c.status = 'completed'), 0)
                  / 1073741824.0, 3),
-           round(avg(c.compression_ratio) FILTER (WHERE c.status = 'completed'), 2)
+           -- Bytes the completed backups hold / bytes they store (2.5: stored is
+           -- 2.5x smaller), not a mean of per-backup ratios: an incremental's
+           -- ratio (the whole database over the few pages it stored) would
+           -- swamp it.  NULL when they store nothing.
+           round(sum(c.database_size) FILTER (WHERE c.status = 'completed'
+                                                AND c.backup_size IS NOT NULL)
+                 / nullif(sum(c.backup_size) FILTER (WHERE c.status = 'completed'
+                                                       AND c.database_size IS NOT NULL), 0), 2)
       INTO v_total, v_failed, v_size_gb, v_ratio
       FROM safekeep.backup_catalog c;
     SELECT c.label, c.completed_at INTO v_latest FROM safekeep.backup_catalog c
      WHERE c.status = 'completed' ORDER BY c.completed_at DESC NULLS LAST LIMIT 1;
-    -- 3-2-1: the newest backup in at least 2 repositories (3 copies with the
-    -- live data), on 2 kinds of storage, one of them object storage (offsite).
+    -- 3-2-1: the newest physical backup (by its own stamp, as
+    -- repository_usage; logical ones record no landings) in at least 2
+    -- repositories (3 copies with the live data), on 2 kinds of storage, one
+    -- of them object storage (offsite).
     SELECT count(*) FILTER (WHERE (r->>'landed')::boolean),
            count(DISTINCT r->>'kind') FILTER (WHERE (r->>'landed')::boolean),
            coalesce(bool_or(r->>'kind' = 's3' AND (r->>'landed')::boolean), false)
       INTO v_copies, v_kinds, v_object
       FROM safekeep.backup_catalog c,
            jsonb_array_elements(coalesce(c.repositories, '[]')) r
-     WHERE c.label = v_latest.label;
+     WHERE c.label = (SELECT p.label FROM safekeep.backup_catalog p
+                       WHERE p.status = 'completed' AND p.backup_type <> 'logical'
+                       ORDER BY right(p.label, 16) DESC, p.label DESC LIMIT 1);
     SELECT * INTO v_arch FROM pg_stat_archiver;
     SELECT setting::integer INTO v_max_age FROM pg_settings WHERE name = 'safekeep.max_backup_age';
 

@@ -57,7 +57,7 @@ CREATE TRIGGER audit_runbook_change
 -- C functions (src/pg/progress.c, src/pg/repo_space.c)
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION safekeep._job_progress(
-    OUT job_id bigint, OUT kind text, OUT phase text, OUT label text,
+    OUT job_id bigint, OUT kind text, OUT phase text, OUT label text, OUT requested_by name,
     OUT queued_at timestamptz, OUT phase_started_at timestamptz,
     OUT files_done bigint, OUT files_total bigint, OUT bytes_done bigint, OUT bytes_total bigint,
     OUT bytes_per_second float8, OUT seconds_left float8)
@@ -71,12 +71,18 @@ RETURNS SETOF record AS 'MODULE_PATHNAME', 'sk_sql_repository_space' LANGUAGE C 
 -- Views for dashboards
 -- ---------------------------------------------------------------------------
 
--- Queued and running jobs: phase (backups: checking, starting (the
--- checkpoint of pg_backup_start), copying, stopping, archiving (waiting for
--- the last WAL segment), writing manifest), files and bytes, and while
--- copying the rate and an estimate of the time left.
+-- Queued and running jobs.  phase: queued (waiting for a job worker),
+-- running (a worker has it but published no finer phase: a backup until it
+-- chose its label; restores, drills, verifications and table recoveries
+-- throughout), a backup's checking, starting (the checkpoint of
+-- pg_backup_start), copying, stopping, archiving (waiting for the last WAL
+-- segment), writing manifest, a logical backup's dumping and a logical
+-- restore's restoring (README "Monitoring" lists the same).  requested_by:
+-- the role that asked, from the job's slot, so it shows before the worker
+-- wrote the safekeep.jobs row.  Files and bytes, and while copying the rate
+-- and an estimate of the time left.
 CREATE VIEW safekeep.backup_progress AS
-SELECT p.job_id, p.kind, p.label, p.phase, j.requested_by,
+SELECT p.job_id, p.kind, p.label, p.phase, p.requested_by,
        p.queued_at AS started_at, p.phase_started_at,
        round(extract(epoch FROM clock_timestamp() - p.queued_at)::numeric, 1) AS elapsed_seconds,
        p.files_done, p.files_total, p.bytes_done, p.bytes_total,
@@ -84,8 +90,7 @@ SELECT p.job_id, p.kind, p.label, p.phase, j.requested_by,
        round(p.bytes_per_second::numeric) AS bytes_per_second,
        round(p.seconds_left::numeric) AS seconds_left,
        clock_timestamp() + make_interval(secs => p.seconds_left) AS estimated_end
-  FROM safekeep._job_progress() p
-  LEFT JOIN safekeep.jobs j ON j.id = p.job_id;
+  FROM safekeep._job_progress() p;
 
 -- One row per backup: how long it took, how big it is, what checked it.
 CREATE VIEW safekeep.backup_history AS
@@ -155,11 +160,21 @@ SELECT date_trunc('hour', w.archived_at) AS hour,
  GROUP BY 1;
 
 -- One row per repository (today only repo1): what its backups and WAL take,
--- the room left, and whether it holds the newest completed backup.
+-- the room left, and whether it holds the newest completed backup of each
+-- kind.  Physical backups are ordered by their own stamp (a label's last 16
+-- characters, as backup_job.c and label.cpp do): <full>_<stamp>I of an older
+-- chain can be newer than a later full.  holds_newest_backup: the newest
+-- completed physical backup is there (false when there is none);
+-- holds_newest_logical_backup: the same for logical backups (NULL when none
+-- was taken).  newest_backup: the newest physical backup the repository holds.
 CREATE VIEW safekeep.repository_usage AS
 WITH info AS (SELECT safekeep.repository_info(true) AS j),
-     newest AS (SELECT max(c.label) AS label FROM safekeep.backup_catalog c
-                 WHERE c.status = 'completed')
+     newest AS (SELECT (SELECT c.label FROM safekeep.backup_catalog c
+                         WHERE c.status = 'completed' AND c.backup_type <> 'logical'
+                         ORDER BY right(c.label, 16) DESC, c.label DESC LIMIT 1) AS physical,
+                       (SELECT c.label FROM safekeep.backup_catalog c
+                         WHERE c.status = 'completed' AND c.backup_type = 'logical'
+                         ORDER BY c.label DESC LIMIT 1) AS logical)
 SELECT 'repo1'::text AS repository,
        'posix'::text AS storage_kind,
        false AS object_storage,
@@ -170,12 +185,15 @@ SELECT 'repo1'::text AS repository,
        jsonb_array_length(i.j->'wal') AS wal_files,
        (SELECT coalesce(sum((w->>'stored_size')::bigint), 0)::bigint
           FROM jsonb_array_elements(i.j->'wal') w) AS wal_bytes,
-       (SELECT max(b->>'label') FROM jsonb_array_elements(i.j->'backups') b) AS newest_backup,
-       coalesce((SELECT n.label FROM newest n) IN (SELECT b->>'label'
-                                                     FROM jsonb_array_elements(i.j->'backups') b),
+       (SELECT b->>'label' FROM jsonb_array_elements(i.j->'backups') b
+         ORDER BY right(b->>'label', 16) DESC, b->>'label' DESC LIMIT 1) AS newest_backup,
+       coalesce(n.physical IN (SELECT b->>'label' FROM jsonb_array_elements(i.j->'backups') b),
                 false) AS holds_newest_backup,
-       s.free_bytes, s.total_bytes AS filesystem_bytes
+       s.free_bytes, s.total_bytes AS filesystem_bytes,
+       n.logical IN (SELECT l->>'label' FROM jsonb_array_elements(i.j->'logical_backups') l)
+           AS holds_newest_logical_backup
   FROM info i
+  CROSS JOIN newest n
   LEFT JOIN safekeep.repository_space() s ON s.repository = 'repo1';
 
 -- Restore drills, newest first in any ORDER BY test_date DESC.

@@ -3,11 +3,18 @@
  * slots: the phase a backup job publishes, the file and byte counts the
  * core's copy publishes, and the rate and time left estimated from them.
  * Feeds safekeep.backup_progress and the NOTICE lines of a waiting call.
+ *
+ * Phases (README "Monitoring" lists the same): queued (no worker yet),
+ * running (a worker has the job but published no phase: a backup until it
+ * chose its label; restores, drills, verifications and table recoveries
+ * throughout), the backup's checking .. writing manifest, and dumping /
+ * restoring for logical jobs.
  */
 #include "safekeep.h"
 
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
@@ -97,6 +104,7 @@ bool sk_job_progress(int slotno, int64 job_id, SkJobProgress *out) {
         else
             strlcpy(out->phase, "running", sizeof(out->phase));
         strlcpy(out->label, slot_label(slot), sizeof(out->label));
+        out->userid = slot->userid;
         out->queued_at = slot->queued_at;
         out->phase_started_at = slot->phase_started_at;
         /* The core's threads store these with relaxed atomics: no tearing. */
@@ -109,10 +117,11 @@ bool sk_job_progress(int slotno, int64 job_id, SkJobProgress *out) {
 }
 
 /*
- * _job_progress() -> (job_id, kind, phase, label, queued_at, phase_started_at,
- *                     files_done, files_total, bytes_done, bytes_total,
- *                     bytes_per_second, seconds_left): one row per queued or
- * running job.
+ * _job_progress() -> (job_id, kind, phase, label, requested_by, queued_at,
+ *                     phase_started_at, files_done, files_total, bytes_done,
+ *                     bytes_total, bytes_per_second, seconds_left): one row per
+ * queued or running job.  requested_by comes from the slot, so a queued job
+ * (no safekeep.jobs row yet) shows it too; NULL once that role was dropped.
  */
 Datum sk_sql_job_progress(PG_FUNCTION_ARGS) {
     ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
@@ -121,8 +130,9 @@ Datum sk_sql_job_progress(PG_FUNCTION_ARGS) {
     InitMaterializedSRF(fcinfo, 0);
     for (int i = 0; i < SK_MAX_JOBS; i++) {
         SkJobProgress p;
-        Datum values[12];
-        bool nulls[12];
+        Datum values[13];
+        bool nulls[13];
+        char *who;
 
         if (!sk_job_progress(i, 0, &p))
             continue;
@@ -132,18 +142,21 @@ Datum sk_sql_job_progress(PG_FUNCTION_ARGS) {
         values[2] = CStringGetTextDatum(p.phase);
         values[3] = CStringGetTextDatum(p.label);
         nulls[3] = p.label[0] == '\0';
-        values[4] = TimestampTzGetDatum(p.queued_at);
-        nulls[4] = p.queued_at == 0;
-        values[5] = TimestampTzGetDatum(p.phase_started_at);
-        nulls[5] = p.phase_started_at == 0;
-        values[6] = Int64GetDatum((int64)p.progress.files_done);
-        values[7] = Int64GetDatum((int64)p.progress.files_total);
-        values[8] = Int64GetDatum((int64)p.progress.bytes_done);
-        values[9] = Int64GetDatum((int64)p.progress.bytes_total);
-        values[10] = Float8GetDatum(p.bytes_per_second);
-        nulls[10] = p.bytes_per_second < 0;
-        values[11] = Float8GetDatum(p.seconds_left);
-        nulls[11] = p.seconds_left < 0;
+        who = OidIsValid(p.userid) ? GetUserNameFromId(p.userid, true) : NULL;
+        values[4] = who ? DirectFunctionCall1(namein, CStringGetDatum(who)) : (Datum)0;
+        nulls[4] = who == NULL;
+        values[5] = TimestampTzGetDatum(p.queued_at);
+        nulls[5] = p.queued_at == 0;
+        values[6] = TimestampTzGetDatum(p.phase_started_at);
+        nulls[6] = p.phase_started_at == 0;
+        values[7] = Int64GetDatum((int64)p.progress.files_done);
+        values[8] = Int64GetDatum((int64)p.progress.files_total);
+        values[9] = Int64GetDatum((int64)p.progress.bytes_done);
+        values[10] = Int64GetDatum((int64)p.progress.bytes_total);
+        values[11] = Float8GetDatum(p.bytes_per_second);
+        nulls[11] = p.bytes_per_second < 0;
+        values[12] = Float8GetDatum(p.seconds_left);
+        nulls[12] = p.seconds_left < 0;
         tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
     }
     return (Datum)0;

@@ -164,7 +164,7 @@ typedef struct SkJobSlot {
     char error[SK_MSG_LEN];
     /* For safekeep.backup_progress (progress.c): */
     TimestampTz queued_at;
-    char phase[32]; /* what a backup job is doing now */
+    char phase[32]; /* what the job is doing now (README "Monitoring" lists them) */
     TimestampTz phase_started_at;
 } SkJobSlot;
 
@@ -300,6 +300,7 @@ typedef struct SkJobProgress {
     char kind_name[32]; /* full, incremental, restore, drill, ... */
     char phase[32];
     char label[64];
+    Oid userid; /* the role that asked (GetOuterUserId() of the caller) */
     TimestampTz queued_at;
     TimestampTz phase_started_at;
     sk_progress progress;

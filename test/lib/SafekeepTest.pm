@@ -18,6 +18,7 @@ our @EXPORT = qw(
   safekeep_node wait_for_archive switch_and_wait archived_objects
   backup_dirs run_tool tool_info wait_promoted data_fingerprint
   flip_bytes files_under job_status_of wait_jobs_idle start_s3rver
+  set_safekeep_conf
 );
 
 # A started node with the library preloaded, archiving into a fresh repository
@@ -79,6 +80,24 @@ sub wait_jobs_idle
 	$node->poll_query_until('postgres',
 		"SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pg_safekeep job worker'"
 	) or die "timed out waiting for the job workers to finish";
+	return;
+}
+
+# ALTER SYSTEM SET safekeep.$name = $value (undef: RESET), reload, and wait
+# until the server shows it (values in the setting's base unit; a reset goes
+# back to the built-in default).
+sub set_safekeep_conf
+{
+	my ($node, $name, $value) = @_;
+	$node->safe_psql('postgres',
+		defined $value
+		? "ALTER SYSTEM SET safekeep.$name = '$value'"
+		: "ALTER SYSTEM RESET safekeep.$name");
+	$node->safe_psql('postgres', 'SELECT pg_reload_conf()');
+	my $want = defined $value ? "'$value'" : 'boot_val';
+	$node->poll_query_until('postgres',
+		"SELECT setting = $want FROM pg_settings WHERE name = 'safekeep.$name'")
+	  or die "safekeep.$name never showed the new value";
 	return;
 }
 

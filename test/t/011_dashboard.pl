@@ -37,20 +37,7 @@ sub as_role
 	return $node->safe_psql('postgres', $sql, extra_params => [ '-U', $role ]);
 }
 
-sub set_conf
-{
-	my ($name, $value) = @_;
-	q1(defined $value
-		? "ALTER SYSTEM SET safekeep.$name = '$value'"
-		: "ALTER SYSTEM RESET safekeep.$name");
-	q1('SELECT pg_reload_conf()');
-	# Values in the setting's base unit; a reset goes back to the built-in default.
-	my $want = defined $value ? "'$value'" : 'boot_val';
-	$node->poll_query_until('postgres',
-		"SELECT setting = $want FROM pg_settings WHERE name = 'safekeep.$name'")
-	  or die "safekeep.$name never showed the new value";
-	return;
-}
+sub set_conf { return set_safekeep_conf($node, @_); }
 
 $node->command_ok([ 'pgbench', '-i', '-s', 20, '-q', 'postgres' ], 'pgbench -i -s 20');
 q1('CREATE ROLE grafana LOGIN IN ROLE pg_monitor');
