@@ -5,7 +5,9 @@ package SafekeepTest;
 use strict;
 use warnings;
 
+use Cwd 'abs_path';
 use Exporter 'import';
+use File::Basename 'dirname';
 use File::Find;
 use IPC::Run;
 use JSON::PP;
@@ -16,7 +18,7 @@ use Test::More;
 our @EXPORT = qw(
   safekeep_node wait_for_archive switch_and_wait archived_objects
   backup_dirs run_tool tool_info wait_promoted data_fingerprint
-  flip_bytes files_under job_status_of wait_jobs_idle
+  flip_bytes files_under job_status_of wait_jobs_idle start_s3rver
 );
 
 # A started node with the library preloaded, archiving into a fresh repository
@@ -117,6 +119,26 @@ sub files_under
 	# Through an array: sort in scalar context is undefined.
 	my @sorted = sort @files;
 	return @sorted;
+}
+
+# Starts s3rver (test/s3) over TLS with the bucket pgbackups, its certificate
+# in $tls and its objects in $data, on $port (0: any); returns (handle, url).
+sub start_s3rver
+{
+	my ($tls, $port, $data) = @_;
+	my $s3dir = abs_path(dirname(__FILE__) . '/../s3');
+	local $ENV{S3RVER_BUCKETS} = 'pgbackups';
+	my ($out, $err) = ('', '');
+	my $h = IPC::Run::start([ 'bash', "$s3dir/start_s3rver.sh", '--tls', $tls, $port, $data ],
+		'<', \undef, '>', \$out, '2>', \$err);
+	for (1 .. 300)
+	{
+		last if $out =~ /s3rver ready: (\S+)/;
+		$h->pump_nb;
+		select(undef, undef, undef, 0.1);
+	}
+	$out =~ /s3rver ready: (\S+)/ or die "s3rver did not start: $err";
+	return ($h, $1);
 }
 
 # Runs the pg_safekeep tool; returns (exit status, stdout, stderr).

@@ -22,25 +22,7 @@ my $tmp = PostgreSQL::Test::Utils::tempdir('s3');
 my $tls = "$tmp/tls";
 my $data = "$tmp/s3data";
 
-# Starts s3rver on $port (0: any); returns (handle, url).
-sub start_s3rver
-{
-	my ($port) = @_;
-	local $ENV{S3RVER_BUCKETS} = 'pgbackups';
-	my ($out, $err) = ('', '');
-	my $h = IPC::Run::start([ 'bash', "$s3dir/start_s3rver.sh", '--tls', $tls, $port, $data ],
-		'<', \undef, '>', \$out, '2>', \$err);
-	for (1 .. 300)
-	{
-		last if $out =~ /s3rver ready: (\S+)/;
-		$h->pump_nb;
-		select(undef, undef, undef, 0.1);
-	}
-	$out =~ /s3rver ready: (\S+)/ or die "s3rver did not start: $err";
-	return ($h, $1);
-}
-
-my ($s3, $url) = start_s3rver(0);
+my ($s3, $url) = start_s3rver($tls, 0, $data);
 my ($s3port) = $url =~ /:(\d+)$/;
 note("s3rver at $url");
 
@@ -129,7 +111,7 @@ $node->poll_query_until('postgres', "SELECT failed_count > $failed_before FROM p
   or die 'archiving did not fail while S3 was down';
 ok(-f $node->data_dir . "/pg_wal/archive_status/$held.ready",
 	'with S3 down the segment stays .ready (not acknowledged)');
-($s3) = start_s3rver($s3port);
+($s3) = start_s3rver($tls, $s3port, $data);
 wait_for_archive($node, $held);
 pass('after S3 came back the held segment was archived');
 
