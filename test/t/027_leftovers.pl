@@ -64,8 +64,10 @@ sub tree_digest
 sub s3_objects
 {
 	my ($label) = @_;
-	return () unless -d "$s3backups/$label";
-	return grep { /_S3rver_object$/ } files_under("$s3backups/$label");
+	my @objects;
+	@objects = grep { /_S3rver_object$/ } files_under("$s3backups/$label")
+	  if -d "$s3backups/$label";
+	return @objects;
 }
 sub swept_count
 {
@@ -153,6 +155,7 @@ like($l1, qr/^\d{8}-\d{6}L$/, "a logical backup ($l1)");
 $node->stop;
 # What retention leaves when the process dies after removing the manifest:
 # the expired note, no manifest, the data objects.
+mkdir "$repo/$stanza/expired";
 open my $nfh, '>', "$repo/$stanza/expired/$f1" or die $!;
 print $nfh qq({"label":"$f1","expired_at":0,"reason":"test"});
 close $nfh;
