@@ -3,7 +3,8 @@
  * per queued job, notices workers that died without reporting, and at start
  * makes the catalog truthful after a crash (jobs left running are failed,
  * half-written backups and any other directory without a manifest are
- * removed: sweep.c) and in step with the repository.  Loop shape of pg_cron's launcher.
+ * removed: sweep.c) and in step with the repository.  Loop shape of
+ * pg_cron's launcher.
  */
 #include "safekeep.h"
 
