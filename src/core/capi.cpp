@@ -370,6 +370,8 @@ int sk_sweep_leftovers(const sk_config *cfg, const sk_sweep_opts *opts, sk_swept
         if (opts) {
             for (int i = 0; i < opts->n_spare; i++)
                 o.spare.insert(str(opts->spare[i]));
+            for (int i = 0; i < opts->n_completed; i++)
+                o.completed.insert(str(opts->completed[i]));
             o.physical = opts->skip_physical == 0;
             o.logical = opts->skip_logical == 0;
         }

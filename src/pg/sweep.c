@@ -2,8 +2,9 @@
  * sweep.c - leftovers out of the repositories: at launcher start-up and
  * before a backup job allocates its label, every backup/<label> and
  * logical/<label> without a manifest is removed (src/core/repo/sweep.h).
- * Only the backups running now are spared; their labels come from the job
- * slots and the catalog.
+ * The backups running now are spared (labels from the job slots and the
+ * catalog), and so are those the catalog knows as completed, unless
+ * retention's expired/ note says their removal was cut short.
  */
 #include "safekeep.h"
 
@@ -37,23 +38,34 @@ static void spare_slots(int own_slot, Spared *s) {
     LWLockRelease(sk_shared->lock);
 }
 
-/* Catalog rows still 'running' (a backup whose worker has not reported). */
-static void spare_running_rows(Spared *s, int max) {
+/* Labels of catalog rows in one of the given states, space-separated, or NULL. */
+static char *catalog_labels(const char *states) {
+    const char *args[1];
     char *row[1];
+
+    args[0] = states;
+    if (!sk_query_in_xact("SELECT string_agg(label, ' ') FROM safekeep.backup_catalog "
+                          "WHERE status = ANY (string_to_array($1, ','))",
+                          1, args, row, 1))
+        return NULL;
+    return row[0];
+}
+
+/* Splits a space-separated list into labels[] (at most max); returns the count. */
+static int split_labels(char *list, const char **labels, int n, int max) {
     char *save = NULL;
 
-    if (!sk_query_in_xact("SELECT string_agg(label, ' ') FROM safekeep.backup_catalog "
-                          "WHERE status = 'running'",
-                          0, NULL, row, 1) ||
-        row[0] == NULL)
-        return;
-    for (char *l = strtok_r(row[0], " ", &save); l != NULL && s->n < max;
-         l = strtok_r(NULL, " ", &save))
-        s->labels[s->n++] = l;
+    if (list == NULL)
+        return n;
+    for (char *l = strtok_r(list, " ", &save); l != NULL && n < max; l = strtok_r(NULL, " ", &save))
+        labels[n++] = l;
+    return n;
 }
 
 void sk_sweep_repositories(int own_slot) {
-    enum { max_spared = SK_MAX_JOBS + 64 };
+    enum { max_spared = SK_MAX_JOBS + 64, max_completed = 100000 };
+    const char **completed;
+    int n_completed;
     sk_config cfg;
     char stanza[32];
     sk_msg msg;
@@ -69,11 +81,16 @@ void sk_sweep_repositories(int own_slot) {
     memset(&spared, 0, sizeof(spared));
     spared.labels = palloc0(sizeof(char *) * max_spared);
     spare_slots(own_slot, &spared);
-    spare_running_rows(&spared, max_spared);
+    /* Rows still 'running': a backup whose worker has not reported. */
+    spared.n = split_labels(catalog_labels("running"), spared.labels, spared.n, max_spared);
+    completed = palloc0(sizeof(char *) * max_completed);
+    n_completed = split_labels(catalog_labels("completed,missing"), completed, 0, max_completed);
 
     memset(&opts, 0, sizeof(opts));
     opts.spare = spared.labels;
     opts.n_spare = spared.n;
+    opts.completed = completed;
+    opts.n_completed = n_completed;
     opts.skip_physical = spared.skip_physical ? 1 : 0;
     opts.skip_logical = spared.skip_logical ? 1 : 0;
     sk_fill_config(&cfg, stanza, sizeof(stanza));

@@ -32,6 +32,10 @@ void sweep_root(const RepoLayout &repo, int number, const std::string &kind,
                 continue;
             Leftover l{number, kind, name, store.url(dir), false};
             l.expired = kind == "backup" && store.exists(repo.expired_key(name));
+            // Logical backups leave no expired note (their expire is one
+            // step per backup), so only physical ones are kept this way.
+            if (kind == "backup" && opts.completed.count(name) && !l.expired)
+                continue;
             store.remove_tree(dir);
             out.removed.push_back(std::move(l));
         } catch (const std::exception &e) {

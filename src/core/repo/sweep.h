@@ -19,8 +19,13 @@ namespace safekeep {
 
 struct SweepOptions {
     std::set<std::string> spare; // labels of backups running now: never removed
-    bool physical = true;        // sweep backup/
-    bool logical = true;         // sweep logical/
+    // Labels the catalog knows as completed: without a manifest they are a
+    // missing_backup (someone moved it away), kept for the DBA, unless
+    // retention's expired/<label> note says it was being removed (physical
+    // backups only: logical ones have no such note).
+    std::set<std::string> completed;
+    bool physical = true; // sweep backup/
+    bool logical = true;  // sweep logical/
 };
 
 struct Leftover {
