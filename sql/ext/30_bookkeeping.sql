@@ -201,6 +201,31 @@ BEGIN
 END;
 $$;
 
+-- The leftover sweep (src/pg/sweep.c) removed a directory without a
+-- manifest: one backup_log row; returns its message for the server log.
+CREATE FUNCTION safekeep.record_swept(p_repo integer, p_kind text, p_label text,
+                                      p_location text, p_expired boolean)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    v_message text := format('removed leftover directory of %s %s from repo%s (%s): %s',
+                             CASE WHEN p_kind = 'logical' THEN 'logical backup' ELSE 'backup' END,
+                             p_label, p_repo, p_location,
+                             CASE WHEN p_expired
+                                  THEN 'retention had expired it; its removal was cut short'
+                                  ELSE 'it has no manifest.json (a failed or unfinished backup)'
+                             END);
+BEGIN
+    INSERT INTO safekeep.backup_log (label, backup_type, backup_file, event, message)
+    VALUES (p_label,
+            CASE WHEN p_kind = 'logical' THEN 'logical'
+                 WHEN right(p_label, 1) = 'I' THEN 'incremental'
+                 WHEN right(p_label, 1) = 'D' THEN 'differential'
+                 ELSE 'full' END,
+            p_location, 'swept', v_message);
+    RETURN v_message;
+END;
+$$;
+
 CREATE FUNCTION safekeep.recovery_started(p_job bigint, p_type text, p_label text,
                                           p_target timestamptz, p_dir text, p_port integer)
 RETURNS void LANGUAGE sql AS $$

@@ -14,6 +14,7 @@
 #include "repo/info.h"
 #include "repo/layout.h"
 #include "repo/rekey.h"
+#include "repo/sweep.h"
 #include "restore/promotion.h"
 #include "restore/recovery_report.h"
 #include "restore/restore.h"
@@ -353,6 +354,50 @@ int sk_backup_discard_partial(const sk_config *cfg, const char *label, sk_msg *m
     return guarded(msg, [&] {
         discard_partial_backup(to_config(cfg), str(label));
         return SK_OK;
+    });
+}
+
+int sk_sweep_leftovers(const sk_config *cfg, const sk_sweep_opts *opts, sk_swept **removed,
+                       int *n_removed, sk_msg *msg) noexcept {
+    if (removed)
+        *removed = nullptr;
+    if (n_removed)
+        *n_removed = 0;
+    return guarded(msg, [&] {
+        if (!removed || !n_removed)
+            throw Error("sweep needs somewhere to report what it removed");
+        SweepOptions o;
+        if (opts) {
+            for (int i = 0; i < opts->n_spare; i++)
+                o.spare.insert(str(opts->spare[i]));
+            for (int i = 0; i < opts->n_completed; i++)
+                o.completed.insert(str(opts->completed[i]));
+            o.physical = opts->skip_physical == 0;
+            o.logical = opts->skip_logical == 0;
+        }
+        SweepOutcome r = sweep_leftovers(to_config(cfg), o);
+        if (!r.removed.empty()) {
+            auto *out = static_cast<sk_swept *>(std::calloc(r.removed.size(), sizeof(sk_swept)));
+            if (!out)
+                throw std::bad_alloc();
+            for (size_t i = 0; i < r.removed.size(); i++) {
+                const Leftover &l = r.removed[i];
+                out[i].repo = l.repo;
+                copy_str(out[i].kind, sizeof out[i].kind, l.kind);
+                copy_str(out[i].label, sizeof out[i].label, l.label);
+                copy_str(out[i].location, sizeof out[i].location, l.location);
+                out[i].expired = l.expired ? 1 : 0;
+            }
+            *removed = out;
+            *n_removed = static_cast<int>(r.removed.size());
+        }
+        if (r.errors.empty())
+            return SK_OK;
+        std::string text;
+        for (const auto &e : r.errors)
+            text += (text.empty() ? "" : "; ") + e;
+        set_msg(msg, text.c_str());
+        return SK_ERROR;
     });
 }
 

@@ -205,6 +205,39 @@ void sk_backup_free(sk_backup *b) SK_NOEXCEPT;
  * there is nothing to remove. */
 int sk_backup_discard_partial(const sk_config *cfg, const char *label, sk_msg *msg) SK_NOEXCEPT;
 
+/* ---- leftovers (repo/sweep.h) ---------------------------------------------- */
+
+/* One removed directory without a manifest. */
+typedef struct sk_swept {
+    int repo;            /* repository number */
+    char kind[16];       /* "backup" (backup/<label>) or "logical" (logical/<label>) */
+    char label[64];      /* the directory's name */
+    char location[1024]; /* where it was ("/repo/123/backup/<label>", "s3://...") */
+    int expired;         /* retention had expired it: a crash cut its removal short */
+} sk_swept;
+
+typedef struct sk_sweep_opts {
+    const char *const *spare; /* labels of backups running now: never removed */
+    int n_spare;
+    /* labels the catalog knows as completed: a missing manifest is a
+     * missing_backup problem, not garbage; removed only when retention's
+     * expired/<label> note says their removal was cut short */
+    const char *const *completed;
+    int n_completed;
+    int skip_physical; /* nonzero: leave backup/ alone (a backup may be claiming a label) */
+    int skip_logical;  /* nonzero: leave logical/ alone (a logical backup is running) */
+} sk_sweep_opts;
+
+/*
+ * Remove every backup/<label> and logical/<label> without a manifest.json in
+ * every configured repository; a directory with one (even a damaged one) is
+ * never touched.  *removed (sk_free; NULL when none) and *n_removed list what
+ * was removed, also on SK_ERROR, which says in msg what could not be listed
+ * or removed (the sweep goes on past it).
+ */
+int sk_sweep_leftovers(const sk_config *cfg, const sk_sweep_opts *opts, sk_swept **removed,
+                       int *n_removed, sk_msg *msg) SK_NOEXCEPT;
+
 /* ---- restore -------------------------------------------------------------- */
 
 /* One setting for a PostgreSQL configuration file: the value as PostgreSQL

@@ -116,6 +116,8 @@ void sk_run_backup(int slotno) {
 
         sk_fill_config(&cfg, stanza, sizeof(stanza));
         sk_require_repo();
+        /* Leftovers of earlier failures go before this backup takes a label. */
+        sk_sweep_repositories(slotno);
         /* Labels of discarded (failed) backups live on only in the catalog:
          * the one with the newest own stamp (its last 16 characters). */
         sk_query_in_xact("SELECT split_part(label, '~', 1) FROM safekeep.backup_catalog "

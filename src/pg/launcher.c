@@ -2,8 +2,9 @@
  * launcher.c - the static background worker.  Starts one dynamic job worker
  * per queued job, notices workers that died without reporting, and at start
  * makes the catalog truthful after a crash (jobs left running are failed,
- * half-written backups without a manifest are removed) and in step with the
- * repository.  Loop shape of pg_cron's launcher.
+ * half-written backups and any other directory without a manifest are
+ * removed: sweep.c) and in step with the repository.  Loop shape of
+ * pg_cron's launcher.
  */
 #include "safekeep.h"
 
@@ -219,6 +220,9 @@ static void recover_catalog(void) {
         if (sk_backup_discard_partial(&cfg, (char *)lfirst(lc), &msg) != SK_OK)
             ereport(WARNING, (errmsg("pg_safekeep: %s", msg.text)));
     }
+    /* What earlier crashes (or a refused discard) left: partial backups and
+     * directories retention did not finish removing. */
+    sk_sweep_repositories(-1);
 
     if (sk_any_repo_configured())
         sk_exec_in_xact("SELECT safekeep.sync_catalog()", 0, NULL);

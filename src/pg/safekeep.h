@@ -255,6 +255,12 @@ extern void sk_after_backup(const char *label, void (*steps)(const char *label))
  * physical one; a step for sk_after_backup (maintenance.c). */
 extern void sk_expire_after_logical_backup(const char *label);
 
+/* Remove leftovers (backup and logical directories without a manifest) from
+ * every repository, sparing the backups running now (job slots other than
+ * own_slot, -1: none, and catalog rows 'running'); each removal is a LOG line
+ * and a backup_log row, a failure a WARNING (sweep.c). */
+extern void sk_sweep_repositories(int own_slot);
+
 /* Queue the jobs of safekeep.schedules rows that are due; the launcher calls
  * it every loop, it checks every ten seconds (scheduler.c). */
 extern void sk_run_due_schedules(void);

@@ -3,10 +3,11 @@
 package SafekeepTest;
 
 use strict;
-use File::Basename ();
 use warnings;
 
+use Cwd 'abs_path';
 use Exporter 'import';
+use File::Basename 'dirname';
 use File::Find;
 use IPC::Run;
 use JSON::PP;
@@ -139,6 +140,26 @@ sub files_under
 	return @sorted;
 }
 
+# Starts s3rver (test/s3) over TLS with the bucket pgbackups, its certificate
+# in $tls and its objects in $data, on $port (0: any); returns (handle, url).
+sub start_s3rver
+{
+	my ($tls, $port, $data) = @_;
+	my $s3dir = abs_path(dirname(__FILE__) . '/../s3');
+	local $ENV{S3RVER_BUCKETS} = 'pgbackups';
+	my ($out, $err) = ('', '');
+	my $h = IPC::Run::start([ 'bash', "$s3dir/start_s3rver.sh", '--tls', $tls, $port, $data ],
+		'<', \undef, '>', \$out, '2>', \$err);
+	for (1 .. 300)
+	{
+		last if $out =~ /s3rver ready: (\S+)/;
+		$h->pump_nb;
+		select(undef, undef, undef, 0.1);
+	}
+	$out =~ /s3rver ready: (\S+)/ or die "s3rver did not start: $err";
+	return ($h, $1);
+}
+
 # Runs the pg_safekeep tool; returns (exit status, stdout, stderr).
 sub run_tool
 {
@@ -210,28 +231,6 @@ sub flip_bytes
 	print $fh ($buf ^ ("\xff" x length $buf));
 	close $fh or die "close $file: $!";
 	return;
-}
-
-# Starts s3rver (test/s3) over TLS on $port (0: any) with bucket pgbackups,
-# its certificate in $tls_dir and its objects in $data_dir; returns
-# (handle, url). Stop it with $handle->signal('TERM'); $handle->finish.
-sub start_s3rver
-{
-	my ($tls_dir, $data_dir, $port) = @_;
-	my $s3dir = File::Basename::dirname(__FILE__) . '/../s3';
-	local $ENV{S3RVER_BUCKETS} = 'pgbackups';
-	my ($out, $err) = ('', '');
-	my $h = IPC::Run::start(
-		[ 'bash', "$s3dir/start_s3rver.sh", '--tls', $tls_dir, $port // 0, $data_dir ],
-		'<', \undef, '>', \$out, '2>', \$err);
-	for (1 .. 300)
-	{
-		last if $out =~ /s3rver ready: (\S+)/;
-		$h->pump_nb;
-		select(undef, undef, undef, 0.1);
-	}
-	$out =~ /s3rver ready: (\S+)/ or die "s3rver did not start: $err";
-	return ($h, $1);
 }
 
 1;

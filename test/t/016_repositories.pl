@@ -22,7 +22,7 @@ my $tmp = PostgreSQL::Test::Utils::tempdir('s3');
 my $tls = "$tmp/tls";
 my $data = "$tmp/s3data";
 
-my ($s3, $url) = start_s3rver($tls, $data, 0);
+my ($s3, $url) = start_s3rver($tls, 0, $data);
 my ($s3port) = $url =~ /:(\d+)$/;
 note("s3rver at $url");
 
@@ -111,7 +111,7 @@ $node->poll_query_until('postgres', "SELECT failed_count > $failed_before FROM p
   or die 'archiving did not fail while S3 was down';
 ok(-f $node->data_dir . "/pg_wal/archive_status/$held.ready",
 	'with S3 down the segment stays .ready (not acknowledged)');
-($s3) = start_s3rver($tls, $data, $s3port);
+($s3) = start_s3rver($tls, $s3port, $data);
 wait_for_archive($node, $held);
 pass('after S3 came back the held segment was archived');
 

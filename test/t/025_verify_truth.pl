@@ -25,7 +25,7 @@ my $tmp = PostgreSQL::Test::Utils::tempdir('verify');
 my $tls = "$tmp/tls";
 my $data = "$tmp/s3data";
 
-my ($s3, $url) = start_s3rver($tls, $data, 0);
+my ($s3, $url) = start_s3rver($tls, 0, $data);
 
 sub secret_file
 {
