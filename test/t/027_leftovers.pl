@@ -197,6 +197,23 @@ my ($rc, $out, $err) = run_tool('restore', "--repo1-path=$repo", "--stanza=$stan
 is($rc, 0, "the incremental $i1 restores") or diag($err);
 ok(-f "$tmp/restored/PG_VERSION", 'into its directory');
 
+# A completed backup whose manifest someone moved away (no retention note) is
+# a missing backup for the DBA to look into, not garbage: no sweep removes it.
+rename("$backups/$i1/manifest.json", "$tmp/i1.manifest") or die "rename: $!";
+my $i1_files = files_under("$backups/$i1");
+$node->restart;
+$node->poll_query_until('postgres',
+	"SELECT status = 'missing' FROM safekeep.backup_catalog WHERE label = '$i1'")
+  or die 'the moved-away backup did not become missing';
+is(scalar(files_under("$backups/$i1")), $i1_files,
+	'start-up sweep keeps the objects of a completed backup whose manifest was moved away');
+is($node->safe_psql('postgres', "SELECT count(*) FROM safekeep.backup_log WHERE event = 'swept' AND label = '$i1'"),
+	'0', 'and records no sweep of it');
+rename("$tmp/i1.manifest", "$backups/$i1/manifest.json") or die "rename back: $!";
+$node->safe_psql('postgres', 'SELECT safekeep.sync_catalog()');
+is($node->safe_psql('postgres', "SELECT count(*) FROM safekeep.verify_backup('$i1')"), '0',
+	'with its manifest back it verifies clean');
+
 $node->stop;
 $s3->kill_kill;
 done_testing();
