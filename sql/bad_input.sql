@@ -60,15 +60,6 @@ UPDATE safekeep.disaster_recovery_procedures SET rto_minutes = 1;
 SELECT count(*) FROM safekeep.backup_catalog;
 RESET ROLE;
 
--- A repository path that does not exist.
-ALTER SYSTEM SET safekeep.repo1_path = '/nonexistent/pg_safekeep_repo';
-SELECT pg_reload_conf();
-SELECT pg_sleep(0.5);
-SELECT safekeep.create_full_backup();
-ALTER SYSTEM RESET safekeep.repo1_path;
-SELECT pg_reload_conf();
-SELECT pg_sleep(0.5);
-
 -- Nothing was recorded by any of the above.
 SELECT count(*) AS backups FROM safekeep.backup_catalog;
 SELECT count(*) AS recoveries FROM safekeep.recovery_log;
@@ -76,3 +67,24 @@ SELECT count(*) AS jobs FROM safekeep.jobs;
 SELECT count(*) AS drills FROM safekeep.backup_test_log;
 SELECT count(*) AS disaster_recoveries FROM safekeep.disaster_recovery_log;
 SELECT count(*) AS restore_points FROM safekeep.restore_points WHERE name <> 'regress_point';
+
+-- A repository path that does not exist: the backup job refuses it, and the
+-- attempt is a failed backup (under a label no backup can have) with its job.
+ALTER SYSTEM SET safekeep.repo1_path = '/nonexistent/pg_safekeep_repo';
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+SELECT regexp_replace(pg_temp.refused('SELECT safekeep.create_full_backup()'),
+                      'job \d+', 'job N') AS refused;
+ALTER SYSTEM RESET safekeep.repo1_path;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+SELECT backup_type, status, label = 'failed-job-' || job_id AS attempt_label,
+       job_id = (SELECT id FROM safekeep.jobs) AS its_job, error_message
+  FROM safekeep.backup_catalog;
+SELECT kind, status, error_message FROM safekeep.jobs;
+SELECT health_status, details->'last_failed_backup'->>'error' AS failure
+  FROM safekeep.check_backup_health();
+-- backup.sql starts from an empty catalog.
+DELETE FROM safekeep.backup_log;
+DELETE FROM safekeep.backup_catalog;
+DELETE FROM safekeep.jobs;

@@ -12,8 +12,27 @@ CREATE FUNCTION safekeep.job_failed(p_job bigint, p_error text)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     v_label text;
+    j safekeep.jobs;
 BEGIN
-    UPDATE safekeep.jobs SET status = 'failed', finished_at = now(), error_message = p_error
+    SELECT * INTO j FROM safekeep.jobs
+     WHERE id = p_job AND status IN ('queued', 'running') FOR UPDATE;
+    -- A physical backup that failed before it had a label (archiving or the
+    -- repository refused it, the repository was unreachable) is an attempt
+    -- all the same: a failed row under a label no backup can have (labels
+    -- start with their stamp), so health, the success rate and the
+    -- notification (notify_backup) count it like any failed backup.
+    IF j.label IS NULL AND j.kind IN ('full_backup', 'incremental_backup', 'differential_backup') THEN
+        j.label := 'failed-job-' || p_job;
+        INSERT INTO safekeep.backup_catalog (label, backup_type, status, job_id, started_at,
+                                             completed_at, duration, error_message, pg_version,
+                                             system_identifier)
+        VALUES (j.label, split_part(j.kind, '_', 1), 'failed', p_job, j.started_at, now(),
+                now() - j.started_at, p_error, current_setting('server_version_num')::integer,
+                (SELECT system_identifier::text FROM pg_control_system()))
+        ON CONFLICT (label) DO NOTHING;
+    END IF;
+    UPDATE safekeep.jobs SET status = 'failed', finished_at = now(), error_message = p_error,
+                             label = j.label
      WHERE id = p_job AND status IN ('queued', 'running') RETURNING label INTO v_label;
     IF v_label IS NOT NULL THEN
         UPDATE safekeep.backup_catalog

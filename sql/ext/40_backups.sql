@@ -2,17 +2,21 @@
 -- User functions
 -- ---------------------------------------------------------------------------
 
--- WAL must reach the repository or a backup cannot be restored.
+-- WAL must reach the repository or a backup cannot be restored, and the
+-- repository must take the backup.  Run by the backup job (backup_job.c),
+-- not by the caller: a refusal is then a failed backup like any other, with
+-- its job, its backup_catalog row and its notification, however the backup
+-- was started (pg_cron with wait => false included).  The job keeps only the
+-- message, so each says how to fix it.
 CREATE FUNCTION safekeep._check_archiving()
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF current_setting('archive_mode') = 'off' THEN
-        RAISE EXCEPTION 'archive_mode is off'
-              USING HINT = 'Set archive_mode = on and archive_library = ''pg_safekeep'' and restart.';
+        RAISE EXCEPTION 'archive_mode is off: set archive_mode = on and archive_library = ''pg_safekeep'' and restart';
     END IF;
     IF current_setting('archive_library') <> 'pg_safekeep' THEN
-        RAISE EXCEPTION 'archive_library is "%", not pg_safekeep', current_setting('archive_library')
-              USING HINT = 'Set archive_library = ''pg_safekeep'' so WAL reaches the repository.';
+        RAISE EXCEPTION 'archive_library is "%", not pg_safekeep: set archive_library = ''pg_safekeep'' so WAL reaches the repository',
+              current_setting('archive_library');
     END IF;
     PERFORM safekeep._check_repository();
 END;
@@ -22,7 +26,6 @@ CREATE FUNCTION safekeep.create_full_backup(wait boolean DEFAULT true)
 RETURNS text LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM safekeep._check_archiving();
     PERFORM safekeep._audit('create_full_backup', jsonb_build_object('wait', wait));
     RETURN safekeep._queue_backup('full', wait);
 END;
@@ -33,7 +36,6 @@ CREATE FUNCTION safekeep.create_incremental_backup(wait boolean DEFAULT true)
 RETURNS text LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM safekeep._check_archiving();
     PERFORM safekeep._audit('create_incremental_backup', jsonb_build_object('wait', wait));
     RETURN safekeep._queue_backup('incremental', wait);
 END;
@@ -44,7 +46,6 @@ CREATE FUNCTION safekeep.create_differential_backup(wait boolean DEFAULT true)
 RETURNS text LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM safekeep._check_archiving();
     PERFORM safekeep._audit('create_differential_backup', jsonb_build_object('wait', wait));
     RETURN safekeep._queue_backup('differential', wait);
 END;

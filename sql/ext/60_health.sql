@@ -1,5 +1,8 @@
 -- Health: the first of backup_missing, no_backups, verify_failed,
 -- backup_failed, archive_failing, backup_old that applies, else healthy.
+-- no_backups only when nothing failed either: a new installation whose first
+-- backups fail is backup_failed.  details.last_failed_backup names the newest
+-- failure.
 CREATE FUNCTION safekeep.check_backup_health()
 RETURNS TABLE (health_status text, details jsonb) LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
@@ -16,6 +19,7 @@ DECLARE
     v_object boolean;
     v_missing text[];
     v_unverified text[];
+    v_last_failed jsonb;
 BEGIN
     SELECT array_agg(c.label ORDER BY c.label) INTO v_missing
       FROM safekeep.backup_catalog c WHERE c.status = 'missing';
@@ -38,6 +42,13 @@ BEGIN
       FROM safekeep.backup_catalog c;
     SELECT c.label, c.completed_at INTO v_latest FROM safekeep.backup_catalog c
      WHERE c.status = 'completed' ORDER BY c.completed_at DESC NULLS LAST LIMIT 1;
+    -- The newest failure (also an attempt that never got a label), named.
+    SELECT jsonb_build_object('label', c.label, 'backup_type', c.backup_type, 'job_id', c.job_id,
+                              'failed_at', c.completed_at, 'error', c.error_message)
+      INTO v_last_failed
+      FROM safekeep.backup_catalog c
+     WHERE c.status = 'failed' AND c.created_at > now() - interval '7 days'
+     ORDER BY c.created_at DESC, c.id DESC LIMIT 1;
     -- 3-2-1: the newest physical backup (by its own stamp, as
     -- repository_usage; logical ones record no landings) in at least 2
     -- repositories (3 copies with the live data), on 2 kinds of storage, one
@@ -70,17 +81,20 @@ BEGIN
         'has_object_storage', v_object,
         'rule_3_2_1', v_copies >= 2 AND v_kinds >= 2 AND v_object,
         'missing_backups', coalesce(to_jsonb(v_missing), '[]'::jsonb),
-        'failed_verification', coalesce(to_jsonb(v_unverified), '[]'::jsonb));
+        'failed_verification', coalesce(to_jsonb(v_unverified), '[]'::jsonb),
+        'last_failed_backup', v_last_failed);
 
     IF v_missing IS NOT NULL THEN
         health_status := 'backup_missing';
-    ELSIF v_total = 0 THEN
+    ELSIF v_total = 0 AND v_last_failed IS NULL THEN
         health_status := 'no_backups';
     ELSIF v_unverified IS NOT NULL THEN
         health_status := 'verify_failed';
-    ELSIF EXISTS (SELECT 1 FROM safekeep.backup_catalog c
-                   WHERE c.status = 'failed' AND c.created_at > now() - interval '7 days'
-                     AND c.created_at > v_latest.completed_at) THEN
+    -- No backup yet but attempts that failed: that they fail is the news.
+    ELSIF v_total = 0 OR EXISTS (SELECT 1 FROM safekeep.backup_catalog c
+                                  WHERE c.status = 'failed'
+                                    AND c.created_at > now() - interval '7 days'
+                                    AND c.created_at > v_latest.completed_at) THEN
         health_status := 'backup_failed';
     ELSIF v_arch.last_failed_time IS NOT NULL
           AND v_arch.last_failed_time > coalesce(v_arch.last_archived_time, '-infinity') THEN

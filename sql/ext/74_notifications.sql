@@ -80,7 +80,9 @@ END;
 $$;
 
 -- A backup failed (or completed, with safekeep.notify_on_success; rows that
--- sync_catalog adds from the repository are not news).
+-- sync_catalog adds from the repository are not news).  A backup job that
+-- failed before it had a label has a failed row too (job_failed), so this is
+-- the one place a failed backup is notified.
 CREATE FUNCTION safekeep._notify_backup_trigger()
 RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
@@ -108,26 +110,6 @@ END;
 $$;
 CREATE TRIGGER notify_backup AFTER INSERT OR UPDATE OF status ON safekeep.backup_catalog
     FOR EACH ROW EXECUTE FUNCTION safekeep._notify_backup_trigger();
-
--- A backup job that failed before its backup_catalog row existed (e.g. the
--- repository refused the backup directory) is a failed backup too.  When the
--- row exists, job_failed() marks it failed and notify_backup reports it.
-CREATE FUNCTION safekeep._notify_job_trigger()
-RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF NEW.status = 'failed' AND OLD.status <> 'failed' AND NEW.kind LIKE '%backup'
-       AND NOT EXISTS (SELECT 1 FROM safekeep.backup_catalog c WHERE c.label = NEW.label) THEN
-        PERFORM safekeep._notify('backup_failed',
-                                 format('%s failed', replace(NEW.kind, '_', ' ')),
-                                 coalesce(NEW.label, format('(none yet; job %s)', NEW.id)),
-                                 coalesce(NEW.error_message, 'no error message recorded'));
-    END IF;
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER notify_job AFTER UPDATE OF status ON safekeep.jobs
-    FOR EACH ROW EXECUTE FUNCTION safekeep._notify_job_trigger();
 
 CREATE FUNCTION safekeep._notify_drill_trigger()
 RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER

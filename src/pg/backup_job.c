@@ -115,13 +115,17 @@ void sk_run_backup(int slotno) {
         sk_job_started(&job, psprintf("%s_backup", requested_type));
 
         sk_fill_config(&cfg, stanza, sizeof(stanza));
-        sk_require_repo();
+        /* Archiving and the repository are checked here, not by the caller,
+         * so a refusal is a recorded failed backup (job_failed). */
+        sk_exec_in_xact("SELECT safekeep._check_archiving()", 0, NULL);
         /* Leftovers of earlier failures go before this backup takes a label. */
         sk_sweep_repositories(slotno);
         /* Labels of discarded (failed) backups live on only in the catalog:
-         * the one with the newest own stamp (its last 16 characters). */
+         * the one with the newest own stamp (its last 16 characters).  Rows of
+         * attempts that failed before they had a label ("failed-job-N") hold
+         * no stamp. */
         sk_query_in_xact("SELECT split_part(label, '~', 1) FROM safekeep.backup_catalog "
-                         "WHERE backup_type <> 'logical' "
+                         "WHERE backup_type <> 'logical' AND label ~ '^[0-9]{8}-[0-9]{6}F' "
                          "ORDER BY right(split_part(label, '~', 1), 16) DESC LIMIT 1",
                          0, NULL, row, 1);
         memset(&start, 0, sizeof(start));

@@ -76,7 +76,8 @@ sub failed_backup
 	my ($rc, $out, $err) = $node->psql('postgres', 'SELECT safekeep.create_full_backup()');
 	isnt($rc, 0, 'backup into a read-only repository fails');
 	wait_jobs_idle($node);
-	# It fails before it has a backup_catalog row: the job holds the error.
+	# It fails before it has a label: the job holds the error (and its
+	# failed-job-N row in backup_catalog, 026).
 	return $node->safe_psql('postgres',
 		"SELECT error_message FROM safekeep.jobs WHERE status = 'failed' ORDER BY id DESC LIMIT 1");
 }
