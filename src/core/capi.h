@@ -219,13 +219,13 @@ typedef struct sk_swept {
 typedef struct sk_sweep_opts {
     const char *const *spare; /* labels of backups running now: never removed */
     int n_spare;
+    int skip_physical; /* nonzero: leave backup/ alone (a backup may be claiming a label) */
+    int skip_logical;  /* nonzero: leave logical/ alone (a logical backup is running) */
     /* labels the catalog knows as completed: a missing manifest is a
      * missing_backup problem, not garbage; removed only when retention's
      * expired/<label> note says their removal was cut short */
     const char *const *completed;
     int n_completed;
-    int skip_physical; /* nonzero: leave backup/ alone (a backup may be claiming a label) */
-    int skip_logical;  /* nonzero: leave logical/ alone (a logical backup is running) */
 } sk_sweep_opts;
 
 /*

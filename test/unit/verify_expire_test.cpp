@@ -204,11 +204,12 @@ TEST_F(Repo, ChainObjectsAreReadInFull) {
         const std::string bad = "backup/" + full + "/data/" + rel + ".zst";
         EXPECT_TRUE(has_problem(p, inc, "corrupt_object", bad)) << rel << p.dump();
         EXPECT_TRUE(has_problem(p, full, "corrupt_object", bad)) << rel << p.dump();
-        for (const auto &row : p)
+        for (const auto &row : p) {
             if (row["label"] == inc)
                 EXPECT_NE(row["detail"].get<std::string>().find("read from backup " + full),
                           std::string::npos)
                     << row.dump();
+        }
         // Asked about the full backup alone: the incremental is named too.
         EXPECT_TRUE(has_problem(verify(full), inc, "corrupt_object", bad)) << rel;
         packed[packed.size() / 2] ^= 0x01;
