@@ -11,7 +11,8 @@ EXTRA_CLEAN = pg_safekeep--0.1.0.sql
 PGFILEDESC = "pg_safekeep - backup and recovery from inside PostgreSQL"
 
 OBJS = $(patsubst %.c,%.o,$(wildcard src/pg/*.c))
-PG_CPPFLAGS = -Isrc/core
+# The shim sees only the C interface (include/pg_safekeep/capi.h), never core headers.
+PG_CPPFLAGS = -Iinclude
 CORE_LIB = build/libsafekeep_core.a
 # libpq: the core queries the scratch copies it starts (postgres_fdw links it too).
 # libcurl: notifications (webhook, SMTP).
@@ -41,7 +42,7 @@ core:
 	cmake --build build -j2 --target safekeep_core pg_safekeep_cli
 
 # PGXS tracks no header dependencies: every shim object depends on both headers.
-$(OBJS): src/pg/safekeep.h src/core/capi.h
+$(OBJS): src/pg/safekeep.h include/pg_safekeep/capi.h
 
 $(CORE_LIB): core
 $(shlib): $(CORE_LIB)

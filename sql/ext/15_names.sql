@@ -66,7 +66,7 @@ BEGIN
 END;
 $$;
 
--- A logical backup label (src/core/logical/list.cpp): YYYYMMDD-HHMMSSL.
+-- A logical backup label (src/core/repo/logical_list.cpp): YYYYMMDD-HHMMSSL.
 CREATE FUNCTION safekeep._check_logical_label(p_label text, p_what text)
 RETURNS void LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp AS $$

@@ -4,7 +4,7 @@
 // fatal instead of ending recovery early at a corrupt or unreadable file).
 #include "commands.h"
 
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "cli_error.h"
 #include "options.h"
 #include "repo_config.h"

@@ -1,7 +1,7 @@
 // expire: apply a retention policy to a repository, from the repository alone.
 #include "commands.h"
 
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "cli_error.h"
 #include "format.h"
 #include "options.h"

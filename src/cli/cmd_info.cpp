@@ -1,7 +1,7 @@
 // info: what the repository holds, read from the repository alone.
 #include "commands.h"
 
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "cli_error.h"
 #include "format.h"
 #include "options.h"

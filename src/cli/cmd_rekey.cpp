@@ -2,7 +2,7 @@
 // passphrase.  The passphrases are only ever read from files.
 #include "commands.h"
 
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "cli_error.h"
 #include "options.h"
 #include "repo_config.h"

@@ -1,7 +1,7 @@
 // restore: a backup into an empty data directory, set up to recover to a target.
 #include "commands.h"
 
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "cli_error.h"
 #include "format.h"
 #include "interrupt.h"

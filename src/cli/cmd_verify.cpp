@@ -1,7 +1,7 @@
 // verify: check backups, their chains and their WAL, from the repository alone.
 #include "commands.h"
 
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "cli_error.h"
 #include "format.h"
 #include "interrupt.h"

@@ -1,7 +1,7 @@
 // The repository options every subcommand shares, turned into an sk_config.
 #pragma once
 
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "options.h"
 
 #include <array>

@@ -1,6 +1,6 @@
 #include "restore_start.h"
 
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "cli_error.h"
 
 #include <algorithm>

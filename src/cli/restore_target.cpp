@@ -1,6 +1,6 @@
 #include "restore_target.h"
 
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "cli_error.h"
 #include "format.h"
 #include "target_time.h"

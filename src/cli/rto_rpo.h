@@ -1,7 +1,7 @@
 // The RTO and RPO lines `restore --start` prints after its summary.
 #pragma once
 
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 
 #include <string>
 

@@ -1,17 +1,18 @@
 // The C interface (capi.h). Every function is noexcept and turns every
 // exception into a status plus message, so no C++ unwinding ever meets
 // PostgreSQL's longjmp.
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 
 #include "backup/backup.h"
 #include "logical/dump.h"
-#include "logical/list.h"
+#include "repo/logical_list.h"
 #include "logical/restore.h"
 #include "notify/http_post.h"
 #include "notify/smtp_mail.h"
 #include "repo/catalog.h"
-#include "repo/expire_all.h"
+#include "expire/expire_all.h"
 #include "repo/info.h"
+#include "repo/label.h"
 #include "repo/layout.h"
 #include "repo/rekey.h"
 #include "repo/sweep.h"
@@ -22,14 +23,14 @@
 #include "schedule/cron.h"
 #include "scratch/cleanup.h"
 #include "scratch/instance.h"
-#include "util/checks.h"
+#include "os/checks.h"
 #include "util/error.h"
-#include "util/server.h"
+#include "restore/server.h"
 #include "util/user_names.h"
 #include "verify/verify.h"
 #include "wal/archive.h"
 #include "wal/push_ahead.h"
-#include "util/stop.h"
+#include "os/stop.h"
 
 #include <cstdio>
 #include <cstdlib>

@@ -15,7 +15,7 @@
 #include "storage/proc.h"
 #include "utils/timestamp.h"
 
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 
 /* ---- settings (safekeep.* GUCs, defined in pg_safekeep.c) ---------------- */
 extern char *sk_repo1_path;

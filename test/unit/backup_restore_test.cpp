@@ -1,5 +1,5 @@
 // Round trip through the C interface on a fake data directory.
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "io/sha256.h"
 #include "repo/manifest.h"
 #include "temp_dir.h"

@@ -1,7 +1,7 @@
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "temp_dir.h"
 #include "test_config.h"
-#include "util/checks.h"
+#include "os/checks.h"
 #include "util/error.h"
 
 #include <arpa/inet.h>

@@ -1,7 +1,7 @@
 // The built pg_safekeep tool refuses to restore as root: the data directory
 // would be root's, and PostgreSQL does not start on it.
 #include "temp_dir.h"
-#include "util/process.h"
+#include "os/process.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,5 +1,6 @@
 // The one configuration writer: quoting as PostgreSQL's lexer reads it back,
 // control characters refused with the setting named, names checked.
+#include "repo/label.h"
 #include "util/conf_writer.h"
 #include "util/error.h"
 #include "util/user_names.h"

@@ -1,4 +1,4 @@
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "schedule/cron.h"
 #include "util/error.h"
 

@@ -1,4 +1,6 @@
 #include "io/aes_gcm.h"
+#include "repo/keyring.h"
+#include "repo/passphrase_key_scope.h"
 #include "storage/encrypted_storage.h"
 #include "storage/posix_storage.h"
 #include "error_of.h"
@@ -22,7 +24,8 @@ std::shared_ptr<EncryptedStorage> encrypted_repo(const TempDir &t) {
     write_passphrase(t / "pass", "secret\n");
     posix::make_dir(t / "repo", 0700);
     auto plain = std::make_shared<PosixStorage>(t / "repo");
-    auto enc = std::make_shared<EncryptedStorage>(plain, t / "pass");
+    auto enc =
+        std::make_shared<EncryptedStorage>(plain, std::make_shared<PassphraseKeyScope>(t / "pass"));
     nlohmann::json j = {{"system_id", "1"}, {"cipher", enc->new_cipher_section()}};
     std::string text = j.dump();
     plain->write("1/repo.json", text.data(), text.size());
@@ -69,14 +72,16 @@ TEST(EncryptedStorage, BackupKeyLivesBesideItsData) {
     EXPECT_EQ(plain->read(key_object).size(), 121u); // 120 hex digits and a newline
 
     // Another process reads it back through the key object.
-    auto other = std::make_shared<EncryptedStorage>(plain, t / "pass");
+    auto other =
+        std::make_shared<EncryptedStorage>(plain, std::make_shared<PassphraseKeyScope>(t / "pass"));
     EXPECT_EQ(other->read("1/backup/" + label + "/backup.manifest"), "m");
 
     // A tampered key object is named.
     std::string wrapped = plain->read(key_object);
     wrapped[10] = wrapped[10] == 'a' ? 'b' : 'a';
     plain->write(key_object, wrapped.data(), wrapped.size());
-    auto third = std::make_shared<EncryptedStorage>(plain, t / "pass");
+    auto third =
+        std::make_shared<EncryptedStorage>(plain, std::make_shared<PassphraseKeyScope>(t / "pass"));
     std::string msg = error_of([&] { third->read("1/backup/" + label + "/backup.manifest"); });
     EXPECT_NE(msg.find(key_object), std::string::npos) << msg;
     EXPECT_NE(msg.find("authentication failed"), std::string::npos) << msg;
@@ -84,7 +89,8 @@ TEST(EncryptedStorage, BackupKeyLivesBesideItsData) {
     // Retention removes the directory, and the key with it.
     enc->remove_tree("1/backup/" + label);
     EXPECT_FALSE(plain->exists(key_object));
-    auto fourth = std::make_shared<EncryptedStorage>(plain, t / "pass");
+    auto fourth =
+        std::make_shared<EncryptedStorage>(plain, std::make_shared<PassphraseKeyScope>(t / "pass"));
     EXPECT_THROW(fourth->read("1/backup/" + label + "/backup.manifest"), NotFound);
 }
 
@@ -106,10 +112,12 @@ TEST(EncryptedStorage, RotationDuringABackupKeepsBothUsable) {
     backup_process->write("1/backup/20261122-000000F/backup.manifest", "m", 1);
 
     write_passphrase(t / "new_pass", "rotated\n");
-    auto after = std::make_shared<EncryptedStorage>(plain, t / "new_pass");
+    auto after = std::make_shared<EncryptedStorage>(
+        plain, std::make_shared<PassphraseKeyScope>(t / "new_pass"));
     EXPECT_EQ(after->read("1/backup/20261122-000000F/backup.manifest"), "m");
     EXPECT_EQ(after->read("1/archive/0000000100000000/seg"), "w");
-    auto old = std::make_shared<EncryptedStorage>(plain, t / "pass");
+    auto old =
+        std::make_shared<EncryptedStorage>(plain, std::make_shared<PassphraseKeyScope>(t / "pass"));
     std::string msg = error_of([&] { old->read("1/archive/0000000100000000/seg"); });
     EXPECT_NE(msg.find("wrong passphrase"), std::string::npos) << msg;
 }

@@ -2,7 +2,7 @@
 // relation files carry fabricated page LSNs.
 #include "backup/copy.h"
 #include "backup/exclude.h"
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "repo/manifest.h"
 #include "temp_dir.h"
 #include "test_config.h"

@@ -1,7 +1,7 @@
 // Retention of logical backups: the policy parsed, the plan table-driven
 // (kinds and databases counted apart, the days rule, the newest of each
 // kind always kept), and the plan applied to a repository through sk_expire.
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "logical/expire.h"
 #include "temp_dir.h"
 #include "test_config.h"

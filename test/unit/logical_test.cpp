@@ -1,6 +1,6 @@
 #include "io/sink.h"
 #include "logical/schema_hash.h"
-#include "util/pipe_program.h"
+#include "io/pipe_program.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "storage/posix.h"
+#include "os/files.h"
 #include "temp_dir.h"
 #include "util/error.h"
 

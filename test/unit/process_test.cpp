@@ -1,5 +1,5 @@
 #include "util/error.h"
-#include "util/process.h"
+#include "os/process.h"
 
 #include <chrono>
 #include <csignal>

@@ -6,7 +6,7 @@
 #include "storage/throttled_storage.h"
 #include "temp_dir.h"
 #include "util/error.h"
-#include "util/stop.h"
+#include "os/stop.h"
 
 #include <gtest/gtest.h>
 

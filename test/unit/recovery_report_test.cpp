@@ -4,7 +4,7 @@
 #include "restore/recovery_report.h"
 #include "temp_dir.h"
 #include "util/error.h"
-#include "wal/wal_name.h"
+#include "format/wal_name.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -9,7 +9,7 @@
 #include "storage/s3_storage.h"
 #include "temp_dir.h"
 #include "util/error.h"
-#include "wal/wal_name.h"
+#include "format/wal_name.h"
 
 #include <gtest/gtest.h>
 

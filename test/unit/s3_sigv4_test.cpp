@@ -3,7 +3,7 @@
 #include "s3_test_dir.h"
 #include "storage/s3/sigv4.h"
 #include "io/sha256.h"
-#include "util/process.h"
+#include "os/process.h"
 
 #include <nlohmann/json.hpp>
 

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "s3_test_dir.h"
-#include "storage/posix.h"
-#include "util/process.h"
+#include "os/files.h"
+#include "os/process.h"
 
 #include <chrono>
 #include <csignal>

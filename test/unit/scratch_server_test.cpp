@@ -3,16 +3,16 @@
 // queried, used by client programs and removed. PostgreSQL refuses to run
 // as root, so as root (the usual ctest run) this is skipped; run it as the
 // server user: runuser -u postgres -- unit_tests --gtest_filter='ScratchServer*'
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "scratch/cleanup.h"
 #include "scratch/instance.h"
 #include "scratch/scratch_conf.h"
 #include "temp_dir.h"
 #include "test_config.h"
 #include "util/error.h"
-#include "util/pg_client.h"
-#include "util/process.h"
-#include "util/server.h"
+#include "net/pg_client.h"
+#include "os/process.h"
+#include "restore/server.h"
 
 #include <cerrno>
 #include <csignal>

@@ -1,5 +1,5 @@
 // Scratch instances without a server: settings, failure cleanup, leftovers.
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 #include "scratch/cleanup.h"
 #include "scratch/instance.h"
 #include "scratch/scratch_conf.h"

@@ -1,15 +1,15 @@
-// The process-wide stop poll (util/stop.h) as the shim uses it on postmaster
+// The process-wide stop poll (os/stop.h) as the shim uses it on postmaster
 // death: waits on child processes kill the child and throw Canceled, a
 // StopShield lets clean-up run its waits to the end, and the launcher's
 // scratch cleanup skips a directory whose instance is still in use.
 #include "io/sink.h"
 #include "scratch/cleanup.h"
-#include "storage/posix.h"
+#include "os/files.h"
 #include "temp_dir.h"
 #include "util/error.h"
-#include "util/pipe_program.h"
-#include "util/process.h"
-#include "util/stop.h"
+#include "io/pipe_program.h"
+#include "os/process.h"
+#include "os/stop.h"
 
 #include <gtest/gtest.h>
 

@@ -2,8 +2,8 @@
 // repositories in a temp dir: directories without a manifest go, in every
 // repository; backups with a manifest (even a damaged one), spared labels,
 // names that are not labels and skipped kinds stay.
-#include "capi.h"
-#include "storage/posix.h"
+#include "pg_safekeep/capi.h"
+#include "os/files.h"
 #include "temp_dir.h"
 #include "test_config.h"
 

@@ -1,7 +1,7 @@
 // A scratch directory removed after each test.
 #pragma once
 
-#include "storage/posix.h"
+#include "os/files.h"
 
 #include <cstdlib>
 #include <string>

@@ -1,7 +1,7 @@
 // sk_config for one local repository (the C API's shape, as the shim fills it).
 #pragma once
 
-#include "capi.h"
+#include "pg_safekeep/capi.h"
 
 namespace safekeep::test {
 

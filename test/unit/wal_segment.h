@@ -2,8 +2,8 @@
 // header names it (archive-get and verify check that header).
 #pragma once
 
-#include "wal/list.h"
-#include "wal/lsn.h"
+#include "format/wal_name.h"
+#include "format/lsn.h"
 
 #include <cstdint>
 #include <string>

@@ -4,8 +4,8 @@
 #include "wal_segment.h"
 #include "util/error.h"
 #include "wal/archive.h"
-#include "wal/lsn.h"
-#include "wal/wal_name.h"
+#include "format/lsn.h"
+#include "format/wal_name.h"
 
 #include <gtest/gtest.h>
 

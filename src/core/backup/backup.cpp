@@ -8,7 +8,7 @@
 #include "storage/fanout_storage.h"
 #include "storage/throttled_storage.h"
 #include "util/error.h"
-#include "wal/lsn.h"
+#include "format/lsn.h"
 
 #include <ctime>
 

@@ -6,7 +6,7 @@
 #include "repo/config.h"
 #include "repo/layout.h"
 #include "repo/manifest.h"
-#include "util/parallel.h"
+#include "os/parallel.h"
 
 #include <cstdint>
 #include <string>

@@ -4,7 +4,7 @@
 
 #include "io/sha256.h"
 #include "io/zstd_filter.h"
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
 
 #include <algorithm>

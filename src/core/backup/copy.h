@@ -4,7 +4,7 @@
 #include "backup/file_list.h"
 #include "repo/manifest.h"
 #include "storage/storage.h"
-#include "util/parallel.h"
+#include "os/parallel.h"
 
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
 #include "backup/file_list.h"
 
 #include "backup/exclude.h"
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
 
 #include <algorithm>

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "io/sink.h"
-#include "storage/posix.h"
+#include "os/files.h"
 
 #include <memory>
 

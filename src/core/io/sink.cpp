@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 
-#include "storage/posix.h"
+#include "os/files.h"
 
 namespace safekeep {
 

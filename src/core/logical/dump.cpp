@@ -6,10 +6,10 @@
 #include "repo/label.h"
 #include "repo/layout.h"
 #include "repo/manifest_scan.h"
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
-#include "util/pipe_program.h"
-#include "util/process.h"
+#include "io/pipe_program.h"
+#include "os/process.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -70,18 +70,6 @@ std::string fail_text(const std::string &what, const PipeResult &r) {
 }
 
 } // namespace
-
-std::vector<std::string> connection_args(const PgConnection &c) {
-    std::string conninfo = "dbname='";
-    for (char ch : c.dbname) {
-        if (ch == '\'' || ch == '\\')
-            conninfo += '\\';
-        conninfo += ch;
-    }
-    conninfo += "'";
-    return {"--host=" + c.host, "--port=" + std::to_string(c.port), "--username=" + c.user,
-            "--no-password", "--dbname=" + conninfo};
-}
 
 LogicalDumpResult logical_dump(const Config &cfg, const LogicalDumpRequest &req) {
     RepoLayout layout = RepoLayout::for_write(cfg, req.system_id);

@@ -1,26 +1,18 @@
 // Logical backups: pg_dump -Fc streamed through sha256 -> zstd into
 // <stanza>/logical/<label>/dump.zst, then manifest.json written last. Kept
 // apart from backup/ so chains, physical retention and verify never see
-// them (logical/list.h lists them, logical/expire.h expires them).
+// them (repo/logical_list.h lists them, logical/expire.h expires them).
 #pragma once
 
+#include "logical/pg_connection.h"
 #include "repo/config.h"
-#include "util/parallel.h"
+#include "os/parallel.h"
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace safekeep {
-
-// How pg_dump / pg_restore reach the live server (local socket).
-struct PgConnection {
-    std::string bindir; // holds pg_dump and pg_restore
-    std::string host;   // socket directory
-    int port = 5432;
-    std::string user;
-    std::string dbname;
-};
 
 struct LogicalDumpRequest {
     PgConnection conn;
@@ -37,8 +29,5 @@ struct LogicalDumpResult {
 };
 
 LogicalDumpResult logical_dump(const Config &cfg, const LogicalDumpRequest &req);
-
-// Common pg_dump/pg_restore connection arguments.
-std::vector<std::string> connection_args(const PgConnection &c);
 
 } // namespace safekeep

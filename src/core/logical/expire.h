@@ -2,7 +2,7 @@
 // that plan to the repository (the catalog follows from the plan).
 #pragma once
 
-#include "logical/list.h"
+#include "repo/logical_list.h"
 
 #include <cstdint>
 #include <string>

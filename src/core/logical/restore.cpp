@@ -2,12 +2,12 @@
 
 #include "io/sha256.h"
 #include "io/zstd_filter.h"
-#include "logical/list.h"
+#include "repo/logical_list.h"
 #include "repo/layout.h"
 #include "repo/manifest_scan.h"
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
-#include "util/pipe_program.h"
+#include "io/pipe_program.h"
 
 #include <fcntl.h>
 #include <nlohmann/json.hpp>

@@ -1,9 +1,9 @@
 #include "logical/schema_hash.h"
 
 #include "io/sha256.h"
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
-#include "util/pipe_program.h"
+#include "io/pipe_program.h"
 
 namespace safekeep {
 

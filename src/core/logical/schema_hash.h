@@ -3,7 +3,8 @@
 // pg_dump 15.14+) left out, so it changes only when the structure does.
 #pragma once
 
-#include "logical/dump.h"
+#include "logical/pg_connection.h"
+#include "os/parallel.h"
 
 #include <string>
 

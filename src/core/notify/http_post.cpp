@@ -1,6 +1,6 @@
 #include "notify/http_post.h"
 
-#include "notify/curl_util.h"
+#include "net/curl_util.h"
 #include "util/error.h"
 
 #include <curl/curl.h>

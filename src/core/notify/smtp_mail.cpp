@@ -1,6 +1,6 @@
 #include "notify/smtp_mail.h"
 
-#include "notify/curl_util.h"
+#include "net/curl_util.h"
 #include "util/error.h"
 #include "util/text.h"
 

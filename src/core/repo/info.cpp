@@ -1,12 +1,12 @@
 #include "repo/info.h"
 
-#include "logical/list.h"
+#include "repo/logical_list.h"
 #include "repo/catalog.h"
 #include "repo/layout.h"
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
-#include "wal/list.h"
-#include "wal/wal_name.h"
+#include "repo/wal_list.h"
+#include "format/wal_name.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
 #include "repo/keyring.h"
 
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
 
 #include <openssl/crypto.h>

@@ -25,6 +25,7 @@
 #pragma once
 
 #include "io/aes_gcm.h"
+#include "storage/key_scope.h"
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -50,24 +51,24 @@ nlohmann::json keyring_create(const std::string &passphrase, const KdfParams &kd
 // A new random data key.
 Key256 random_data_key();
 
-class Keyring {
+class Keyring : public StanzaKeys {
   public:
     // Derives the repository key, checks it and unwraps the master key; throws
     // Error("wrong passphrase for repository (key check failed)") on a wrong passphrase,
     // CorruptData if the master key does not unwrap, Error on a malformed section.
     Keyring(const nlohmann::json &section, const std::string &passphrase);
-    ~Keyring();
+    ~Keyring() override;
     Keyring(const Keyring &) = delete;
     Keyring &operator=(const Keyring &) = delete;
 
     // A key held in the section ("wal"). Throws NotFound naming the key if absent,
     // CorruptData if it does not unwrap.
-    Key256 data_key(const std::string &name) const;
+    Key256 data_key(const std::string &name) const override;
     bool has(const std::string &name) const;
     // A data key kept outside the section, wrapped by the master key and bound to name.
-    std::string wrap(const std::string &name, const Key256 &key) const;
+    std::string wrap(const std::string &name, const Key256 &key) const override;
     // Throws CorruptData naming the key if it does not unwrap (wrong name, tampered).
-    Key256 unwrap(const std::string &name, const std::string &wrapped) const;
+    Key256 unwrap(const std::string &name, const std::string &wrapped) const override;
     // A new section for new_passphrase (new salt) holding the same master key, so
     // every data key, in the section or not, stays valid.
     nlohmann::json rekey(const std::string &new_passphrase, const KdfParams &kdf = {}) const;

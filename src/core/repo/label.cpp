@@ -2,6 +2,7 @@
 
 #include "storage/storage.h"
 #include "util/error.h"
+#include "util/user_names.h"
 
 #include <algorithm>
 #include <cctype>
@@ -89,6 +90,12 @@ std::string allocate_label(Storage &store, const std::string &backup_root, int64
             return label;
     }
     throw Error("could not allocate a backup label in \"" + store.url(backup_root) + "\"");
+}
+
+void check_backup_label_arg(const std::string &label, const std::string &what) {
+    if (!is_valid_label(label))
+        throw Error("invalid backup label " + shown_value(label) + " for " + what +
+                    ": expected YYYYMMDD-HHMMSSF or YYYYMMDD-HHMMSSF_YYYYMMDD-HHMMSSD (or I)");
 }
 
 } // namespace safekeep

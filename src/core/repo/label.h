@@ -11,6 +11,9 @@ namespace safekeep {
 std::string format_full_label(int64_t unix_seconds);
 // True for YYYYMMDD-HHMMSS followed by F, or <full>_YYYYMMDD-HHMMSS + D|I.
 bool is_valid_label(const std::string &label);
+// Throws unless is_valid_label: a physical backup label (YYYYMMDD-HHMMSSF[_YYYYMMDD-HHMMSSD|I]);
+// what names the argument in the message, e.g. "--set".
+void check_backup_label_arg(const std::string &label, const std::string &what);
 // Creates backup_root/<label> for the first free label at or after now
 // whose own stamp is later than `after`'s (bumping by one second while
 // taken) and returns the label. kind 'F' gives a full label; 'D' or 'I' gives

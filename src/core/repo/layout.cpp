@@ -1,8 +1,9 @@
 #include "repo/layout.h"
 
-#include "storage/posix.h"
+#include "os/files.h"
 #include "repo/keyring.h"
 #include "repo/manifest_scan.h"
+#include "repo/passphrase_key_scope.h"
 #include "storage/encrypted_storage.h"
 #include "storage/fanout_storage.h"
 #include "storage/posix_storage.h"
@@ -138,7 +139,8 @@ std::shared_ptr<Storage> open_repo_uncached(const RepoSpec &r) {
             throw Error("repo" + std::to_string(r.number) +
                         " is encrypted but its cipher_passphrase_file is not set");
         read_passphrase_file(r.passphrase_file); // a bad file fails now, naming it
-        store = std::make_shared<EncryptedStorage>(store, r.passphrase_file);
+        store = std::make_shared<EncryptedStorage>(
+            store, std::make_shared<PassphraseKeyScope>(r.passphrase_file));
     } else if (!r.cipher.empty() && r.cipher != "none") {
         throw Error("repo" + std::to_string(r.number) +
                     "_cipher must be none or aes-256-gcm, not \"" + r.cipher + "\"");

@@ -2,12 +2,12 @@
 
 #include "repo/catalog.h"
 #include "repo/layout.h"
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
 #include "util/policy_json.h"
-#include "wal/list.h"
-#include "wal/lsn.h"
-#include "wal/wal_name.h"
+#include "repo/wal_list.h"
+#include "format/lsn.h"
+#include "format/wal_name.h"
 
 #include <algorithm>
 #include <ctime>

@@ -1,6 +1,6 @@
 #include "repo/sweep.h"
 
-#include "logical/list.h"
+#include "repo/logical_list.h"
 #include "repo/label.h"
 #include "repo/manifest_scan.h"
 

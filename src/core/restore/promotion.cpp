@@ -1,9 +1,9 @@
 #include "restore/promotion.h"
 
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
-#include "util/stop.h"
-#include "util/server.h"
+#include "os/stop.h"
+#include "os/file_tail.h"
 
 #include <chrono>
 #include <cstdint>

@@ -4,7 +4,7 @@
 // pg_control's cluster state only says "in production" once recovery is over.
 #pragma once
 
-#include "util/parallel.h"
+#include "os/parallel.h"
 
 #include <string>
 

@@ -1,6 +1,6 @@
 #include "restore/recovery_conf.h"
 
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
 #include "util/user_names.h"
 

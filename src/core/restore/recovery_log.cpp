@@ -2,7 +2,7 @@
 
 #include "util/date_time.h"
 
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
 
 #include <cctype>

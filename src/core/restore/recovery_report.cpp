@@ -1,7 +1,7 @@
 #include "restore/recovery_report.h"
 
-#include "wal/list.h"
-#include "wal/wal_name.h"
+#include "repo/wal_list.h"
+#include "format/wal_name.h"
 
 #include <algorithm>
 #include <sys/stat.h>

@@ -3,13 +3,13 @@
 #include "repo/catalog.h"
 #include "repo/chain.h"
 #include "repo/layout.h"
-#include "repo/repo_problems.h"
+#include "util/repo_problems.h"
 #include "restore/recovery_conf.h"
 #include "restore/restore_files.h"
 #include "restore/restore_undo.h"
 #include "restore/restored_server.h"
-#include "storage/posix.h"
-#include "util/checks.h"
+#include "os/files.h"
+#include "os/checks.h"
 #include "util/error.h"
 
 #include <algorithm>

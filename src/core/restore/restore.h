@@ -4,7 +4,7 @@
 #include "repo/config.h"
 #include "restore/select.h"
 #include "util/conf_writer.h"
-#include "util/parallel.h"
+#include "os/parallel.h"
 
 #include <cstdint>
 #include <string>

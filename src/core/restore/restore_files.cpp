@@ -1,9 +1,10 @@
 #include "restore/restore_files.h"
 
 #include "io/direct_sink.h"
+#include "io/cancel_check_sink.h"
 #include "io/sha256.h"
 #include "io/zstd_filter.h"
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
 
 #include <algorithm>

@@ -3,7 +3,7 @@
 
 #include "repo/chain.h"
 #include "repo/manifest.h"
-#include "util/parallel.h"
+#include "os/parallel.h"
 
 #include <string>
 #include <vector>

@@ -1,6 +1,6 @@
 #include "restore/restore_undo.h"
 
-#include "storage/posix.h"
+#include "os/files.h"
 
 namespace safekeep {
 

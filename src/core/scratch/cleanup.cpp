@@ -1,10 +1,10 @@
 #include "scratch/cleanup.h"
 
 #include "scratch/scratch_conf.h"
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
-#include "util/server.h"
-#include "util/stop.h"
+#include "restore/server.h"
+#include "os/stop.h"
 
 #include <cerrno>
 #include <fcntl.h>

@@ -2,9 +2,9 @@
 
 #include "scratch/cleanup.h"
 #include "scratch/scratch_conf.h"
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
-#include "util/server.h"
+#include "restore/server.h"
 
 #include <cctype>
 #include <chrono>

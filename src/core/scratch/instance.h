@@ -5,11 +5,11 @@
 #pragma once
 
 #include "repo/config.h"
-#include "storage/posix.h"
+#include "os/files.h"
 #include "restore/restore.h"
-#include "util/parallel.h"
-#include "util/pg_client.h"
-#include "util/process.h"
+#include "os/parallel.h"
+#include "net/pg_client.h"
+#include "os/process.h"
 
 #include <string>
 #include <vector>

@@ -54,11 +54,12 @@ std::vector<std::string> split_key(const std::string &key) {
 
 } // namespace
 
-EncryptedStorage::EncryptedStorage(std::shared_ptr<Storage> inner, std::string passphrase_file)
-    : ForwardingStorage(std::move(inner)), passphrase_file_(std::move(passphrase_file)) {}
+EncryptedStorage::EncryptedStorage(std::shared_ptr<Storage> inner,
+                                   std::shared_ptr<const KeyScope> keys)
+    : ForwardingStorage(std::move(inner)), keys_(std::move(keys)) {}
 
 nlohmann::json EncryptedStorage::new_cipher_section() const {
-    return keyring_create(read_passphrase_file(passphrase_file_));
+    return keys_->new_cipher_section();
 }
 
 EncryptedStorage::Stanza &EncryptedStorage::stanza_locked(const std::string &stanza) {
@@ -80,7 +81,7 @@ EncryptedStorage::Stanza &EncryptedStorage::stanza_locked(const std::string &sta
                     "cipher aes-256-gcm");
     Stanza s;
     try {
-        s.keyring = std::make_unique<Keyring>(section, read_passphrase_file(passphrase_file_));
+        s.keyring = keys_->unlock(section);
     } catch (const Error &e) {
         throw Error(std::string(e.what()) + " \"" + inner_->url(stanza) + "\"");
     }
@@ -92,7 +93,7 @@ void EncryptedStorage::unlock(const std::string &stanza) {
     stanza_locked(stanza);
 }
 
-Key256 EncryptedStorage::label_key(const Keyring &ring, const std::string &dir,
+Key256 EncryptedStorage::label_key(const StanzaKeys &ring, const std::string &dir,
                                    const std::string &name, bool create) {
     const std::string object = key_join(dir, kDataKeyObject);
     std::string wrapped;
@@ -115,7 +116,7 @@ Key256 EncryptedStorage::label_key(const Keyring &ring, const std::string &dir,
         throw NotFound("no data key for \"" + inner_->url(dir) + "\": \"" + inner_->url(object) +
                        "\" is missing");
     // A new backup: its key is durable before any object it protects.
-    Key256 key = random_data_key();
+    Key256 key = keys_->new_data_key();
     std::string text = ring.wrap(name, key) + "\n";
     inner_->write(object, text.data(), text.size());
     return key;

@@ -6,8 +6,8 @@
 // removing a backup's directory removes its key too.
 #pragma once
 
-#include "repo/keyring.h"
 #include "storage/forwarding_storage.h"
+#include "storage/key_scope.h"
 
 #include <map>
 #include <memory>
@@ -21,8 +21,8 @@ inline constexpr char kDataKeyObject[] = "data.key";
 
 class EncryptedStorage : public ForwardingStorage {
   public:
-    // The passphrase is read from passphrase_file when a key is needed.
-    EncryptedStorage(std::shared_ptr<Storage> inner, std::string passphrase_file);
+    // keys unlocks each stanza's keys when the stanza is first used.
+    EncryptedStorage(std::shared_ptr<Storage> inner, std::shared_ptr<const KeyScope> keys);
 
     // The "cipher" section of a new repo.json: fresh salt, key check, WAL key.
     nlohmann::json new_cipher_section() const;
@@ -37,7 +37,7 @@ class EncryptedStorage : public ForwardingStorage {
 
   private:
     struct Stanza {
-        std::unique_ptr<Keyring> keyring;
+        std::unique_ptr<StanzaKeys> keyring;
         std::map<std::string, Key256> keys; // unwrapped, by the directory they protect
     };
     // The data key for an object key; creates (and stores) it for a new
@@ -45,11 +45,11 @@ class EncryptedStorage : public ForwardingStorage {
     // data.key).
     bool key_for(const std::string &key, Key256 &out, bool create);
     // A backup's key from dir/data.key, or a new one written there when create is set.
-    Key256 label_key(const Keyring &ring, const std::string &dir, const std::string &name,
+    Key256 label_key(const StanzaKeys &ring, const std::string &dir, const std::string &name,
                      bool create);
     Stanza &stanza_locked(const std::string &stanza);
 
-    std::string passphrase_file_;
+    std::shared_ptr<const KeyScope> keys_;
     std::mutex mu_;
     std::map<std::string, Stanza> stanzas_;
 };

@@ -1,6 +1,6 @@
 #include "storage/fanout_storage.h"
 
-#include "repo/repo_problems.h"
+#include "util/repo_problems.h"
 #include "util/error.h"
 
 namespace safekeep {

@@ -1,7 +1,7 @@
 #include "storage/posix_storage.h"
 
 #include "io/direct_sink.h"
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 #include "storage/rate_limit.h"
 
 #include "util/error.h"
-#include "util/stop.h"
+#include "os/stop.h"
 
 #include <thread>
 

@@ -1,6 +1,5 @@
 #include "util/user_names.h"
 
-#include "repo/label.h"
 #include "util/error.h"
 #include "util/text.h"
 
@@ -54,12 +53,6 @@ void check_restore_point_name(const std::string &name) {
                     " bytes long (at most 63)");
     if (!valid_utf8(name))
         throw Error("invalid restore point name: it is not valid UTF-8");
-}
-
-void check_backup_label_arg(const std::string &label, const std::string &what) {
-    if (!is_valid_label(label))
-        throw Error("invalid backup label " + shown_value(label) + " for " + what +
-                    ": expected YYYYMMDD-HHMMSSF or YYYYMMDD-HHMMSSF_YYYYMMDD-HHMMSSD (or I)");
 }
 
 } // namespace safekeep

@@ -1,4 +1,4 @@
-// Checks for names a user chooses (restore points, backup labels) where they
+// Checks for names a user chooses (restore points; repo/label.h checks backup labels) where they
 // enter, so a bad one fails with a clear message before anything is created.
 #pragma once
 
@@ -9,10 +9,6 @@ namespace safekeep {
 // 1 to 63 bytes (PostgreSQL's limit), valid UTF-8, no control characters.
 // Quotes, backslashes and spaces are allowed: conf_writer quotes them.
 void check_restore_point_name(const std::string &name);
-
-// A physical backup label (YYYYMMDD-HHMMSSF[_YYYYMMDD-HHMMSSD|I]); what names
-// the argument in the message, e.g. "--set".
-void check_backup_label_arg(const std::string &label, const std::string &what);
 
 // The value for an error message: "text" when short and printable, else a
 // description that neither floods the log nor carries control characters.

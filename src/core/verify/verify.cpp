@@ -1,5 +1,6 @@
 #include "verify/verify.h"
 
+#include "io/cancel_check_sink.h"
 #include "io/sha256.h"
 #include "io/zstd_filter.h"
 #include "repo/label.h"
@@ -7,10 +8,10 @@
 #include "repo/manifest.h"
 #include "repo/manifest_scan.h"
 #include "util/error.h"
-#include "wal/segment_check.h"
-#include "wal/list.h"
-#include "wal/lsn.h"
-#include "wal/wal_name.h"
+#include "format/segment_check.h"
+#include "repo/wal_list.h"
+#include "format/lsn.h"
+#include "format/wal_name.h"
 
 #include <algorithm>
 #include <cstdio>

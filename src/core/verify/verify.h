@@ -2,7 +2,7 @@
 #pragma once
 
 #include "repo/config.h"
-#include "util/parallel.h"
+#include "os/parallel.h"
 
 #include <string>
 #include <vector>

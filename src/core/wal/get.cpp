@@ -1,11 +1,11 @@
 #include "io/sha256.h"
 #include "io/zstd_filter.h"
-#include "repo/repo_problems.h"
-#include "storage/posix.h"
+#include "util/repo_problems.h"
+#include "os/files.h"
 #include "util/error.h"
 #include "wal/archive.h"
-#include "wal/segment_check.h"
-#include "wal/wal_name.h"
+#include "format/segment_check.h"
+#include "format/wal_name.h"
 
 #include <algorithm>
 #include <cstdlib>

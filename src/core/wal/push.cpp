@@ -1,12 +1,12 @@
 #include "io/sha256.h"
 #include "io/zstd_filter.h"
 #include "repo/repo_json.h"
-#include "repo/repo_problems.h"
-#include "storage/posix.h"
+#include "util/repo_problems.h"
+#include "os/files.h"
 #include "util/error.h"
-#include "util/parallel.h"
+#include "os/parallel.h"
 #include "wal/archive.h"
-#include "wal/wal_name.h"
+#include "format/wal_name.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,10 +1,10 @@
 #include "wal/push_ahead.h"
 
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
-#include "util/stop.h"
+#include "os/stop.h"
 #include "wal/archive.h"
-#include "wal/wal_name.h"
+#include "format/wal_name.h"
 
 #include <algorithm>
 #include <chrono>

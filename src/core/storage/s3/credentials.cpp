@@ -1,6 +1,6 @@
 #include "storage/s3/credentials.h"
 
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
 #include "util/text.h"
 

@@ -1,10 +1,10 @@
 #include "storage/s3/transport.h"
 
 #include "io/sha256.h"
-#include "notify/curl_util.h"
+#include "net/curl_util.h"
 #include "storage/s3/xml.h"
 #include "util/error.h"
-#include "util/stop.h"
+#include "os/stop.h"
 
 #include <algorithm>
 #include <chrono>

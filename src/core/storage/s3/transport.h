@@ -3,10 +3,12 @@
 #pragma once
 
 #include "io/sink.h"
-#include "storage/s3/client.h"
+#include "storage/s3/settings.h"
 #include "storage/s3/sigv4.h"
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <vector>

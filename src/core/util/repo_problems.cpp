@@ -1,4 +1,4 @@
-#include "repo/repo_problems.h"
+#include "util/repo_problems.h"
 
 namespace safekeep {
 

@@ -1,4 +1,4 @@
-#include "storage/posix.h"
+#include "os/files.h"
 
 #include "util/error.h"
 

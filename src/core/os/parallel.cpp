@@ -1,7 +1,7 @@
-#include "util/parallel.h"
+#include "os/parallel.h"
 
 #include "util/error.h"
-#include "util/stop.h"
+#include "os/stop.h"
 
 #include <chrono>
 #include <condition_variable>

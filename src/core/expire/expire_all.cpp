@@ -1,4 +1,4 @@
-#include "repo/expire_all.h"
+#include "expire/expire_all.h"
 
 #include "logical/expire.h"
 #include "repo/retention.h"

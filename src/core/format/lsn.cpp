@@ -1,4 +1,4 @@
-#include "wal/lsn.h"
+#include "format/lsn.h"
 
 #include "util/error.h"
 

@@ -21,8 +21,4 @@ struct WalObject {
 // Every well-formed object in its proper directory, sorted by WAL name.
 std::vector<WalObject> list_wal_objects(const RepoLayout &repo);
 
-// Timeline and segment number of a name that starts with a segment name
-// (segments, .partial, .backup); false for other names.
-bool parse_segment_name(const std::string &name, uint32_t &timeline, uint64_t &segno);
-
 } // namespace safekeep

@@ -1,6 +1,7 @@
 // WAL file names PostgreSQL archives, and where each lives in the repository.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace safekeep {
@@ -18,5 +19,9 @@ std::string wal_object_name(const std::string &name, const std::string &sha256);
 
 // If object is "<name>-<64 hex>.zst", sets name/sha and returns true.
 bool parse_wal_object_name(const std::string &object, std::string &name, std::string &sha256);
+
+// Timeline and segment number of a name that starts with a segment name
+// (segments, .partial, .backup); false for other names.
+bool parse_segment_name(const std::string &name, uint32_t &timeline, uint64_t &segno);
 
 } // namespace safekeep

@@ -3,8 +3,6 @@
 // neither callback ever runs on a worker thread.
 #pragma once
 
-#include "io/sink.h"
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -48,27 +46,5 @@ void run_parallel(size_t count, int threads,
 // Runs a on a new thread (all signals blocked) and b on the calling thread;
 // returns when both are done, rethrowing a's or b's exception.
 void run_concurrently(const std::function<void()> &a, const std::function<void()> &b);
-
-// Passes bytes on and checks for cancellation every 4 MiB, so a long stream
-// (one big object) still stops soon after a cancel: the supervisor sets stop
-// within 100 ms, and the check is one atomic load. (A throttled write waits
-// in RateLimit, which looks at the stop poll itself.)
-class CancelCheckSink : public Sink {
-  public:
-    CancelCheckSink(Sink &next, ParallelState &state) : next_(next), state_(state) {}
-    void write(const uint8_t *data, size_t len) override {
-        next_.write(data, len);
-        since_check_ += len;
-        if (since_check_ >= (4u << 20)) {
-            since_check_ = 0;
-            state_.check();
-        }
-    }
-
-  private:
-    Sink &next_;
-    ParallelState &state_;
-    uint64_t since_check_ = 0;
-};
 
 } // namespace safekeep

@@ -1,7 +1,7 @@
 // Starts and stops a restored data directory with pg_ctl.
 #pragma once
 
-#include "util/parallel.h"
+#include "os/parallel.h"
 
 #include <string>
 
@@ -18,8 +18,5 @@ void start_server(const std::string &bindir, const std::string &pgdata, int port
 // thrown away. Throws with pg_ctl's output when it fails.
 void stop_server_immediate(const std::string &bindir, const std::string &pgdata,
                            int timeout_seconds);
-
-// Last n lines of a file ("" if unreadable).
-std::string tail_lines(const std::string &path, int n);
 
 } // namespace safekeep

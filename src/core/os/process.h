@@ -1,7 +1,7 @@
 // Runs a program from an argument vector (posix_spawn, never a shell).
 #pragma once
 
-#include "util/parallel.h"
+#include "os/parallel.h"
 
 #include <cstddef>
 #include <string>

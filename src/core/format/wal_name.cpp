@@ -1,6 +1,9 @@
-#include "wal/wal_name.h"
+#include "format/wal_name.h"
 
+#include "format/lsn.h"
 #include "util/error.h"
+
+#include <cstdlib>
 
 namespace safekeep {
 
@@ -60,6 +63,16 @@ bool parse_wal_object_name(const std::string &object, std::string &name, std::st
         return false;
     name = std::move(n);
     sha256 = std::move(sha);
+    return true;
+}
+
+bool parse_segment_name(const std::string &name, uint32_t &timeline, uint64_t &segno) {
+    WalKind k = classify_wal_name(name);
+    if (k != WalKind::Segment && k != WalKind::Partial && k != WalKind::Backup)
+        return false;
+    auto hex = [&](size_t pos) { return std::strtoull(name.substr(pos, 8).c_str(), nullptr, 16); };
+    timeline = static_cast<uint32_t>(hex(0));
+    segno = hex(8) * (0x100000000ULL / kWalSegmentSize) + hex(16);
     return true;
 }
 

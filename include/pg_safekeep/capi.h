@@ -41,7 +41,7 @@ typedef struct sk_msg {
 /* Returns nonzero when the caller wants the operation to stop. */
 typedef int (*sk_cancel_fn)(void);
 
-/* The process-wide stop poll (src/core/util/stop.h): every wait in the core,
+/* The process-wide stop poll (src/core/os/stop.h): every wait in the core,
  * on any thread (rate limit, S3 backoff, curl, child processes, push-ahead),
  * looks at it at least every ~100 ms (curl: ~1 s) and gives up with
  * SK_CANCELED.  It is called from core threads, so it may only read flags.

@@ -1,4 +1,4 @@
-#include "logical/list.h"
+#include "repo/logical_list.h"
 
 #include "repo/manifest_scan.h"
 #include "util/civil_date.h"

@@ -1,8 +1,8 @@
-#include "util/pipe_program.h"
+#include "io/pipe_program.h"
 
 #include "util/error.h"
-#include "util/process.h"
-#include "util/stop.h"
+#include "os/process.h"
+#include "os/stop.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,7 +1,7 @@
-#include "wal/segment_check.h"
+#include "format/segment_check.h"
 
-#include "wal/list.h"
-#include "wal/lsn.h"
+#include "format/wal_name.h"
+#include "format/lsn.h"
 
 #include <cstdio>
 #include <cstring>

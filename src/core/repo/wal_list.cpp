@@ -1,7 +1,7 @@
-#include "wal/list.h"
+#include "repo/wal_list.h"
 
-#include "wal/lsn.h"
-#include "wal/wal_name.h"
+#include "format/lsn.h"
+#include "format/wal_name.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -32,16 +32,6 @@ std::vector<WalObject> list_wal_objects(const RepoLayout &repo) {
     std::sort(out.begin(), out.end(),
               [](const WalObject &a, const WalObject &b) { return a.name < b.name; });
     return out;
-}
-
-bool parse_segment_name(const std::string &name, uint32_t &timeline, uint64_t &segno) {
-    WalKind k = classify_wal_name(name);
-    if (k != WalKind::Segment && k != WalKind::Partial && k != WalKind::Backup)
-        return false;
-    auto hex = [&](size_t pos) { return std::strtoull(name.substr(pos, 8).c_str(), nullptr, 16); };
-    timeline = static_cast<uint32_t>(hex(0));
-    segno = hex(8) * (0x100000000ULL / kWalSegmentSize) + hex(16);
-    return true;
 }
 
 } // namespace safekeep

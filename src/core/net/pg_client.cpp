@@ -1,4 +1,4 @@
-#include "util/pg_client.h"
+#include "net/pg_client.h"
 
 #include "util/error.h"
 

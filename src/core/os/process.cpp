@@ -1,7 +1,7 @@
-#include "util/process.h"
+#include "os/process.h"
 
 #include "util/error.h"
-#include "util/stop.h"
+#include "os/stop.h"
 
 #include <algorithm>
 #include <cerrno>

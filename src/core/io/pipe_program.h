@@ -4,7 +4,7 @@
 #pragma once
 
 #include "io/sink.h"
-#include "util/parallel.h"
+#include "os/parallel.h"
 
 #include <functional>
 #include <string>

@@ -1,6 +1,6 @@
-#include "util/checks.h"
+#include "os/checks.h"
 
-#include "storage/posix.h"
+#include "os/files.h"
 #include "util/error.h"
 #include "util/text.h"
 #include "util/user_names.h"

@@ -1,7 +1,7 @@
-#include "notify/curl_util.h"
+#include "net/curl_util.h"
 
 #include "util/error.h"
-#include "util/stop.h"
+#include "os/stop.h"
 
 #include <mutex>
 #include <new>

@@ -1,4 +1,4 @@
-#include "util/stop.h"
+#include "os/stop.h"
 
 #include "util/error.h"
 
