@@ -60,6 +60,11 @@ pg_safekeep--0.1.0.sql: $(sort $(wildcard sql/ext/*.sql))
 regress-repo:
 	rm -rf /tmp/pg_safekeep_regress_repo && mkdir -p /tmp/pg_safekeep_regress_repo
 
+# Includes point down the layers of src/core (DESIGN-NOTES.md, Architecture).
+.PHONY: check-layers
+check-layers:
+	python3 scripts/check_layers.py
+
 unittest: core
 	cmake --build build -j2 --target unit_tests
 	cd build && ctest --output-on-failure

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds and installs pg_safekeep, then runs every test suite: the core's unit
-# tests (ctest), pg_regress (sql/, expected/) and each TAP test (test/t/*.pl).
+# Builds and installs pg_safekeep, then runs every test suite: the include
+# layers check (scripts/check_layers.py), the core's unit tests (ctest),
+# pg_regress (sql/, expected/) and each TAP test (test/t/*.pl).
 # Run as root: `make install` writes into PostgreSQL's directories, and the
 # servers the tests start run as the unprivileged user `postgres` (PostgreSQL
 # refuses root), from a copy of the tree that user can write to.
@@ -61,6 +62,10 @@ else
     record build 1
     finish
 fi
+
+heading "layers (scripts/check_layers.py)"
+python3 scripts/check_layers.py
+record layers $?
 
 heading "unit tests (ctest)"
 timeout "$SUITE_TIMEOUT" make unittest PG_CONFIG=$PG_CONFIG
