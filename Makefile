@@ -17,10 +17,16 @@ CORE_LIB = build/libsafekeep_core.a
 # libcurl: notifications (webhook, SMTP).
 SHLIB_LINK = $(CORE_LIB) -lzstd -lcrypto -lpq -lcurl -lstdc++ -lpthread
 
+# pg_regress inputs are test/sql/*.sql, expected output test/expected/*.out.
 REGRESS = catalog bad_input backup incremental
-REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=test/regress.conf
-# The regression instance archives into a fresh repository (test/regress.conf).
-REGRESS_PREP = regress-repo
+# Each run's files stay in this tree (two trees never share them): the server
+# settings (test/regress.conf plus the paths below) and an empty repository.
+# The temporary instance listens only on a Unix socket in a directory of its
+# own (pg_regress's default), so its port cannot collide with another server.
+REGRESS_FILES = $(CURDIR)/tmp_check_regress_files
+REGRESS_OPTS = --inputdir=test --temp-instance=tmp_check_regress \
+	--temp-config=$(REGRESS_FILES)/regress.conf
+REGRESS_PREP = regress-files
 
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
@@ -55,9 +61,13 @@ install-cli: core
 pg_safekeep--0.1.0.sql: $(sort $(wildcard sql/ext/*.sql))
 	cat $^ > $@
 
-.PHONY: regress-repo
-regress-repo:
-	rm -rf /tmp/pg_safekeep_regress_repo && mkdir -p /tmp/pg_safekeep_regress_repo
+# regress.files_dir: the tests' restore targets go under it (never created).
+.PHONY: regress-files
+regress-files:
+	rm -rf '$(REGRESS_FILES)' && mkdir -p '$(REGRESS_FILES)/repo'
+	{ cat test/regress.conf; \
+	  echo "safekeep.repo1_path = '$(REGRESS_FILES)/repo'"; \
+	  echo "regress.files_dir = '$(REGRESS_FILES)'"; } > '$(REGRESS_FILES)/regress.conf'
 
 unittest: core
 	cmake --build build -j2 --target unit_tests
@@ -66,4 +76,4 @@ unittest: core
 clean: clean-core
 .PHONY: clean-core
 clean-core:
-	rm -rf build tmp_check_regress
+	rm -rf build tmp_check_regress tmp_check_regress_files
