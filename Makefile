@@ -69,9 +69,12 @@ regress-files:
 	  echo "safekeep.repo1_path = '$(REGRESS_FILES)/repo'"; \
 	  echo "regress.files_dir = '$(REGRESS_FILES)'"; } > '$(REGRESS_FILES)/regress.conf'
 
+# As root the ScratchServer tests (real servers) skip under ctest; the script
+# runs them again as the server user (postgres, or SAFEKEEP_TEST_USER).
 unittest: core
 	cmake --build build -j2 --target unit_tests
 	cd build && ctest --output-on-failure
+	bash test/unit/as_server_user.sh build 'ScratchServer.*'
 
 clean: clean-core
 .PHONY: clean-core
