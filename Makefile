@@ -13,9 +13,12 @@ PGFILEDESC = "pg_safekeep - backup and recovery from inside PostgreSQL"
 OBJS = $(patsubst %.c,%.o,$(wildcard src/pg/*.c))
 PG_CPPFLAGS = -Isrc/core
 CORE_LIB = build/libsafekeep_core.a
-# libpq: the core queries the scratch copies it starts (postgres_fdw links it too).
-# libcurl: notifications (webhook, SMTP).
-SHLIB_LINK = $(CORE_LIB) -lzstd -lcrypto -lpq -lcurl -lstdc++ -lpthread
+# The core's libraries are listed once, in CMakeLists.txt; CMake writes them
+# as linker arguments to build/core_link_libs.txt when it configures (the
+# `core` target, which the link waits for; read at link time, hence `=`).
+# -lstdc++: the C++ runtime the core needs, linked here by the C compiler.
+CORE_LINK_LIBS = build/core_link_libs.txt
+SHLIB_LINK = $(CORE_LIB) $(shell cat $(CORE_LINK_LIBS) 2>/dev/null) -lstdc++
 
 # pg_regress inputs are test/sql/*.sql, expected output test/expected/*.out.
 REGRESS = catalog bad_input backup incremental
