@@ -4,13 +4,32 @@
 # round trip on a scratch cluster in /tmp/pg_safekeep_demo: pgbench data, a
 # full backup, more writes, an accident, and a point-in-time restore into a
 # second data directory that has the data exactly as it was before.
+#   SAFEKEEP_DEMO_DIR            where the demo's files go (/tmp/pg_safekeep_demo)
+#   SAFEKEEP_DEMO_PORT           the demo server's port (default: a free one from 5499)
+#   SAFEKEEP_DEMO_RESTORED_PORT  the restored copy's port (default: the next free one)
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 PG_BIN=/usr/lib/postgresql/15/bin
 DEMO=${SAFEKEEP_DEMO_DIR:-/tmp/pg_safekeep_demo}
-PORT=5499
-RESTORED_PORT=5498
+
+# The first port from $1 on that no server uses: nothing listens on it on
+# loopback and no PostgreSQL socket for it is in the usual directories.
+free_port() {
+    local p
+    for p in $(seq "$1" 65535); do
+        if [ -e "/var/run/postgresql/.s.PGSQL.$p" ] || [ -e "/tmp/.s.PGSQL.$p" ]; then
+            continue
+        fi
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+        echo "$p"
+        return 0
+    done
+    echo "demo.sh: no free port from $1 on" >&2
+    return 1
+}
+PORT=${SAFEKEEP_DEMO_PORT:-$(free_port 5499)}
+RESTORED_PORT=${SAFEKEEP_DEMO_RESTORED_PORT:-$(free_port $((PORT + 1)))}
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -26,6 +26,10 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 2
 fi
 
+# Another apt-get or unattended-upgrades may hold the dpkg lock (a fresh
+# cloud machine often runs one at boot): wait for it instead of failing.
+apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
@@ -37,15 +41,15 @@ if [ ${#missing[@]} -eq 0 ]; then
 else
     echo "setup.sh: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update
-    apt-get install -y --no-install-recommends "${missing[@]}"
+    apt_get update
+    apt_get install -y --no-install-recommends "${missing[@]}"
 fi
 
 # s3rver for the S3 client's tests, at the versions package-lock.json pins.
 s3dir="$(cd "$(dirname "$0")/.." && pwd)/test/s3"
 if [ ! -d "$s3dir/node_modules/s3rver" ]; then
     if ! command -v npm >/dev/null; then
-        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm
+        DEBIAN_FRONTEND=noninteractive apt_get install -y --no-install-recommends npm
     fi
     echo "setup.sh: npm ci in $s3dir"
     (cd "$s3dir" && npm ci --no-audit --no-fund)

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Builds and installs pg_safekeep, then runs every test suite: the include
 # layers check (scripts/check_layers.py), the core's unit tests (ctest),
-# pg_regress (sql/, expected/) and each TAP test (test/t/*.pl).
-# Run as root: `make install` writes into PostgreSQL's directories, and the
-# servers the tests start run as the unprivileged user `postgres` (PostgreSQL
-# refuses root), from a copy of the tree that user can write to.
+# pg_regress (test/sql/, test/expected/) and each TAP test (test/t/*.pl). Run as root: `make install` writes into PostgreSQL's
+# directories, and the servers the tests start run as the unprivileged user
+# `postgres` (PostgreSQL refuses root), from a copy of the tree that user can
+# write to. The unit tests that start servers run as that user too (make
+# unittest, test/unit/as_server_user.sh).
+#
+#   SAFEKEEP_TEST_DIR   where the copy goes (default /tmp/pg_safekeep_test);
+#                       give each run on one machine its own
+#   SAFEKEEP_TEST_USER  the server user (default postgres)
 #
 #   bash test/run_tests.sh            all suites
 #   bash test/run_tests.sh 001 003    only TAP tests whose names contain 001 or 003
@@ -68,7 +73,7 @@ python3 scripts/check_layers.py
 record layers $?
 
 heading "unit tests (ctest)"
-timeout "$SUITE_TIMEOUT" make unittest PG_CONFIG=$PG_CONFIG
+timeout "$SUITE_TIMEOUT" make unittest PG_CONFIG=$PG_CONFIG SAFEKEEP_TEST_USER="$RUN_USER"
 record unit $?
 
 # A copy of the tree the server user owns: pg_regress and the TAP tests write
@@ -83,14 +88,8 @@ chown -R "$RUN_USER": "$WORK"
 only=("$@")
 if [ ${#only[@]} -eq 0 ]; then
     heading "pg_regress"
-    # The temporary instance archives into the repository test/regress.conf
-    # names; start it empty so expected output does not depend on older runs.
-    regress_repo=$(sed -n "s/^safekeep.repo1_path *= *'\(.*\)'.*/\1/p" test/regress.conf)
-    if [ -n "$regress_repo" ]; then
-        rm -rf "$regress_repo"
-        mkdir -p "$regress_repo"
-        chown "$RUN_USER": "$regress_repo"
-    fi
+    # The temporary instance archives into an empty repository inside the copy
+    # (Makefile regress-files), so runs never share one.
     # TAP_TESTS= : the TAP tests run one by one below, so each counts as a suite.
     as_user timeout "$SUITE_TIMEOUT" make -C "$WORK" installcheck PG_CONFIG=$PG_CONFIG TAP_TESTS=
     rc=$?

@@ -2,7 +2,7 @@
  * capi.h - the one C interface between the PostgreSQL shim (src/pg) and the
  * C++ core (src/core).
  *
- * Rules (DESIGN.md, boundary rule):
+ * Rules (DESIGN-NOTES.md, Foundations, the boundary rule):
  *  - every function here is noexcept on the C++ side: it catches every
  *    exception and reports it as SK_ERROR plus a message;
  *  - the core never calls into PostgreSQL; cancellation is polled through

@@ -1,4 +1,4 @@
--- Recoveries started from SQL: always into a new directory (DESIGN.md).
+-- Recoveries started from SQL: always into a new directory (DESIGN-NOTES.md).
 
 -- The backup a recovery uses: the given label (checked), or the newest one
 -- that ended at or before the target time (or the newest one at all).

@@ -72,7 +72,7 @@ static const char *kRestore =
     "and sets up recovery so that starting the server replays WAL to the target.\n"
     "  --pgdata=DIR              data directory to restore into\n"
     "  --set=LABEL               backup to restore (default: newest that ends\n"
-    "                            before the target)\n"
+    "                            before the target; no target: the newest)\n"
     "  --target-time=TS          'YYYY-MM-DD HH:MM:SS[.frac][Z|+HH[:MM]]';\n"
     "                            without a zone the time is UTC\n"
     "  --target-lsn=LSN          e.g. 0/3000060\n"
@@ -99,9 +99,10 @@ static const char *kRestore =
     "                            (default 3600)\n"
     "DIR must be outside every data directory and owned by the user running the\n"
     "restore (never root); a restore that fails removes what it created.\n"
-    "With no target, recovery replays every archived WAL segment and promotes\n"
-    "(--target=immediate stops where the backup is consistent).  RTO is the time from the start of "
-    "the restore\n"
+    "With no target, recovery does not stop at the end of the backup: it replays\n"
+    "every archived WAL segment, to the end of the archive, and then promotes\n"
+    "(--target=immediate stops where the backup is consistent; --target-action\n"
+    "needs a target).  RTO is the time from the start of the restore\n"
     "until the server is promoted; RPO compares the last transaction the server\n"
     "replayed (from its log) with when the newest WAL segment was archived.\n";
 

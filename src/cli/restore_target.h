@@ -9,7 +9,7 @@
 namespace safekeep::cli {
 
 struct RestoreTarget {
-    std::string type;   // "" (end of backup), "time", "lsn", "xid", "name", "immediate"
+    std::string type;   // "" (none: all archived WAL), "time", "lsn", "xid", "name", "immediate"
     std::string value;  // as recovery_target_<type> wants it
     std::string action; // "" (promote), "promote", "pause", "shutdown"
     int64_t time_unix = 0;

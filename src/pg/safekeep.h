@@ -2,8 +2,8 @@
  * safekeep.h - declarations shared by the PostgreSQL shim files (src/pg).
  *
  * Only src/pg includes postgres.h.  The engine lives in src/core behind
- * capi.h; every call into it returns before we ereport (DESIGN.md,
- * boundary rule), so no longjmp ever crosses a C++ frame.
+ * capi.h; every call into it returns before we ereport (DESIGN-NOTES.md,
+ * the boundary rule), so no longjmp ever crosses a C++ frame.
  */
 #ifndef SAFEKEEP_SHIM_H
 #define SAFEKEEP_SHIM_H

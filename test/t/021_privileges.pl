@@ -98,6 +98,8 @@ sub newest_label
 # with NULL arguments in a transaction that is rolled back (except the
 # _queue_* ones, reached through their entry points, and trigger functions).
 my $port_in_use = $node->port;
+# A restore target of this test's own that is never created.
+my $never_dir = $node->basedir . '/priv_never';
 my $busy_dir = $node->data_dir;
 my $copy = PostgreSQL::Test::Cluster->new('priv_copy');
 my @entry = (
@@ -144,13 +146,13 @@ my @entry = (
 			'SELECT safekeep.recover_full_database(target_dir => ' . "'" . $copy->data_dir . "', port => " . $copy->port . ')';
 		},
 		cheap_for => $su, fails => qr/invalid port: .*$port_in_use/,
-		cheap => "SELECT safekeep.recover_full_database(target_dir => '/tmp/priv_never', port => $port_in_use)" ],
+		cheap => "SELECT safekeep.recover_full_database(target_dir => '$never_dir', port => $port_in_use)" ],
 	[ 'point_in_time_recovery(timestamp with time zone,text,text,integer,boolean)', admin => '',
 		cheap_for => 'all', fails => qr/invalid target_dir/,
 		cheap => "SELECT safekeep.point_in_time_recovery(now() - interval '1 second', target_dir => '$busy_dir')" ],
 	[ 'automated_disaster_recovery(text,integer,safekeep.disaster_scenario,boolean)', admin => '',
 		cheap_for => 'all', fails => qr/invalid port: .*$port_in_use/,
-		cheap => "SELECT safekeep.automated_disaster_recovery('/tmp/priv_never', $port_in_use)" ],
+		cheap => "SELECT safekeep.automated_disaster_recovery('$never_dir', $port_in_use)" ],
 	[ 'rotate_encryption_key(integer,text)', admin => '',
 		cheap_for => 'all', fails => qr/not encrypted|no cipher|cipher/i,
 		cheap => "SELECT safekeep.rotate_encryption_key(1, '$pw_file')" ],
@@ -213,6 +215,8 @@ disaster_recovery_started(bigint,text,text,text,integer)
 disaster_recovery_finished(bigint,jsonb)
 disaster_recovery_failed(bigint,text)
 _audit_runbook_change()
+_replace_untouched_seed()
+_touch_runbook()
 _metric_status(numeric,numeric,numeric,boolean)
 _cron_next(text,timestamp with time zone)
 _check_schedule_kind(text)

@@ -1,8 +1,8 @@
 // Scratch instances against a real PostgreSQL 15: initdb, a backup taken
 // with pg_backup_start/stop through the core, then a private copy started,
 // queried, used by client programs and removed. PostgreSQL refuses to run
-// as root, so as root (the usual ctest run) this is skipped; run it as the
-// server user: runuser -u postgres -- unit_tests --gtest_filter='ScratchServer*'
+// as root, so as root ctest skips these; `make unittest` then runs them as
+// the server user (test/unit/as_server_user.sh).
 #include "pg_safekeep/capi.h"
 #include "scratch/cleanup.h"
 #include "scratch/instance.h"
@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,6 +75,18 @@ bool process_ends(int pid) {
         ::usleep(50000);
     }
     return !process_alive(pid);
+}
+
+// Drops the flock this process holds on path (through whichever descriptor
+// has it open), as the death of the holder would; the descriptor stays open.
+bool unlock_file_of_this_process(const std::string &path) {
+    for (const auto &e : posix::list_dir("/proc/self/fd")) {
+        char target[4096];
+        ssize_t n = ::readlink(("/proc/self/fd/" + e.name).c_str(), target, sizeof target - 1);
+        if (n > 0 && std::string(target, static_cast<size_t>(n)) == path)
+            return ::flock(std::atoi(e.name.c_str()), LOCK_UN) == 0;
+    }
+    return false;
 }
 
 class ScratchServer : public ::testing::Test {
@@ -301,6 +314,11 @@ TEST_F(ScratchServer, CleanupAfterCrash) {
     int pid = postmaster_pid(leaked->pgdata());
     ASSERT_TRUE(process_alive(pid));
 
+    // While its owner lives, its in-use lock keeps cleanup away.
+    EXPECT_EQ(cleanup_scratch(root, bindir()), 0);
+    EXPECT_TRUE(process_alive(pid));
+    // The owner dies: the kernel drops its lock.
+    ASSERT_TRUE(unlock_file_of_this_process(posix::join(dir, kScratchLockFile)));
     EXPECT_EQ(cleanup_scratch(root, bindir()), 1);
     EXPECT_TRUE(process_ends(pid));
     EXPECT_FALSE(posix::exists(dir));

@@ -1,5 +1,8 @@
 -- Every bad input gets a clear error and changes nothing.
 \set VERBOSITY terse
+-- Restore targets: a path in this run's own directory (Makefile regress-files),
+-- never created.
+SELECT current_setting('regress.files_dir') || '/target' AS target \gset
 
 -- Errors that name the live data directory or port print them as placeholders.
 CREATE FUNCTION pg_temp.refused(sql text) RETURNS text LANGUAGE plpgsql AS $$
@@ -13,10 +16,10 @@ END;
 $$;
 
 -- Nothing restorable yet.
-SELECT safekeep.recover_full_database(target_dir => '/tmp/pg_safekeep_regress_target');
+SELECT safekeep.recover_full_database(target_dir => :'target');
 SELECT safekeep.point_in_time_recovery('2999-01-01 00:00:00+00',
-                                       target_dir => '/tmp/pg_safekeep_regress_target');
-SELECT safekeep.point_in_time_recovery(NULL, target_dir => '/tmp/pg_safekeep_regress_target');
+                                       target_dir => :'target');
+SELECT safekeep.point_in_time_recovery(NULL, target_dir => :'target');
 
 -- Table recovery, drills and disaster recovery with nothing to work from.
 SELECT safekeep.recover_table('public.never_was');
@@ -28,9 +31,10 @@ SELECT safekeep.recover_table('x', target_time => now(), restore_point => 'p');
 SELECT safekeep.recover_table('x', restore_point => 'no_such_point');
 SELECT safekeep.test_backup_recovery();
 SELECT safekeep.test_backup_recovery('20000101-000000F');
-SELECT safekeep.automated_disaster_recovery('/tmp/pg_safekeep_regress_target', NULL);
-SELECT safekeep.automated_disaster_recovery('/tmp/pg_safekeep_regress_target', 54329);
-SELECT safekeep.automated_disaster_recovery('/tmp/pg_safekeep_regress_target', 54329, 'meteor');
+SELECT safekeep.automated_disaster_recovery(:'target', NULL);
+SELECT safekeep.automated_disaster_recovery(:'target', 54329);
+SELECT safekeep.automated_disaster_recovery(scenario => 'meteor', target_dir => :'target',
+                                            port => 54329);
 SELECT safekeep.create_restore_point('');
 SELECT safekeep.create_restore_point(repeat('x', 64));
 
@@ -43,16 +47,16 @@ SELECT pg_temp.refused($$SELECT safekeep.recover_full_database(
            target_dir => current_setting('data_directory'))$$);
 SELECT pg_temp.refused($$SELECT safekeep.recover_full_database(target_dir => '/')$$);
 SELECT pg_temp.refused($$SELECT safekeep.recover_full_database(
-           target_dir => '/tmp/pg_safekeep_regress_target',
+           target_dir => current_setting('regress.files_dir') || '/target',
            port => current_setting('port')::integer)$$);
-SELECT safekeep.recover_full_database(target_dir => '/tmp/pg_safekeep_regress_target',
+SELECT safekeep.recover_full_database(target_dir => :'target',
                                       port => 70000);
 
 -- Non-superusers change nothing.
 CREATE ROLE regress_safekeep_user;
 SET ROLE regress_safekeep_user;
 SELECT safekeep.create_full_backup();
-SELECT safekeep.recover_full_database(target_dir => '/tmp/pg_safekeep_regress_target');
+SELECT safekeep.recover_full_database(target_dir => :'target');
 SELECT safekeep.recover_table('public.x');
 SELECT safekeep.test_backup_recovery();
 SELECT safekeep.create_restore_point('mine');

@@ -32,7 +32,9 @@ SELECT has_table_privilege('pg_monitor', 'safekeep.backup_catalog', 'SELECT') AS
          AS admin_backs_up;
 
 -- Settings are reserved under the safekeep. prefix.
-SELECT name, setting, unit, context FROM pg_settings WHERE name LIKE 'safekeep.%' ORDER BY name;
+-- (the repository is this run's own: its path shows as $FILES/repo)
+SELECT name, replace(setting, current_setting('regress.files_dir'), '$FILES') AS setting, unit, context
+  FROM pg_settings WHERE name LIKE 'safekeep.%' ORDER BY name;
 
 -- A runbook for every disaster scenario, naming real commands.
 SELECT scenario, priority, rto_minutes, rpo_minutes, cardinality(procedure_steps) > 2 AS has_steps,
