@@ -75,9 +75,9 @@ extern char *sk_smtp_from;
 extern char *sk_smtp_to;
 extern char *sk_smtp_ca_file;
 extern void sk_define_notify_settings(void);
-/* Queue launcher-side events and deliver due notifications; the launcher
- * calls it every loop, it works every ten seconds. */
-extern void sk_deliver_notifications(void);
+/* One notification pass: queue launcher-side events, send the due messages;
+ * run in a helper worker every ten seconds (notifier.c). */
+extern void sk_notification_pass(void);
 
 /* Fill cfg from the GUCs; stanza_buf receives the system identifier. */
 extern void sk_fill_config(sk_config *cfg, char *stanza_buf, size_t stanza_len);
@@ -191,6 +191,17 @@ extern bool sk_slot_finish(int slotno, int64 job_id, bool success, const char *r
 extern void sk_register_launcher(void);
 PGDLLEXPORT void sk_launcher_main(Datum arg);
 PGDLLEXPORT void sk_job_worker_main(Datum arg);
+
+/* Short-lived workers for the launcher's slow work, one at a time per task
+ * (helper_worker.c). */
+typedef enum SkHelperTask { SK_HELPER_UPKEEP = 0, SK_HELPER_NOTIFY, SK_HELPER_COUNT } SkHelperTask;
+/* Start task's helper; false when no worker could be registered. */
+extern bool sk_helper_start(SkHelperTask task);
+/* Whether the helper last started for task has not stopped yet. */
+extern bool sk_helper_running(SkHelperTask task);
+PGDLLEXPORT void sk_helper_main(Datum arg);
+/* The catalog made truthful after a crash or restart (startup_upkeep.c). */
+extern void sk_recover_catalog(void);
 
 /* Job implementations, run inside the job worker. */
 extern void sk_run_backup(int slotno);
