@@ -10,6 +10,7 @@
 
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
 #include "storage/proc.h"
@@ -275,6 +276,16 @@ extern void sk_sweep_repositories(int own_slot);
 /* Queue the jobs of safekeep.schedules rows that are due; the launcher calls
  * it every loop, it checks every ten seconds (scheduler.c). */
 extern void sk_run_due_schedules(void);
+
+/* A flat JSON object built field by field on an initStringInfo'd buf, the
+ * strings escaped; sk_json_end closes it and returns buf->data (json_out.c). */
+extern void sk_json_text(StringInfo buf, const char *name, const char *value);
+extern void sk_json_int(StringInfo buf, const char *name, int64 value);
+extern void sk_json_uint(StringInfo buf, const char *name, uint64 value);
+extern void sk_json_double(StringInfo buf, const char *name, double value, int digits);
+/* json: already JSON (an array or object the core built). */
+extern void sk_json_raw(StringInfo buf, const char *name, const char *json);
+extern char *sk_json_end(StringInfo buf);
 
 /* Wall-clock seconds since start (job_worker.c). */
 extern double sk_seconds_since(TimestampTz start);
