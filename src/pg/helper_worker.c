@@ -1,7 +1,8 @@
 /*
  * helper_worker.c - short-lived workers the launcher starts for work that
  * waits on the network or on the repositories: the start-up upkeep (sweep,
- * sync_catalog, scratch copies) and each notification pass (SMTP, webhook).
+ * sync_catalog, scratch copies), each notification pass (SMTP, webhook) and
+ * an expire schedule's retention run (listing and removing backups).
  * The launcher's loop thus keeps dispatching jobs every second.  They are
  * not jobs: they take no job slot (the eight slots stay for the jobs users
  * ask for) and leave no safekeep.jobs row.  At most one helper per task.
@@ -17,12 +18,17 @@
 static const char *const helper_names[SK_HELPER_COUNT] = {
     [SK_HELPER_UPKEEP] = "pg_safekeep start-up upkeep",
     [SK_HELPER_NOTIFY] = "pg_safekeep notifier",
+    [SK_HELPER_EXPIRE] = "pg_safekeep scheduled retention",
 };
+
+/* bgw_extra: the launcher's database, then the task's argument (a string). */
+#define ARG_OFFSET sizeof(Oid)
+#define ARG_MAX (BGW_EXTRALEN - ARG_OFFSET)
 
 /* The launcher's handles, one per task (NULL: none started or seen stopped). */
 static BackgroundWorkerHandle *helpers[SK_HELPER_COUNT];
 
-bool sk_helper_start(SkHelperTask task) {
+bool sk_helper_start(SkHelperTask task, const char *arg) {
     BackgroundWorker worker;
     MemoryContext oldcxt;
     bool started;
@@ -38,6 +44,8 @@ bool sk_helper_start(SkHelperTask task) {
     worker.bgw_main_arg = Int32GetDatum((int32)task);
     /* The launcher's database: the catalog and notification tables live there. */
     memcpy(worker.bgw_extra, &MyDatabaseId, sizeof(Oid));
+    if (arg != NULL && strlcpy(worker.bgw_extra + ARG_OFFSET, arg, ARG_MAX) >= ARG_MAX)
+        return false;
     /* Its start and exit set the launcher's latch. */
     worker.bgw_notify_pid = MyProcPid;
     /* The handle outlives the loop's memory context, which is reset each turn. */
@@ -61,14 +69,23 @@ bool sk_helper_running(SkHelperTask task) {
     return false;
 }
 
+bool sk_any_helper_running(void) {
+    for (int task = 0; task < SK_HELPER_COUNT; task++)
+        if (sk_helper_running((SkHelperTask)task))
+            return true;
+    return false;
+}
+
 void sk_helper_main(Datum arg) {
     SkHelperTask task = (SkHelperTask)DatumGetInt32(arg);
     Oid dboid;
+    char task_arg[ARG_MAX];
 
     /* die() only sets flags; the core's stop poll sees them. */
     pqsignal(SIGTERM, die);
     BackgroundWorkerUnblockSignals();
     memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+    strlcpy(task_arg, MyBgworkerEntry->bgw_extra + ARG_OFFSET, sizeof(task_arg));
     BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 
     /* An ERROR ends the process (exit code 1) after logging it: the launcher
@@ -77,5 +94,7 @@ void sk_helper_main(Datum arg) {
         sk_recover_catalog();
     else if (task == SK_HELPER_NOTIFY)
         sk_notification_pass();
+    else if (task == SK_HELPER_EXPIRE)
+        sk_fire_expire_schedule(task_arg);
     proc_exit(0);
 }

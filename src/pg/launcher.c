@@ -124,7 +124,7 @@ static void dispatch_jobs(void) {
             if (!start_job_worker(i)) {
                 worker_handles[i] = NULL;
                 /* A helper may hold the last worker for seconds: try again. */
-                if (sk_helper_running(SK_HELPER_UPKEEP) || sk_helper_running(SK_HELPER_NOTIFY))
+                if (sk_any_helper_running())
                     continue;
                 sk_slot_finish(i, job_id, false, NULL,
                                "could not start a job worker (max_worker_processes reached?)");
@@ -221,7 +221,7 @@ static void advance_upkeep(void) {
         upkeep = UPKEEP_DONE;
     if (upkeep != UPKEEP_NOT_STARTED || !sk_extension_exists())
         return;
-    if (sk_helper_start(SK_HELPER_UPKEEP)) {
+    if (sk_helper_start(SK_HELPER_UPKEEP, NULL)) {
         upkeep = UPKEEP_RUNNING;
         return;
     }
@@ -240,7 +240,7 @@ static void start_notification_pass(void) {
     if (!TimestampDifferenceExceeds(last_start, now, 10000) || sk_helper_running(SK_HELPER_NOTIFY))
         return;
     last_start = now;
-    if (!sk_helper_start(SK_HELPER_NOTIFY))
+    if (!sk_helper_start(SK_HELPER_NOTIFY, NULL))
         sk_notification_pass();
 }
 

@@ -195,11 +195,18 @@ PGDLLEXPORT void sk_job_worker_main(Datum arg);
 
 /* Short-lived workers for the launcher's slow work, one at a time per task
  * (helper_worker.c). */
-typedef enum SkHelperTask { SK_HELPER_UPKEEP = 0, SK_HELPER_NOTIFY, SK_HELPER_COUNT } SkHelperTask;
-/* Start task's helper; false when no worker could be registered. */
-extern bool sk_helper_start(SkHelperTask task);
+typedef enum SkHelperTask {
+    SK_HELPER_UPKEEP = 0,
+    SK_HELPER_NOTIFY,
+    SK_HELPER_EXPIRE, /* arg: the expire schedule to fire */
+    SK_HELPER_COUNT
+} SkHelperTask;
+/* Start task's helper with arg (or NULL); false when no worker could be
+ * registered (or arg is too long to hand over). */
+extern bool sk_helper_start(SkHelperTask task, const char *arg);
 /* Whether the helper last started for task has not stopped yet. */
 extern bool sk_helper_running(SkHelperTask task);
+extern bool sk_any_helper_running(void);
 PGDLLEXPORT void sk_helper_main(Datum arg);
 /* The catalog made truthful after a crash or restart (startup_upkeep.c). */
 extern void sk_recover_catalog(void);
@@ -276,6 +283,9 @@ extern void sk_sweep_repositories(int own_slot);
 /* Queue the jobs of safekeep.schedules rows that are due; the launcher calls
  * it every loop, it checks every ten seconds (scheduler.c). */
 extern void sk_run_due_schedules(void);
+/* Fire the expire schedule name if it is still due: retention, recorded as a
+ * firing of it (scheduler.c; run in a helper worker). */
+extern void sk_fire_expire_schedule(const char *name);
 
 /* A flat JSON object built field by field on an initStringInfo'd buf, the
  * strings escaped; sk_json_end closes it and returns buf->data (json_out.c). */
