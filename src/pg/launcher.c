@@ -4,7 +4,8 @@
  * scheduled jobs and drills.  What waits on the network or the repositories
  * runs in helper workers it starts (helper_worker.c): at start the upkeep
  * that makes the catalog truthful after a crash (startup_upkeep.c), every
- * ten seconds a notification pass (notifier.c).  Loop shape of pg_cron's
+ * ten seconds a notification pass (notifier.c), an expire schedule's
+ * retention run (scheduler.c).  Loop shape of pg_cron's
  * launcher: every step in an ERROR handler, a memory context reset each turn.
  */
 #include "safekeep.h"
