@@ -17,25 +17,32 @@
 #include "utils/json.h"
 #include "utils/memutils.h"
 
+/* The result for safekeep.backup_completed(); the manifest path holds the
+ * repository path, which may hold '"' or '\\'. */
 static char *result_json(const sk_backup_result *res, const sk_backup_stop *stop) {
-    StringInfoData file;
+    StringInfoData json;
 
-    /* The manifest path holds the repository path, which may hold '"' or '\\'. */
-    initStringInfo(&file);
-    escape_json(&file, res->manifest_path);
-    return psprintf("{\"label\":\"%s\",\"type\":\"%s\",\"prior\":\"%s\",\"backup_file\":%s,"
-                    "\"checksum\":\"%s\",\"start_wal\":\"%s\",\"stop_wal\":\"%s\",\"timeline\":%u,"
-                    "\"file_count\":%llu,\"changed_files\":%llu,\"database_size\":%llu,"
-                    "\"backup_size\":%llu,\"copied_bytes\":%llu,\"start_lsn\":\"%s\","
-                    "\"stop_lsn\":\"%s\",\"start_time\":%lld,\"stop_time\":%lld,"
-                    "\"repositories\":%s}",
-                    res->label, res->type, res->prior, file.data, res->manifest_sha256,
-                    res->start_wal, res->stop_wal, res->timeline,
-                    (unsigned long long)res->file_count, (unsigned long long)res->changed_files,
-                    (unsigned long long)res->original_bytes, (unsigned long long)res->stored_bytes,
-                    (unsigned long long)res->copied_bytes, stop->start_lsn, stop->stop_lsn,
-                    (long long)stop->start_time, (long long)stop->stop_time,
-                    res->repositories[0] ? res->repositories : "[]");
+    initStringInfo(&json);
+    sk_json_text(&json, "label", res->label);
+    sk_json_text(&json, "type", res->type);
+    sk_json_text(&json, "prior", res->prior);
+    sk_json_text(&json, "backup_file", res->manifest_path);
+    sk_json_text(&json, "checksum", res->manifest_sha256);
+    sk_json_text(&json, "start_wal", res->start_wal);
+    sk_json_text(&json, "stop_wal", res->stop_wal);
+    sk_json_uint(&json, "timeline", res->timeline);
+    sk_json_uint(&json, "file_count", res->file_count);
+    sk_json_uint(&json, "changed_files", res->changed_files);
+    sk_json_uint(&json, "database_size", res->original_bytes);
+    sk_json_uint(&json, "backup_size", res->stored_bytes);
+    sk_json_uint(&json, "copied_bytes", res->copied_bytes);
+    sk_json_text(&json, "start_lsn", stop->start_lsn);
+    sk_json_text(&json, "stop_lsn", stop->stop_lsn);
+    sk_json_int(&json, "start_time", stop->start_time);
+    sk_json_int(&json, "stop_time", stop->stop_time);
+    /* Built by the core's JSON library: already JSON. */
+    sk_json_raw(&json, "repositories", res->repositories[0] ? res->repositories : "[]");
+    return sk_json_end(&json);
 }
 
 static void publish_label(SkJobSlot *slot, const char *label, const char *notice) {

@@ -105,17 +105,23 @@ static char *count_tables(sk_instance *inst, const char *dbname, const char *tab
     return counts;
 }
 
+/* The drill's timings, the start of every report it records. */
+static void add_timings(StringInfo report, const DrillState *st) {
+    sk_json_double(report, "restore_seconds", st->restore_seconds, 3);
+    sk_json_double(report, "recovery_seconds", st->recovery_seconds, 3);
+    sk_json_double(report, "duration_seconds", sk_seconds_since(st->started), 3);
+}
+
 static void record_failure(const char *error, void *arg) {
     DrillState *st = (DrillState *)arg;
     const char *args[4];
-    char *report =
-        psprintf("{\"restore_seconds\": %.3f, \"recovery_seconds\": %.3f, "
-                 "\"duration_seconds\": %.3f}",
-                 st->restore_seconds, st->recovery_seconds, sk_seconds_since(st->started));
+    StringInfoData report;
 
+    initStringInfo(&report);
+    add_timings(&report, st);
     args[0] = st->job_text;
     args[1] = st->label;
-    args[2] = report;
+    args[2] = sk_json_end(&report);
     args[3] = error;
     sk_exec_in_xact("SELECT safekeep.record_drill($1::bigint, $2, $3::jsonb, $4)", 4, args);
 }
@@ -145,7 +151,7 @@ void sk_run_drill(int slotno) {
         char *databases;
         char *amcheck;
         char *counts;
-        char *report;
+        StringInfoData report;
         char *verdict[2];
 
         sk_job_started(&job, "drill");
@@ -181,14 +187,14 @@ void sk_run_drill(int slotno) {
         sk_scratch_destroy(inst);
         inst = NULL;
 
-        report = psprintf("{\"restore_seconds\": %.3f, \"recovery_seconds\": %.3f, "
-                          "\"duration_seconds\": %.3f, \"databases\": %s, \"amcheck\": %s, "
-                          "\"counts\": %s}",
-                          st.restore_seconds, st.recovery_seconds, sk_seconds_since(st.started),
-                          databases, amcheck, counts ? counts : "[]");
+        initStringInfo(&report);
+        add_timings(&report, &st);
+        sk_json_raw(&report, "databases", databases);
+        sk_json_raw(&report, "amcheck", amcheck);
+        sk_json_raw(&report, "counts", counts ? counts : "[]");
         args[0] = job_text;
         args[1] = label;
-        args[2] = report;
+        args[2] = sk_json_end(&report);
         args[3] = NULL;
         sk_query_in_xact("SELECT r->>'passed', r->>'summary' "
                          "FROM safekeep.record_drill($1::bigint, $2, $3::jsonb, $4) r",

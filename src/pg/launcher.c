@@ -1,10 +1,12 @@
 /*
  * launcher.c - the static background worker.  Starts one dynamic job worker
- * per queued job, notices workers that died without reporting, and at start
- * makes the catalog truthful after a crash (jobs left running are failed,
- * half-written backups and any other directory without a manifest are
- * removed: sweep.c) and in step with the repository.  Loop shape of
- * pg_cron's launcher.
+ * per queued job, notices workers that died without reporting, queues
+ * scheduled jobs and drills.  What waits on the network or the repositories
+ * runs in helper workers it starts (helper_worker.c): at start the upkeep
+ * that makes the catalog truthful after a crash (startup_upkeep.c), every
+ * ten seconds a notification pass (notifier.c), an expire schedule's
+ * retention run (scheduler.c).  Loop shape of pg_cron's
+ * launcher: every step in an ERROR handler, a memory context reset each turn.
  */
 #include "safekeep.h"
 
@@ -25,7 +27,14 @@
 
 static BackgroundWorkerHandle *worker_handles[SK_MAX_JOBS];
 static int64 worker_job_ids[SK_MAX_JOBS]; /* the job each handle was started for */
-static bool catalog_recovered = false;
+/* The per-iteration memory context: every step runs in it, and a step's
+ * ERROR handler switches back to it. */
+static MemoryContext loop_cxt = NULL;
+
+/* The start-up upkeep (startup_upkeep.c), run once in a helper worker: no
+ * job is dispatched while it runs (it fails the jobs left 'running'). */
+typedef enum UpkeepState { UPKEEP_NOT_STARTED, UPKEEP_RUNNING, UPKEEP_DONE } UpkeepState;
+static UpkeepState upkeep = UPKEEP_NOT_STARTED;
 
 void sk_register_launcher(void) {
     BackgroundWorker worker;
@@ -115,6 +124,9 @@ static void dispatch_jobs(void) {
         if (state == SK_SLOT_QUEUED && worker_handles[i] == NULL) {
             if (!start_job_worker(i)) {
                 worker_handles[i] = NULL;
+                /* A helper may hold the last worker for seconds: try again. */
+                if (sk_any_helper_running())
+                    continue;
                 sk_slot_finish(i, job_id, false, NULL,
                                "could not start a job worker (max_worker_processes reached?)");
                 continue;
@@ -135,17 +147,6 @@ static void dispatch_jobs(void) {
             fail_vanished_job(i, worker_job_ids[i]);
         }
     }
-}
-
-/* Scratch copies of drills and table recoveries that a crash left behind:
- * stop their servers and remove them. */
-static void remove_scratch_copies(void) {
-    char bindir[MAXPGPATH];
-    sk_msg msg;
-
-    sk_bindir(bindir, sizeof(bindir));
-    if (sk_scratch_cleanup(sk_scratch_root(), bindir, &msg) != SK_OK)
-        ereport(WARNING, (errmsg("pg_safekeep: %s", msg.text)));
 }
 
 /* Queue a restore drill of the newest backup when safekeep.drill_interval
@@ -181,70 +182,70 @@ static void schedule_drill(void) {
 }
 
 /*
- * After a crash or restart: every job and backup still marked running was
- * interrupted.  Mark them failed and remove what they left in the
- * repository; then bring the catalog in step with the repository.
+ * One step of the loop, pg_cron's way: an ERROR is logged and cleared, the
+ * transaction it left open is aborted, and the loop goes on in its own
+ * memory context.
  */
-static void recover_catalog(void) {
-    sk_config cfg;
-    char stanza[32];
-    MemoryContext oldcxt = CurrentMemoryContext;
-    List *labels = NIL;
-    ListCell *lc;
-
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
-    SPI_connect();
-    PushActiveSnapshot(GetTransactionSnapshot());
-    if (SPI_execute("SELECT label FROM safekeep.backup_catalog WHERE status = 'running'", true,
-                    0) == SPI_OK_SELECT) {
-        for (uint64 r = 0; r < SPI_processed; r++) {
-            char *label = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
-            MemoryContext spicxt = MemoryContextSwitchTo(oldcxt);
-
-            labels = lappend(labels, pstrdup(label));
-            MemoryContextSwitchTo(spicxt);
-        }
-    }
-    SPI_execute("SELECT safekeep.fail_interrupted_jobs()", false, 0);
-    PopActiveSnapshot();
-    SPI_finish();
-    CommitTransactionCommand();
-
-    sk_fill_config(&cfg, stanza, sizeof(stanza));
-    foreach (lc, labels) {
-        sk_msg msg;
-
-        if (!sk_any_repo_configured())
-            break;
-        if (sk_backup_discard_partial(&cfg, (char *)lfirst(lc), &msg) != SK_OK)
-            ereport(WARNING, (errmsg("pg_safekeep: %s", msg.text)));
-    }
-    /* What earlier crashes (or a refused discard) left: partial backups and
-     * directories retention did not finish removing. */
-    sk_sweep_repositories(-1);
-
-    if (sk_any_repo_configured())
-        sk_exec_in_xact("SELECT safekeep.sync_catalog()", 0, NULL);
-    remove_scratch_copies();
-}
-
-/* One step of the loop: its ERROR is logged and cleared, the loop goes on. */
 static void run_step(void (*step)(void)) {
     PG_TRY();
     { step(); }
     PG_CATCH();
     {
+        /* Error cleanup is not to be cut short by another interrupt. */
+        HOLD_INTERRUPTS();
+        MemoryContextSwitchTo(loop_cxt);
         EmitErrorReport();
-        FlushErrorState();
         AbortOutOfAnyTransaction();
+        FlushErrorState();
+        /* Aborting the transaction leaves TopMemoryContext current. */
+        MemoryContextSwitchTo(loop_cxt);
+        RESUME_INTERRUPTS();
     }
     PG_END_TRY();
 }
 
-void sk_launcher_main(Datum arg) {
-    MemoryContext loop_cxt;
+static void reload_config(void) {
+    if (ConfigReloadPending) {
+        ConfigReloadPending = false;
+        ProcessConfigFile(PGC_SIGHUP);
+    }
+}
 
+/*
+ * Once the extension is there: start the start-up upkeep in a helper worker
+ * (in this process when no worker can be had), then notice its end.  A bad
+ * repository does not stop job dispatch for long: the upkeep is retried at
+ * the next start only.
+ */
+static void advance_upkeep(void) {
+    if (upkeep == UPKEEP_RUNNING && !sk_helper_running(SK_HELPER_UPKEEP))
+        upkeep = UPKEEP_DONE;
+    if (upkeep != UPKEEP_NOT_STARTED || !sk_extension_exists())
+        return;
+    if (sk_helper_start(SK_HELPER_UPKEEP, NULL)) {
+        upkeep = UPKEEP_RUNNING;
+        return;
+    }
+    upkeep = UPKEEP_DONE;
+    ereport(LOG, (errmsg("pg_safekeep: no worker for the start-up upkeep, running it in the "
+                         "launcher (max_worker_processes reached?)")));
+    sk_recover_catalog();
+}
+
+/* Every ten seconds a notification pass, in a helper worker unless the last
+ * one still runs (in this process when no worker can be had). */
+static void start_notification_pass(void) {
+    static TimestampTz last_start = 0;
+    TimestampTz now = GetCurrentTimestamp();
+
+    if (!TimestampDifferenceExceeds(last_start, now, 10000) || sk_helper_running(SK_HELPER_NOTIFY))
+        return;
+    last_start = now;
+    if (!sk_helper_start(SK_HELPER_NOTIFY, NULL))
+        sk_notification_pass();
+}
+
+void sk_launcher_main(Datum arg) {
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
     BackgroundWorkerUnblockSignals();
@@ -262,25 +263,18 @@ void sk_launcher_main(Datum arg) {
     while (!ShutdownRequestPending) {
         MemoryContext oldcxt = MemoryContextSwitchTo(loop_cxt);
 
-        if (ConfigReloadPending) {
-            ConfigReloadPending = false;
-            ProcessConfigFile(PGC_SIGHUP);
-        }
+        run_step(reload_config);
+        run_step(advance_upkeep);
 
-        /* A bad repository must not stop job dispatch; retried next start. */
-        if (!catalog_recovered && sk_extension_exists()) {
-            run_step(recover_catalog);
-            catalog_recovered = true;
-        }
-
-        /* Neither may a failure to schedule or to notify. */
-        if (catalog_recovered) {
+        /* A failure to schedule or to notify stops neither the rest nor the
+         * dispatch; neither runs before the upkeep has made the catalog true. */
+        if (upkeep == UPKEEP_DONE) {
             run_step(schedule_drill);
             run_step(sk_run_due_schedules);
-            run_step(sk_deliver_notifications);
+            run_step(start_notification_pass);
         }
-
-        dispatch_jobs();
+        if (upkeep != UPKEEP_RUNNING)
+            run_step(dispatch_jobs);
 
         MemoryContextSwitchTo(oldcxt);
         MemoryContextReset(loop_cxt);

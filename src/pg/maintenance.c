@@ -54,12 +54,22 @@ int sk_verify_and_record(const char *label, bool wal_to_newest) {
 
 /* Both policies in one: one plan, one catalog update, one notification. */
 static char *retention_policy(void) {
-    return psprintf("{\"full\":%d,\"days\":%d,\"daily\":%d,\"weekly\":%d,\"monthly\":%d,"
-                    "\"yearly\":%d,\"wal\":\"%s\",\"logical\":{\"count\":%d,\"days\":%d}}",
-                    sk_retention_full, sk_retention_days, sk_retention_daily, sk_retention_weekly,
-                    sk_retention_monthly, sk_retention_yearly,
-                    sk_wal_retention == 0 ? "all" : "consistent", sk_logical_retention_count,
-                    sk_logical_retention_days);
+    StringInfoData logical;
+    StringInfoData policy;
+
+    initStringInfo(&logical);
+    sk_json_int(&logical, "count", sk_logical_retention_count);
+    sk_json_int(&logical, "days", sk_logical_retention_days);
+    initStringInfo(&policy);
+    sk_json_int(&policy, "full", sk_retention_full);
+    sk_json_int(&policy, "days", sk_retention_days);
+    sk_json_int(&policy, "daily", sk_retention_daily);
+    sk_json_int(&policy, "weekly", sk_retention_weekly);
+    sk_json_int(&policy, "monthly", sk_retention_monthly);
+    sk_json_int(&policy, "yearly", sk_retention_yearly);
+    sk_json_text(&policy, "wal", sk_wal_retention == 0 ? "all" : "consistent");
+    sk_json_raw(&policy, "logical", sk_json_end(&logical));
+    return sk_json_end(&policy);
 }
 
 char *sk_expire_and_record(bool dry_run) {

@@ -1,11 +1,12 @@
 /*
- * notifier.c - delivers safekeep.notification_log rows, in the launcher.
- * Every ten seconds: queue the launcher-side events (archiving failing too
+ * notifier.c - delivers safekeep.notification_log rows.  One pass, run
+ * every ten seconds in a helper worker the launcher starts
+ * (helper_worker.c): queue the launcher-side events (archiving failing too
  * long, health turned unhealthy: safekeep._notify_check), then send up to
  * MAX_SENDS_PER_PASS due messages.  Each send happens outside any
- * transaction with a short timeout, so a dead receiver delays the launcher
- * by seconds at most and never touches a backup (which runs in its own
- * worker).  safekeep._notify_attempted records every attempt and computes
+ * transaction with a short timeout; a dead receiver delays neither job
+ * dispatch (the launcher does not wait for the pass) nor a backup (which
+ * runs in its own worker).  safekeep._notify_attempted records every attempt and computes
  * the backoff; after MAX_ATTEMPTS the row is gave_up.
  */
 #include "safekeep.h"
@@ -116,19 +117,14 @@ static bool send_next_due(void) {
     return true;
 }
 
-void sk_deliver_notifications(void) {
-    static TimestampTz last_check = 0;
-    TimestampTz now = GetCurrentTimestamp();
+void sk_notification_pass(void) {
     char after[32];
     const char *args[1];
 
-    if (!TimestampDifferenceExceeds(last_check, now, 10000))
-        return;
-    last_check = now;
     snprintf(after, sizeof(after), "%d seconds", sk_notify_archive_failing_after);
     args[0] = after;
     sk_exec_in_xact("SELECT safekeep._notify_check($1::interval)", 1, args);
-    /* A dead postmaster: stop before the next send (the launcher then exits). */
+    /* A dead postmaster: stop before the next send (the process then exits). */
     for (int i = 0; i < MAX_SENDS_PER_PASS && !sk_postmaster_dead() && send_next_due(); i++)
         ;
 }

@@ -45,16 +45,16 @@ static char *record_disaster_figures(const char *job_text, const sk_config *cfg,
         ereport(WARNING,
                 (errmsg("pg_safekeep: could not read the recovery figures: %s", msg.text)));
     initStringInfo(&json);
-    appendStringInfo(&json, "{\"rto_seconds\": %.3f", sk_seconds_since(started));
+    sk_json_double(&json, "rto_seconds", sk_seconds_since(started), 3);
     if (fig.has_last_xact)
-        appendStringInfo(&json, ", \"last_xact_time\": %.6f", fig.last_xact_time);
+        sk_json_double(&json, "last_xact_time", fig.last_xact_time, 6);
     if (fig.newest_wal[0])
-        appendStringInfo(&json, ", \"newest_wal\": \"%s\"", fig.newest_wal);
+        sk_json_text(&json, "newest_wal", fig.newest_wal);
     if (fig.has_newest_wal_time)
-        appendStringInfo(&json, ", \"newest_wal_time\": %.6f", fig.newest_wal_time);
+        sk_json_double(&json, "newest_wal_time", fig.newest_wal_time, 6);
     if (fig.has_rpo)
-        appendStringInfo(&json, ", \"rpo_seconds\": %.6f", fig.rpo_seconds);
-    appendStringInfoChar(&json, '}');
+        sk_json_double(&json, "rpo_seconds", fig.rpo_seconds, 6);
+    sk_json_end(&json);
     args[0] = job_text;
     args[1] = json.data;
     sk_query_in_xact("SELECT safekeep.disaster_recovery_finished($1::bigint, $2::jsonb)", 2, args,

@@ -10,6 +10,7 @@
 
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
 #include "storage/proc.h"
@@ -75,9 +76,9 @@ extern char *sk_smtp_from;
 extern char *sk_smtp_to;
 extern char *sk_smtp_ca_file;
 extern void sk_define_notify_settings(void);
-/* Queue launcher-side events and deliver due notifications; the launcher
- * calls it every loop, it works every ten seconds. */
-extern void sk_deliver_notifications(void);
+/* One notification pass: queue launcher-side events, send the due messages;
+ * run in a helper worker every ten seconds (notifier.c). */
+extern void sk_notification_pass(void);
 
 /* Fill cfg from the GUCs; stanza_buf receives the system identifier. */
 extern void sk_fill_config(sk_config *cfg, char *stanza_buf, size_t stanza_len);
@@ -192,6 +193,24 @@ extern void sk_register_launcher(void);
 PGDLLEXPORT void sk_launcher_main(Datum arg);
 PGDLLEXPORT void sk_job_worker_main(Datum arg);
 
+/* Short-lived workers for the launcher's slow work, one at a time per task
+ * (helper_worker.c). */
+typedef enum SkHelperTask {
+    SK_HELPER_UPKEEP = 0,
+    SK_HELPER_NOTIFY,
+    SK_HELPER_EXPIRE, /* arg: the expire schedule to fire */
+    SK_HELPER_COUNT
+} SkHelperTask;
+/* Start task's helper with arg (or NULL); false when no worker could be
+ * registered (or arg is too long to hand over). */
+extern bool sk_helper_start(SkHelperTask task, const char *arg);
+/* Whether the helper last started for task has not stopped yet. */
+extern bool sk_helper_running(SkHelperTask task);
+extern bool sk_any_helper_running(void);
+PGDLLEXPORT void sk_helper_main(Datum arg);
+/* The catalog made truthful after a crash or restart (startup_upkeep.c). */
+extern void sk_recover_catalog(void);
+
 /* Job implementations, run inside the job worker. */
 extern void sk_run_backup(int slotno);
 extern void sk_run_restore(int slotno);
@@ -264,6 +283,19 @@ extern void sk_sweep_repositories(int own_slot);
 /* Queue the jobs of safekeep.schedules rows that are due; the launcher calls
  * it every loop, it checks every ten seconds (scheduler.c). */
 extern void sk_run_due_schedules(void);
+/* Fire the expire schedule name if it is still due: retention, recorded as a
+ * firing of it (scheduler.c; run in a helper worker). */
+extern void sk_fire_expire_schedule(const char *name);
+
+/* A flat JSON object built field by field on an initStringInfo'd buf, the
+ * strings escaped; sk_json_end closes it and returns buf->data (json_out.c). */
+extern void sk_json_text(StringInfo buf, const char *name, const char *value);
+extern void sk_json_int(StringInfo buf, const char *name, int64 value);
+extern void sk_json_uint(StringInfo buf, const char *name, uint64 value);
+extern void sk_json_double(StringInfo buf, const char *name, double value, int digits);
+/* json: already JSON (an array or object the core built). */
+extern void sk_json_raw(StringInfo buf, const char *name, const char *json);
+extern char *sk_json_end(StringInfo buf);
 
 /* Wall-clock seconds since start (job_worker.c). */
 extern double sk_seconds_since(TimestampTz start);

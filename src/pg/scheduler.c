@@ -5,7 +5,10 @@
  * are evaluated in UTC.  next_run_at is always recomputed from now, so runs
  * missed while the server was down happen once at start-up, not once per
  * missed slot.  A backup that finds another backup running is skipped, and
- * the schedule row, safekeep.schedule_log and the server log say so.
+ * the schedule row, safekeep.schedule_log and the server log say so.  An
+ * expire schedule's retention run lists and removes backups: a helper worker
+ * fires it (helper_worker.c), so the launcher does not wait on the
+ * repositories.
  */
 #include "safekeep.h"
 
@@ -135,7 +138,8 @@ static void expire_fn(void *arg) {
     *(char **)arg = sk_expire_and_record(false);
 }
 
-/* Retention is quick: it runs here in the launcher, like expire_backups(). */
+/* Retention lists and removes backups in the repositories: in a helper
+ * worker, not in the launcher (see hand_off_expire). */
 static void fire_expire(FireResult *r) {
     char *plan = NULL;
     char *error;
@@ -164,11 +168,40 @@ static void fire_expire(FireResult *r) {
     r->message = summary[0];
 }
 
+static void end_xact(MemoryContext caller) {
+    PopActiveSnapshot();
+    CommitTransactionCommand();
+    MemoryContextSwitchTo(caller);
+}
+
+/* The schedule due longest, or (expire_name) that expire schedule if it is
+ * still due: name, job_kind, next_run_at. */
+static bool due_row(const char *expire_name, char **row, MemoryContext caller) {
+    const char *args[1] = {expire_name};
+
+    if (expire_name == NULL)
+        return sk_spi_query("SELECT name, job_kind, next_run_at FROM safekeep._schedule_next_due()",
+                            0, NULL, row, 3, caller);
+    return sk_spi_query("SELECT name, job_kind, next_run_at FROM safekeep.schedules "
+                        "WHERE name = $1 AND job_kind = 'expire' AND enabled "
+                        "AND next_run_at <= now()",
+                        1, args, row, 3, caller);
+}
+
+/* An expire schedule is fired by a helper worker: true when one is on it (or
+ * on another one: this one waits for the next check), false when none could
+ * be started and the launcher fires it itself, as before. */
+static bool hand_off_expire(const char *name) {
+    return sk_helper_running(SK_HELPER_EXPIRE) || sk_helper_start(SK_HELPER_EXPIRE, name);
+}
+
 /*
- * Fire the schedule that has been due longest, in its own transaction.
- * Returns false when none is due.
+ * Fire the schedule that has been due longest (expire_name: that expire
+ * schedule), in its own transaction.  Returns false when none is due, or
+ * when the launcher handed an expire schedule to a helper: the schedules
+ * due after it wait for the next check.
  */
-static bool fire_next_due(void) {
+static bool fire_next_due(const char *expire_name) {
     MemoryContext caller = CurrentMemoryContext;
     char *row[3]; /* name, job_kind, next_run_at */
     FireResult r = {0, NULL, NULL};
@@ -179,11 +212,9 @@ static bool fire_next_due(void) {
     StartTransactionCommand();
     MemoryContextSwitchTo(caller);
     PushActiveSnapshot(GetTransactionSnapshot());
-    if (!sk_spi_query("SELECT name, job_kind, next_run_at FROM safekeep._schedule_next_due()", 0,
-                      NULL, row, 3, caller)) {
-        PopActiveSnapshot();
-        CommitTransactionCommand();
-        MemoryContextSwitchTo(caller);
+    if (!due_row(expire_name, row, caller) ||
+        (expire_name == NULL && strcmp(row[1], "expire") == 0 && hand_off_expire(row[0]))) {
+        end_xact(caller);
         return false;
     }
     if (strcmp(row[1], "verify") == 0)
@@ -205,12 +236,14 @@ static bool fire_next_due(void) {
     args[4] = r.message;
     sk_spi_query("SELECT safekeep._schedule_fired($1, $2::timestamptz, $3::bigint, $4, $5)", 5,
                  args, NULL, 0, caller);
-    PopActiveSnapshot();
-    CommitTransactionCommand();
-    MemoryContextSwitchTo(caller);
+    end_xact(caller);
     ereport(LOG, (errmsg("pg_safekeep: schedule \"%s\" (%s) %s: %s", row[0], row[1], r.outcome,
                          r.message)));
     return true;
+}
+
+void sk_fire_expire_schedule(const char *name) {
+    (void)fire_next_due(name);
 }
 
 /*
@@ -230,9 +263,7 @@ static bool queue_next_verification(void) {
     PushActiveSnapshot(GetTransactionSnapshot());
     if (!sk_spi_query("SELECT name, label FROM safekeep._schedule_verify_due()", 0, NULL, row, 2,
                       caller)) {
-        PopActiveSnapshot();
-        CommitTransactionCommand();
-        MemoryContextSwitchTo(caller);
+        end_xact(caller);
         return false;
     }
     fire_verify(row[1], &r);
@@ -242,9 +273,7 @@ static bool queue_next_verification(void) {
     args[2] = r.job_id != 0 ? NULL : r.message;
     sk_spi_query("SELECT safekeep._schedule_verify_queued($1, $2::bigint, $3)", 3, args, NULL, 0,
                  caller);
-    PopActiveSnapshot();
-    CommitTransactionCommand();
-    MemoryContextSwitchTo(caller);
+    end_xact(caller);
     ereport(LOG, (errmsg("pg_safekeep: schedule \"%s\" (full_verify): verification of backup %s "
                          "%s: %s",
                          row[0], row[1], r.outcome, r.message)));
@@ -263,6 +292,6 @@ void sk_run_due_schedules(void) {
     sk_exec_in_xact("SELECT safekeep._schedule_refresh()", 0, NULL);
     for (int i = 0; i < MAX_FIRINGS_PER_CHECK && queue_next_verification(); i++)
         ;
-    for (int i = 0; i < MAX_FIRINGS_PER_CHECK && fire_next_due(); i++)
+    for (int i = 0; i < MAX_FIRINGS_PER_CHECK && fire_next_due(NULL); i++)
         ;
 }

@@ -322,7 +322,7 @@ like(
 		qq{SELECT outcome || ': ' || message FROM safekeep.schedule_log
 		    WHERE schedule_name = 'hourly_expire' AND due_at = '$missed'}),
 	qr/^succeeded: \d+ backup\(s\) expired, \d+ WAL file\(s\) removed$/,
-	'the expire schedule ran retention in the launcher');
+	'the expire schedule ran retention (in a helper worker)');
 is( q1(
 		q{SELECT next_run_at > now(), next_run_at <= now() + interval '1 hour',
 		         last_result FROM safekeep.schedule_status WHERE name = 'hourly_expire'}),

@@ -295,5 +295,25 @@ isnt($copy->safe_psql('postgres', 'SHOW cluster_name'), 'INJECTED', 'and nothing
 $copy->stop;
 ok(!-e $marker, 'evil.conf never ran');
 
+# --- a repository path with a double and a single quote ----------------------------------
+# The path reaches backup_completed()'s JSON (backup_file): escaped, the backup
+# completes and its catalog row names the manifest where it is.
+my $qrepo = File::Temp::tempdir('/tmp/ske-XXXXXX', CLEANUP => 1) . q{/repo "q" 'x'};
+mkdir $qrepo or die "cannot create $qrepo: $!";
+(my $qrepo_sql = $qrepo) =~ s/'/''/g;
+$node->safe_psql('postgres', "ALTER SYSTEM SET safekeep.repo1_path = '$qrepo_sql'");
+$node->safe_psql('postgres', 'SELECT pg_reload_conf()');
+$node->poll_query_until('postgres', "SELECT current_setting('safekeep.repo1_path') = '$qrepo_sql'")
+  or die 'safekeep.repo1_path never showed the quoted path';
+switch_and_wait($node);
+my $qlabel = $node->safe_psql('postgres', 'SELECT safekeep.create_full_backup()');
+like($qlabel, qr/^\d{8}-\d{6}F$/, "backup $qlabel into a repository path with quotes");
+is(job_status_of($node, $qlabel), 'succeeded', 'its job succeeded');
+my ($qstatus, $qfile) = split(/\|/, $node->safe_psql('postgres',
+	"SELECT status, backup_file FROM safekeep.backup_catalog WHERE label = '$qlabel'"));
+is($qstatus, 'completed', 'its catalog row says completed');
+is(substr($qfile, 0, length($qrepo) + 1), "$qrepo/", 'backup_file lies in the quoted repository path');
+ok(-f $qfile, 'and names the manifest that is there');
+
 $node->stop;
 done_testing();

@@ -1,0 +1,100 @@
+/*
+ * helper_worker.c - short-lived workers the launcher starts for work that
+ * waits on the network or on the repositories: the start-up upkeep (sweep,
+ * sync_catalog, scratch copies), each notification pass (SMTP, webhook) and
+ * an expire schedule's retention run (listing and removing backups).
+ * The launcher's loop thus keeps dispatching jobs every second.  They are
+ * not jobs: they take no job slot (the eight slots stay for the jobs users
+ * ask for) and leave no safekeep.jobs row.  At most one helper per task.
+ */
+#include "safekeep.h"
+
+#include "miscadmin.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "tcop/tcopprot.h"
+#include "utils/memutils.h"
+
+static const char *const helper_names[SK_HELPER_COUNT] = {
+    [SK_HELPER_UPKEEP] = "pg_safekeep start-up upkeep",
+    [SK_HELPER_NOTIFY] = "pg_safekeep notifier",
+    [SK_HELPER_EXPIRE] = "pg_safekeep scheduled retention",
+};
+
+/* bgw_extra: the launcher's database, then the task's argument (a string). */
+#define ARG_OFFSET sizeof(Oid)
+#define ARG_MAX (BGW_EXTRALEN - ARG_OFFSET)
+
+/* The launcher's handles, one per task (NULL: none started or seen stopped). */
+static BackgroundWorkerHandle *helpers[SK_HELPER_COUNT];
+
+bool sk_helper_start(SkHelperTask task, const char *arg) {
+    BackgroundWorker worker;
+    MemoryContext oldcxt;
+    bool started;
+
+    memset(&worker, 0, sizeof(worker));
+    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+    worker.bgw_start_time = BgWorkerStart_ConsistentState;
+    worker.bgw_restart_time = BGW_NEVER_RESTART;
+    strlcpy(worker.bgw_library_name, "pg_safekeep", BGW_MAXLEN);
+    strlcpy(worker.bgw_function_name, "sk_helper_main", BGW_MAXLEN);
+    strlcpy(worker.bgw_name, helper_names[task], BGW_MAXLEN);
+    strlcpy(worker.bgw_type, helper_names[task], BGW_MAXLEN);
+    worker.bgw_main_arg = Int32GetDatum((int32)task);
+    /* The launcher's database: the catalog and notification tables live there. */
+    memcpy(worker.bgw_extra, &MyDatabaseId, sizeof(Oid));
+    if (arg != NULL && strlcpy(worker.bgw_extra + ARG_OFFSET, arg, ARG_MAX) >= ARG_MAX)
+        return false;
+    /* Its start and exit set the launcher's latch. */
+    worker.bgw_notify_pid = MyProcPid;
+    /* The handle outlives the loop's memory context, which is reset each turn. */
+    oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+    started = RegisterDynamicBackgroundWorker(&worker, &helpers[task]);
+    MemoryContextSwitchTo(oldcxt);
+    if (!started)
+        helpers[task] = NULL;
+    return started;
+}
+
+bool sk_helper_running(SkHelperTask task) {
+    pid_t pid;
+
+    if (helpers[task] == NULL)
+        return false;
+    if (GetBackgroundWorkerPid(helpers[task], &pid) != BGWH_STOPPED)
+        return true;
+    pfree(helpers[task]);
+    helpers[task] = NULL;
+    return false;
+}
+
+bool sk_any_helper_running(void) {
+    for (int task = 0; task < SK_HELPER_COUNT; task++)
+        if (sk_helper_running((SkHelperTask)task))
+            return true;
+    return false;
+}
+
+void sk_helper_main(Datum arg) {
+    SkHelperTask task = (SkHelperTask)DatumGetInt32(arg);
+    Oid dboid;
+    char task_arg[ARG_MAX];
+
+    /* die() only sets flags; the core's stop poll sees them. */
+    pqsignal(SIGTERM, die);
+    BackgroundWorkerUnblockSignals();
+    memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+    strlcpy(task_arg, MyBgworkerEntry->bgw_extra + ARG_OFFSET, sizeof(task_arg));
+    BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+
+    /* An ERROR ends the process (exit code 1) after logging it: the launcher
+     * carries on as when the same step failed in its own loop. */
+    if (task == SK_HELPER_UPKEEP)
+        sk_recover_catalog();
+    else if (task == SK_HELPER_NOTIFY)
+        sk_notification_pass();
+    else if (task == SK_HELPER_EXPIRE)
+        sk_fire_expire_schedule(task_arg);
+    proc_exit(0);
+}
