@@ -29,32 +29,16 @@ static const char *const helper_names[SK_HELPER_COUNT] = {
 static BackgroundWorkerHandle *helpers[SK_HELPER_COUNT];
 
 bool sk_helper_start(SkHelperTask task, const char *arg) {
-    BackgroundWorker worker;
-    MemoryContext oldcxt;
-    bool started;
+    /* bgw_extra: the launcher's database (the catalog and notification
+     * tables live there), then arg. */
+    char extra[BGW_EXTRALEN];
 
-    memset(&worker, 0, sizeof(worker));
-    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    worker.bgw_start_time = BgWorkerStart_ConsistentState;
-    worker.bgw_restart_time = BGW_NEVER_RESTART;
-    strlcpy(worker.bgw_library_name, "pg_safekeep", BGW_MAXLEN);
-    strlcpy(worker.bgw_function_name, "sk_helper_main", BGW_MAXLEN);
-    strlcpy(worker.bgw_name, helper_names[task], BGW_MAXLEN);
-    strlcpy(worker.bgw_type, helper_names[task], BGW_MAXLEN);
-    worker.bgw_main_arg = Int32GetDatum((int32)task);
-    /* The launcher's database: the catalog and notification tables live there. */
-    memcpy(worker.bgw_extra, &MyDatabaseId, sizeof(Oid));
-    if (arg != NULL && strlcpy(worker.bgw_extra + ARG_OFFSET, arg, ARG_MAX) >= ARG_MAX)
+    memset(extra, 0, sizeof(extra));
+    memcpy(extra, &MyDatabaseId, sizeof(Oid));
+    if (arg != NULL && strlcpy(extra + ARG_OFFSET, arg, ARG_MAX) >= ARG_MAX)
         return false;
-    /* Its start and exit set the launcher's latch. */
-    worker.bgw_notify_pid = MyProcPid;
-    /* The handle outlives the loop's memory context, which is reset each turn. */
-    oldcxt = MemoryContextSwitchTo(TopMemoryContext);
-    started = RegisterDynamicBackgroundWorker(&worker, &helpers[task]);
-    MemoryContextSwitchTo(oldcxt);
-    if (!started)
-        helpers[task] = NULL;
-    return started;
+    return sk_start_worker("sk_helper_main", helper_names[task], helper_names[task],
+                           Int32GetDatum((int32)task), extra, sizeof(extra), &helpers[task]);
 }
 
 bool sk_helper_running(SkHelperTask task) {

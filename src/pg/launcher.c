@@ -51,26 +51,11 @@ void sk_register_launcher(void) {
 }
 
 static bool start_job_worker(int slotno) {
-    BackgroundWorker worker;
-    MemoryContext oldcxt;
-    bool started;
+    char name[BGW_MAXLEN];
 
-    memset(&worker, 0, sizeof(worker));
-    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    worker.bgw_start_time = BgWorkerStart_ConsistentState;
-    worker.bgw_restart_time = BGW_NEVER_RESTART;
-    strlcpy(worker.bgw_library_name, "pg_safekeep", BGW_MAXLEN);
-    strlcpy(worker.bgw_function_name, "sk_job_worker_main", BGW_MAXLEN);
-    snprintf(worker.bgw_name, BGW_MAXLEN, "pg_safekeep job " INT64_FORMAT,
-             sk_shared->slots[slotno].job_id);
-    strlcpy(worker.bgw_type, "pg_safekeep job worker", BGW_MAXLEN);
-    worker.bgw_main_arg = Int32GetDatum(slotno);
-    worker.bgw_notify_pid = MyProcPid;
-    /* The handle outlives the loop's memory context, which is reset each turn. */
-    oldcxt = MemoryContextSwitchTo(TopMemoryContext);
-    started = RegisterDynamicBackgroundWorker(&worker, &worker_handles[slotno]);
-    MemoryContextSwitchTo(oldcxt);
-    return started;
+    snprintf(name, sizeof(name), "pg_safekeep job " INT64_FORMAT, sk_shared->slots[slotno].job_id);
+    return sk_start_worker("sk_job_worker_main", name, "pg_safekeep job worker",
+                           Int32GetDatum(slotno), NULL, 0, &worker_handles[slotno]);
 }
 
 /*

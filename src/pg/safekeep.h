@@ -193,6 +193,15 @@ extern void sk_register_launcher(void);
 PGDLLEXPORT void sk_launcher_main(Datum arg);
 PGDLLEXPORT void sk_job_worker_main(Datum arg);
 
+/* Register one of this library's dynamic workers running function(arg),
+ * never restarted, notifying the calling process on start and exit; extra
+ * (NULL: none) fills bgw_extra.  *handle lives in TopMemoryContext (NULL when
+ * nothing was registered). */
+struct BackgroundWorkerHandle;
+extern bool sk_start_worker(const char *function, const char *name, const char *type, Datum arg,
+                            const char *extra, size_t extra_len,
+                            struct BackgroundWorkerHandle **handle);
+
 /* Short-lived workers for the launcher's slow work, one at a time per task
  * (helper_worker.c). */
 typedef enum SkHelperTask {

@@ -362,14 +362,7 @@ std::vector<ManifestFile> copy_files(const std::vector<SourceFile> &files, Stora
                     : copy_one(files[idx], store, backup_dir, *workers[w], state);
             state.files_done.fetch_add(1, std::memory_order_relaxed);
         },
-        cancel,
-        [&](const ParallelState &state) {
-            if (!progress)
-                return;
-            report.files_done = state.files_done.load(std::memory_order_relaxed);
-            report.bytes_done = state.bytes_done.load(std::memory_order_relaxed);
-            progress(report);
-        });
+        cancel, progress_ticker(report, progress));
 
     std::vector<ManifestFile> out;
     out.reserve(files.size());

@@ -164,4 +164,14 @@ void run_concurrently(const std::function<void()> &a, const std::function<void()
         std::rethrow_exception(b_error);
 }
 
+TickFn progress_ticker(ProgressReport &report, const ProgressFn &progress) {
+    return [&report, &progress](const ParallelState &state) {
+        if (!progress)
+            return;
+        report.files_done = state.files_done.load(std::memory_order_relaxed);
+        report.bytes_done = state.bytes_done.load(std::memory_order_relaxed);
+        progress(report);
+    };
+}
+
 } // namespace safekeep

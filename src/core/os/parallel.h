@@ -37,6 +37,10 @@ struct ProgressReport {
 };
 using ProgressFn = std::function<void(const ProgressReport &)>;
 
+// A tick that publishes the run's counts in report (its totals set by the
+// caller) to progress; nothing when progress is empty.
+TickFn progress_ticker(ProgressReport &report, const ProgressFn &progress);
+
 // job(index, worker) for index in [0, count); worker in [0, min(threads, count)).
 // Rethrows the first job error, or throws Canceled.
 void run_parallel(size_t count, int threads,

@@ -238,14 +238,7 @@ void restore_files(const std::vector<const ManifestFile *> &files, const BackupC
             restore_one(*order[i], chain, pgdata, *workers[w], state);
             state.files_done.fetch_add(1, std::memory_order_relaxed);
         },
-        cancel,
-        [&](const ParallelState &state) {
-            if (!progress)
-                return;
-            report.files_done = state.files_done.load(std::memory_order_relaxed);
-            report.bytes_done = state.bytes_done.load(std::memory_order_relaxed);
-            progress(report);
-        });
+        cancel, progress_ticker(report, progress));
 }
 
 } // namespace safekeep
