@@ -42,7 +42,7 @@ int sk_logical_backup(const sk_config *cfg, uint64_t system_id, const sk_pg_conn
         if (label)
             copy_str(label, 64, r.label);
         if (manifest_json)
-            *manifest_json = dup_string(r.manifest_json);
+            *manifest_json = dup_string(logical_manifest_text(r.manifest));
         return SK_OK;
     });
 }

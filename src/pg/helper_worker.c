@@ -2,7 +2,8 @@
  * helper_worker.c - short-lived workers the launcher starts for work that
  * waits on the network or on the repositories: the start-up upkeep (sweep,
  * sync_catalog, scratch copies), each notification pass (SMTP, webhook) and
- * an expire schedule's retention run (listing and removing backups).
+ * an expire schedule's retention run (listing and removing backups), and
+ * removing the partial backup of a job worker that vanished.
  * The launcher's loop thus keeps dispatching jobs every second.  They are
  * not jobs: they take no job slot (the eight slots stay for the jobs users
  * ask for) and leave no safekeep.jobs row.  At most one helper per task.
@@ -19,6 +20,7 @@ static const char *const helper_names[SK_HELPER_COUNT] = {
     [SK_HELPER_UPKEEP] = "pg_safekeep start-up upkeep",
     [SK_HELPER_NOTIFY] = "pg_safekeep notifier",
     [SK_HELPER_EXPIRE] = "pg_safekeep scheduled retention",
+    [SK_HELPER_DISCARD] = "pg_safekeep partial backup removal",
 };
 
 /* bgw_extra: the launcher's database, then the task's argument (a string). */
@@ -39,6 +41,17 @@ bool sk_helper_start(SkHelperTask task, const char *arg) {
         return false;
     return sk_start_worker("sk_helper_main", helper_names[task], helper_names[task],
                            Int32GetDatum((int32)task), extra, sizeof(extra), &helpers[task]);
+}
+
+/* Remove backup/<label> of a job worker that vanished, if it has no manifest. */
+static void discard_partial_backup(const char *label) {
+    sk_config cfg;
+    char stanza[32];
+    sk_msg msg;
+
+    sk_fill_config(&cfg, stanza, sizeof(stanza));
+    if (sk_any_repo_configured() && sk_backup_discard_partial(&cfg, label, &msg) != SK_OK)
+        ereport(WARNING, (errmsg("pg_safekeep: %s", msg.text)));
 }
 
 bool sk_helper_running(SkHelperTask task) {
@@ -80,5 +93,7 @@ void sk_helper_main(Datum arg) {
         sk_notification_pass();
     else if (task == SK_HELPER_EXPIRE)
         sk_fire_expire_schedule(task_arg);
+    else if (task == SK_HELPER_DISCARD)
+        discard_partial_backup(task_arg);
     proc_exit(0);
 }

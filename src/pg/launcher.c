@@ -60,9 +60,9 @@ static bool start_job_worker(int slotno) {
 
 /*
  * A worker stopped: if it did so without reporting (it hit a FATAL, or was
- * terminated), fail its slot, its catalog rows and whatever partial backup
- * it left.  The slot may since carry a new job: sk_slot_finish checks the
- * job id.
+ * terminated), fail its slot and its catalog rows, and have a helper remove
+ * whatever partial backup it left.  The slot may since carry a new job:
+ * sk_slot_finish checks the job id.
  */
 static void fail_vanished_job(int slotno, int64 job_id) {
     static const char *why = "job worker exited before reporting a result";
@@ -83,15 +83,12 @@ static void fail_vanished_job(int slotno, int64 job_id) {
     args[0] = job_text;
     args[1] = why;
     sk_exec_in_xact("SELECT safekeep.fail_job($1::bigint, $2)", 2, args);
-    if (label[0] != '\0') {
-        sk_config cfg;
-        char stanza[32];
-        sk_msg msg;
-
-        sk_fill_config(&cfg, stanza, sizeof(stanza));
-        if (sk_any_repo_configured() && sk_backup_discard_partial(&cfg, label, &msg) != SK_OK)
-            ereport(WARNING, (errmsg("pg_safekeep: %s", msg.text)));
-    }
+    /* Repository I/O belongs in a helper; when none can be had now, the
+     * sweep before the next backup (or at the next start) removes it. */
+    if (label[0] != '\0' &&
+        (sk_helper_running(SK_HELPER_DISCARD) || !sk_helper_start(SK_HELPER_DISCARD, label)))
+        ereport(LOG,
+                (errmsg("pg_safekeep: the partial backup %s is left to the next sweep", label)));
 }
 
 /* Start workers for queued slots; fail the slots of workers that vanished. */

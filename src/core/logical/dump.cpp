@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
-#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
 namespace safekeep {
@@ -43,15 +42,6 @@ std::string allocate_logical_label(Storage &store, const std::string &root, int6
         if (store.claim(key_join(root, label)))
             return label;
     }
-}
-
-std::string iso_time(int64_t t) {
-    time_t tt = static_cast<time_t>(t);
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 std::string pg_dump_version(const std::string &bindir) {
@@ -105,25 +95,22 @@ LogicalDumpResult logical_dump(const Config &cfg, const LogicalDumpRequest &req)
         file->commit();
         store.sync(dir);
 
-        nlohmann::json m;
-        m["label"] = label;
-        m["backup_type"] = "logical";
-        m["format"] = "pg_dump custom, zstd";
-        m["database"] = req.conn.dbname;
-        m["schema_only"] = req.schema_only;
-        m["tables"] = req.table_names;
-        m["object"] = "dump.zst";
-        m["dump_size"] = counting.bytes;
-        m["stored_size"] = file->bytes();
-        m["sha256"] = sha.final_hex();
-        m["schema_hash"] = hash;
-        m["pg_dump_version"] = version;
-        m["start_time"] = iso_time(start);
-        m["stop_time"] = iso_time(static_cast<int64_t>(std::time(nullptr)));
-        std::string text = m.dump(2) + "\n";
+        LogicalManifest m;
+        m.label = label;
+        m.database = req.conn.dbname;
+        m.schema_only = req.schema_only;
+        m.tables = req.table_names;
+        m.dump_size = counting.bytes;
+        m.stored_size = file->bytes();
+        m.sha256 = sha.final_hex();
+        m.schema_hash = hash;
+        m.pg_dump_version = version;
+        m.start_time = start;
+        m.stop_time = static_cast<int64_t>(std::time(nullptr));
+        std::string text = logical_manifest_text(m);
         // Written last: a logical backup without a manifest does not exist.
         store.write(key_join(dir, kManifestName), text.data(), text.size());
-        return {label, m.dump()};
+        return {label, std::move(m)};
     } catch (...) {
         try {
             store.remove_tree(dir);

@@ -6,6 +6,7 @@
 
 #include "logical/pg_connection.h"
 #include "repo/config.h"
+#include "repo/logical_manifest.h"
 #include "os/parallel.h"
 
 #include <cstdint>
@@ -25,7 +26,7 @@ struct LogicalDumpRequest {
 
 struct LogicalDumpResult {
     std::string label;
-    std::string manifest_json;
+    LogicalManifest manifest; // as stored
 };
 
 LogicalDumpResult logical_dump(const Config &cfg, const LogicalDumpRequest &req);

@@ -88,11 +88,16 @@ std::string logical_manifest_json(const Config &cfg, const std::string &label) {
 }
 
 std::string logical_restore(const Config &cfg, const LogicalRestoreRequest &req) {
-    nlohmann::json m = nlohmann::json::parse(logical_manifest_json(cfg, req.label));
     LogicalPlace place = label_dir(cfg, req.label);
     Storage &store = place.layout.store();
-    std::string object = key_join(place.dir, m.value("object", std::string("dump.zst")));
-    std::string want = m.at("sha256").get<std::string>();
+    const std::string manifest_key = key_join(place.dir, kManifestName);
+    const LogicalManifest m =
+        parse_logical_manifest(logical_manifest_json(cfg, req.label), store.url(manifest_key));
+    if (m.sha256.empty())
+        throw CorruptData("logical backup manifest \"" + store.url(manifest_key) +
+                          "\" has no sha256");
+    const std::string object = key_join(place.dir, m.object);
+    const std::string &want = m.sha256;
 
     // First pass: nothing reaches the target unless the whole object is sound.
     NullSink null;

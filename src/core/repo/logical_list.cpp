@@ -1,32 +1,22 @@
 #include "repo/logical_list.h"
 
+#include "repo/logical_manifest.h"
 #include "repo/manifest_scan.h"
 #include "util/civil_date.h"
 #include "util/error.h"
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 namespace safekeep {
 
 namespace {
 
-// "YYYY-MM-DDTHH:MM:SSZ" (the manifest's times) -> unix seconds; -1 if not.
-int64_t parse_iso_utc(const std::string &s) {
-    int y, mo, d, h, mi, se;
-    char z = 0;
-    if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 ||
-        z != 'Z')
-        return -1;
-    return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
-}
-
 // The label's own stamp: the dump's start, for a manifest without times.
+// (is_logical_label has checked that the digits are there.)
 int64_t label_stamp(const std::string &label) {
-    std::string iso = label.substr(0, 4) + "-" + label.substr(4, 2) + "-" + label.substr(6, 2) +
-                      "T" + label.substr(9, 2) + ":" + label.substr(11, 2) + ":" +
-                      label.substr(13, 2) + "Z";
-    return parse_iso_utc(iso);
+    auto num = [&](size_t at, size_t n) { return std::stoi(label.substr(at, n)); };
+    return days_from_civil(num(0, 4), num(4, 2), num(6, 2)) * 86400 + num(9, 2) * 3600 +
+           num(11, 2) * 60 + num(13, 2);
 }
 
 LogicalEntry parse_entry(const std::string &label, const std::string &key, std::string text,
@@ -34,19 +24,15 @@ LogicalEntry parse_entry(const std::string &label, const std::string &key, std::
     LogicalEntry e;
     e.label = label;
     e.manifest_key = key;
-    try {
-        nlohmann::json m = nlohmann::json::parse(text);
-        e.database = m.value("database", std::string());
-        e.schema_only = m.value("schema_only", false);
-        e.tables = m.value("tables", std::vector<std::string>());
-        e.dump_size = m.value("dump_size", uint64_t{0});
-        e.stored_size = m.value("stored_size", uint64_t{0});
-        e.schema_hash = m.value("schema_hash", std::string());
-        e.start_time = parse_iso_utc(m.value("start_time", std::string()));
-        e.stop_time = parse_iso_utc(m.value("stop_time", std::string()));
-    } catch (const nlohmann::json::exception &ex) {
-        throw CorruptData("logical backup manifest \"" + where + "\" is not valid: " + ex.what());
-    }
+    const LogicalManifest m = parse_logical_manifest(text, where);
+    e.database = m.database;
+    e.schema_only = m.schema_only;
+    e.tables = m.tables;
+    e.dump_size = m.dump_size;
+    e.stored_size = m.stored_size;
+    e.schema_hash = m.schema_hash;
+    e.start_time = m.start_time;
+    e.stop_time = m.stop_time;
     if (e.start_time < 0)
         e.start_time = label_stamp(label);
     if (e.stop_time < 0)
