@@ -22,17 +22,9 @@ int64_t label_stamp(const std::string &label) {
 LogicalEntry parse_entry(const std::string &label, const std::string &key, std::string text,
                          const std::string &where) {
     LogicalEntry e;
-    e.label = label;
+    static_cast<LogicalManifest &>(e) = parse_logical_manifest(text, where);
+    e.label = label; // the directory's name decides, whatever the text says
     e.manifest_key = key;
-    const LogicalManifest m = parse_logical_manifest(text, where);
-    e.database = m.database;
-    e.schema_only = m.schema_only;
-    e.tables = m.tables;
-    e.dump_size = m.dump_size;
-    e.stored_size = m.stored_size;
-    e.schema_hash = m.schema_hash;
-    e.start_time = m.start_time;
-    e.stop_time = m.stop_time;
     if (e.start_time < 0)
         e.start_time = label_stamp(label);
     if (e.stop_time < 0)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "repo/layout.h"
+#include "repo/logical_manifest.h"
 
 #include <cstdint>
 #include <string>
@@ -10,16 +11,9 @@
 
 namespace safekeep {
 
-struct LogicalEntry {
-    std::string label;
-    std::string database;
-    bool schema_only = false;
-    std::vector<std::string> tables; // empty: the whole database
-    int64_t start_time = 0;          // unix seconds
-    int64_t stop_time = 0;
-    uint64_t dump_size = 0;   // pg_dump output
-    uint64_t stored_size = 0; // the object in the repository
-    std::string schema_hash;
+// The manifest with where it was found; its times are always set (a manifest
+// without them takes the label's stamp).
+struct LogicalEntry : LogicalManifest {
     std::string manifest_key;
     std::string manifest_json; // as stored
 };
