@@ -67,6 +67,7 @@ typedef struct sk_repo_config {
     int s3_part_size_mb;                /* multipart part size; 0 = default (16) */
     const char *s3_credentials_file;    /* AWS shared-credentials format */
     const char *s3_profile;             /* default "default" */
+    const char *s3_storage_class;       /* x-amz-storage-class; "" = bucket's */
     const char *cipher;                 /* "none" (default) or "aes-256-gcm" */
     const char *cipher_passphrase_file; /* file holding the passphrase */
 } sk_repo_config;

@@ -44,6 +44,7 @@ const std::vector<Field> &fields() {
         {"s3_part_size", Kind::SizeMb, nullptr, {}},
         {"s3_credentials_file", Kind::Path, &R::s3_credentials_file, {}},
         {"s3_profile", Kind::Text, &R::s3_profile, {}},
+        {"s3_storage_class", Kind::Text, &R::s3_storage_class, {}},
         {"cipher", Kind::Choice, &R::cipher, {"none", "aes-256-gcm"}},
         {"cipher_passphrase_file", Kind::Path, &R::cipher_passphrase_file, {}},
     };

@@ -79,6 +79,7 @@ inline RepoSpec to_repo_spec(const sk_repo_config &r, int number) {
     spec.s3.uri_style = str(r.s3_uri_style).empty() ? "path" : str(r.s3_uri_style);
     spec.s3.verify_tls = r.s3_verify_tls != 0;
     spec.s3.ca_file = str(r.s3_ca_file);
+    spec.s3.storage_class = str(r.s3_storage_class);
     if (r.s3_part_size_mb > 0)
         spec.s3.part_size = static_cast<size_t>(r.s3_part_size_mb) << 20;
     spec.s3.credentials_file = str(r.s3_credentials_file);

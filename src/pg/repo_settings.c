@@ -23,6 +23,7 @@ typedef struct RepoSettings {
     int s3_part_size_mb;
     char *s3_credentials_file;
     char *s3_profile;
+    char *s3_storage_class;
     char *cipher;
     char *cipher_passphrase_file;
 } RepoSettings;
@@ -67,6 +68,10 @@ static void define_repo(int n) {
                   &r->s3_credentials_file, secret);
     define_string(n, "s3_profile", "Profile of the credentials file (default: default).",
                   &r->s3_profile, 0);
+    define_string(n, "s3_storage_class",
+                  "S3 storage class of new objects (x-amz-storage-class), e.g. STANDARD_IA; "
+                  "empty: the bucket's default.",
+                  &r->s3_storage_class, 0);
     define_string(n, "cipher", "none or aes-256-gcm.", &r->cipher, 0);
     define_string(n, "cipher_passphrase_file", "File holding the repository passphrase.",
                   &r->cipher_passphrase_file, secret);
@@ -125,6 +130,7 @@ void sk_fill_repos(sk_config *cfg) {
         c->s3_part_size_mb = r->s3_part_size_mb;
         c->s3_credentials_file = r->s3_credentials_file;
         c->s3_profile = r->s3_profile;
+        c->s3_storage_class = r->s3_storage_class;
         c->cipher = r->cipher;
         c->cipher_passphrase_file = r->cipher_passphrase_file;
     }

@@ -222,6 +222,38 @@ TEST(S3Retry, CompleteMultipartErrorInA200IsAFailureAndAborts) {
     EXPECT_EQ(reqs[4].rfind("DELETE /bkt/pre/big?uploadId=up1 ", 0), 0u) << reqs[4];
 }
 
+// repoN_s3_storage_class: on the requests that make an object (PutObject,
+// CreateMultipartUpload), signed; never on parts, completion or reads.
+TEST(S3Retry, StorageClassGoesOnlyWithTheRequestsThatMakeAnObject) {
+    const std::string init = "<InitiateMultipartUploadResult><UploadId>up1</UploadId>"
+                             "</InitiateMultipartUploadResult>";
+    const std::string done = "<CompleteMultipartUploadResult><ETag>\"e\"</ETag>"
+                             "</CompleteMultipartUploadResult>";
+    ScriptedServer srv({answer(200, "OK", ""), answer(200, "OK", init),
+                        answer(200, "OK", "", "ETag: \"e1\"\r\n"),
+                        answer(200, "OK", "", "ETag: \"e2\"\r\n"), answer(200, "OK", done),
+                        answer(200, "OK", "x")});
+    Settings s = quick(srv);
+    s.upload_threads = 1; // parts in order, so the script fits
+    s.storage_class = "STANDARD_IA";
+    Client c(s);
+    std::vector<uint8_t> small(10, 1), big(1500, 7);
+    c.put("small", small.data(), small.size());
+    c.put("big", big.data(), big.size());
+    (void)c.get("small");
+    auto reqs = srv.requests();
+    ASSERT_EQ(reqs.size(), 6u);
+    const std::string header = "x-amz-storage-class: STANDARD_IA\r\n";
+    EXPECT_EQ(reqs[0].rfind("PUT /bkt/pre/small ", 0), 0u) << reqs[0];
+    EXPECT_EQ(reqs[1].rfind("POST /bkt/pre/big?uploads= ", 0), 0u) << reqs[1];
+    for (int i : {0, 1}) {
+        EXPECT_NE(reqs[i].find(header), std::string::npos) << reqs[i];
+        EXPECT_NE(reqs[i].find(";x-amz-storage-class"), std::string::npos) << "signed: " << reqs[i];
+    }
+    for (int i : {2, 3, 4, 5})
+        EXPECT_EQ(reqs[i].find("x-amz-storage-class"), std::string::npos) << reqs[i];
+}
+
 TEST(S3Retry, DeleteObjectsPerKeyErrorsThrow) {
     ScriptedServer srv({answer(200, "OK",
                                "<DeleteResult><Error><Key>pre/a</Key><Code>AccessDenied</Code>"

@@ -12,6 +12,7 @@ struct S3Spec {
     std::string uri_style = "path"; // path | host
     bool verify_tls = true;
     std::string ca_file;
+    std::string storage_class; // "": the bucket's default
     size_t part_size = 16 << 20;
     std::string credentials_file, profile = "default";
 };

@@ -39,6 +39,21 @@ void check_repo_root(const std::string &path) {
 
 namespace {
 
+// S3's classes (STANDARD_IA, GLACIER_IR, ...) and radosgw's placement
+// classes are upper-case names; anything else is a typo S3 would only
+// refuse at the first upload.
+std::string checked_storage_class(const std::string &repo, const std::string &value) {
+    bool ok = value.size() <= 64;
+    for (char c : value)
+        ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
+    if (!ok)
+        throw Error(repo +
+                    "_s3_storage_class must be an S3 storage class such as STANDARD_IA "
+                    "(upper-case letters, digits, _), not \"" +
+                    value + "\"");
+    return value;
+}
+
 s3::Settings s3_settings(const RepoSpec &r) {
     const std::string name = "repo" + std::to_string(r.number);
     if (r.s3.endpoint.empty() || r.s3.bucket.empty())
@@ -60,6 +75,7 @@ s3::Settings s3_settings(const RepoSpec &r) {
     s.path_style = r.s3.uri_style != "host";
     s.verify_tls = r.s3.verify_tls;
     s.ca_file = r.s3.ca_file;
+    s.storage_class = checked_storage_class(name, r.s3.storage_class);
     if (r.s3.part_size > 0)
         s.part_size = r.s3.part_size;
     s.credentials = s3::load_credentials(r.s3.credentials_file,

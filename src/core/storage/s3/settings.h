@@ -16,6 +16,7 @@ struct Settings {
     bool path_style = true;      // false: virtual-host style bucket.host
     bool verify_tls = true;      // verify the server's certificate and host name
     std::string ca_file;         // optional CA bundle
+    std::string storage_class;   // x-amz-storage-class of new objects; "": the bucket's default
     size_t part_size = 16 << 20; // multipart above this; S3 wants >= 5 MiB (tests use less)
     int upload_threads = 4;      // parallel part uploads
     int max_attempts = 5;        // tries per request (retries with backoff + jitter)

@@ -132,6 +132,20 @@ size_t on_header(char *buf, size_t size, size_t nitems, void *userdata) {
     return n;
 }
 
+// The requests that make a new object: PutObject and CreateMultipartUpload
+// (not UploadPart, not the bucket itself). Only those take a storage class.
+bool creates_object(const Request &r) {
+    if (r.key.empty())
+        return false;
+    auto has = [&](const char *name) {
+        for (const auto &kv : r.query)
+            if (kv.first == name)
+                return true;
+        return false;
+    };
+    return (r.method == "PUT" && !has("partNumber")) || (r.method == "POST" && has("uploads"));
+}
+
 bool retryable(CURLcode rc) {
     switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -238,6 +252,8 @@ bool Transport::attempt(Handle &h, const Request &r, uint64_t &delivered, Respon
         in.headers.emplace_back("x-amz-security-token", s_.credentials.session_token);
     for (const auto &kv : r.headers)
         in.headers.push_back(kv);
+    if (!s_.storage_class.empty() && creates_object(r))
+        in.headers.emplace_back("x-amz-storage-class", s_.storage_class);
     if (r.sink && delivered > 0)
         in.headers.emplace_back("range", "bytes=" + std::to_string(delivered) + "-");
 
