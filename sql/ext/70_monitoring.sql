@@ -194,9 +194,8 @@ SELECT 'repo' || i.number AS repository,
        coalesce(n.physical IN (SELECT b->>'label' FROM jsonb_array_elements(i.j->'backups') b),
                 false) AS holds_newest_backup,
        s.free_bytes, s.total_bytes AS filesystem_bytes,
-       coalesce(n.logical IN (SELECT l->>'label'
-                                FROM jsonb_array_elements(i.j->'logical_backups') l),
-                false) AS holds_newest_logical_backup,
+       n.logical IN (SELECT l->>'label' FROM jsonb_array_elements(i.j->'logical_backups') l)
+           AS holds_newest_logical_backup,
        i.number AS repository_number,
        i.encrypted,
        i.j->>'error' AS error
