@@ -268,7 +268,7 @@ my %columns = (
 	'Backup in progress' =>
 	  'job_id,kind,phase,label,percent_done,bytes_done,bytes_total,bytes_per_second,seconds_left,estimated_end',
 	'Repository usage' =>
-	  'repository,storage_kind,backups,backup_bytes,wal_files,wal_bytes,free_bytes,filesystem_bytes',
+	  'repository,storage_kind,encrypted,backups,backup_bytes,wal_files,wal_bytes,free_bytes,filesystem_bytes,holds_newest_backup,error',
 	'Recent backups' =>
 	  'label,backup_type,status,completed_at,duration_seconds,backup_size,database_size,compression_ratio,warnings,error_message',
 	'Audit trail' => 'happened_at,who,what,details');
