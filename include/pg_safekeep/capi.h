@@ -328,6 +328,18 @@ void sk_free(void *p) SK_NOEXCEPT;
 int sk_verify_backup(const sk_config *cfg, const char *label, int check_wal_to_newest,
                      sk_cancel_fn cancel, char **problems_json, sk_msg *msg) SK_NOEXCEPT;
 
+/*
+ * sk_verify_backup in every configured repository in turn (cfg->read_repo 0)
+ * or only in cfg->read_repo: one repository that cannot be read, or does not
+ * hold the backup, hides no other's result.  SK_OK: *results_json (sk_free)
+ *   [{"repository": n, "outcome": "verified"|"not_found"|"unreadable",
+ *     "error": why (not_found, unreadable), "checked": [label...],
+ *     "problems": [as sk_verify_backup's]}]
+ * and msg sums it up.  SK_NOT_FOUND: a label no readable repository holds.
+ */
+int sk_verify_everywhere(const sk_config *cfg, const char *label, int check_wal_to_newest,
+                         sk_cancel_fn cancel, char **results_json, sk_msg *msg) SK_NOEXCEPT;
+
 /* ---- retention ------------------------------------------------------------- */
 
 /*

@@ -193,6 +193,44 @@ BEGIN
 END;
 $$;
 
+-- The outcome of a verification in every repository (sk_verify_everywhere's
+-- results): each problem is tagged with its repository; a repository that
+-- could not be read is a problem of each backup (p_label, or all) that
+-- landed there, and one that lacks p_label is when the backup landed there.
+-- A repository the backup never landed in (added later, say) is no problem.
+CREATE FUNCTION safekeep.record_verification_everywhere(p_label text, p_results jsonb)
+RETURNS integer LANGUAGE sql AS $$
+    WITH r AS (SELECT (e->>'repository')::integer AS n, e->>'outcome' AS outcome,
+                      e->>'error' AS error, e->'problems' AS problems
+                 FROM jsonb_array_elements(p_results) e),
+         landed AS (SELECT c.label, r.n, r.outcome, r.error
+                      FROM safekeep.backup_catalog c, r
+                     WHERE c.status = 'completed' AND (p_label IS NULL OR c.label = p_label)
+                       AND (c.repositories IS NULL
+                            OR EXISTS (SELECT 1 FROM jsonb_array_elements(c.repositories) x
+                                        WHERE (x->>'repo')::integer = r.n
+                                          AND (x->>'landed')::boolean)))
+    SELECT safekeep.record_verification(p_label, coalesce(
+        (SELECT jsonb_agg(p ORDER BY p->>'label', p->>'object', p->'repository')
+           FROM (SELECT q || jsonb_build_object('repository', r.n) AS p
+                   FROM r, jsonb_array_elements(r.problems) q WHERE r.outcome = 'verified'
+                 UNION ALL
+                 SELECT jsonb_build_object('label', l.label, 'kind', 'unreachable_repository',
+                                           'object', 'repo' || l.n,
+                                           'detail', 'repository ' || l.n
+                                                     || ' could not be read: ' || l.error,
+                                           'repository', l.n)
+                   FROM landed l WHERE l.outcome = 'unreadable'
+                 UNION ALL
+                 SELECT jsonb_build_object('label', l.label, 'kind', 'missing_backup',
+                                           'object', 'backup/' || l.label || '/manifest.json',
+                                           'detail', 'backup ' || l.label || ' landed in repository '
+                                                     || l.n || ' but is not there now',
+                                           'repository', l.n)
+                   FROM landed l WHERE l.outcome = 'not_found' AND p_label IS NOT NULL) all_p),
+        '[]'::jsonb));
+$$;
+
 -- Whether an earlier problem row was checked again by a verification of
 -- p_label whose problems are p_problems.
 CREATE FUNCTION safekeep._rechecked(p_row jsonb, p_label text, p_problems jsonb)

@@ -59,15 +59,17 @@ $$;
 CREATE FUNCTION safekeep.verify_backup(backup_label text DEFAULT NULL,
                                        wal_to_newest boolean DEFAULT false,
                                        wait boolean DEFAULT true)
-RETURNS TABLE (label text, problem text, object text, detail text)
+RETURNS TABLE (label text, problem text, object text, detail text, repository integer)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM safekeep._check_backup_label(backup_label, 'backup_label');
     -- A damaged manifest is still a backup to verify: its problem is a row.
     IF backup_label IS NOT NULL AND NOT EXISTS (
-           SELECT 1 FROM (SELECT safekeep.repository_info(false) AS j) i,
-                         jsonb_array_elements((i.j->'backups') || (i.j->'damaged_backups')) e
+           SELECT 1 FROM (SELECT safekeep._repository_info_or_error(r.repository) AS j
+                            FROM safekeep.repositories() r) i,
+                         jsonb_array_elements(coalesce(i.j->'backups', '[]')
+                                              || coalesce(i.j->'damaged_backups', '[]')) e
             WHERE e->>'label' = backup_label)
        AND NOT EXISTS (SELECT 1 FROM safekeep.backup_catalog c
                         WHERE c.label = backup_label AND c.status = 'missing') THEN
@@ -78,7 +80,8 @@ BEGIN
                                              WHERE c.label = backup_label
                                                AND c.status = 'missing') THEN
         RETURN QUERY SELECT c.label, 'missing_backup'::text,
-                            'backup/' || c.label || '/manifest.json', c.error_message
+                            'backup/' || c.label || '/manifest.json', c.error_message,
+                            NULL::integer
                        FROM safekeep.backup_catalog c WHERE c.label = backup_label;
         RETURN;
     END IF;
@@ -88,7 +91,8 @@ BEGIN
                                 jsonb_build_object('backup_label', backup_label,
                                                    'wal_to_newest', wal_to_newest, 'wait', wait));
         RETURN QUERY SELECT backup_label, 'queued'::text, NULL::text,
-                            'job ' || safekeep._queue_verify(backup_label, wal_to_newest, false);
+                            'job ' || safekeep._queue_verify(backup_label, wal_to_newest, false),
+                            NULL::integer;
         RETURN;
     END IF;
     PERFORM safekeep._audit('verify_backup',
@@ -96,7 +100,7 @@ BEGIN
                                                'wal_to_newest', wal_to_newest, 'wait', wait));
     PERFORM safekeep._queue_verify(backup_label, wal_to_newest, true);
     RETURN QUERY
-        SELECT c.label, p->>'kind', p->>'object', p->>'detail'
+        SELECT c.label, p->>'kind', p->>'object', p->>'detail', (p->>'repository')::integer
           FROM safekeep.backup_catalog c, jsonb_array_elements(c.verify_problems) p
          WHERE c.status = 'completed'
            AND (backup_label IS NULL OR c.label = backup_label
@@ -105,10 +109,10 @@ BEGIN
         UNION ALL
         -- Known as completed, gone from the repository without retention.
         SELECT c.label, 'missing_backup', 'backup/' || c.label || '/manifest.json',
-               c.error_message
+               c.error_message, NULL::integer
           FROM safekeep.backup_catalog c
          WHERE c.status = 'missing' AND (backup_label IS NULL OR c.label = backup_label)
-         ORDER BY 1, 2, 3;
+         ORDER BY 1, 2, 3, 5;
 END;
 $$;
 

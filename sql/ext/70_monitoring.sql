@@ -167,18 +167,22 @@ SELECT date_trunc('hour', w.archived_at) AS hour,
 -- completed physical backup is there (false when there is none);
 -- holds_newest_logical_backup: the same for logical backups (NULL when none
 -- was taken).  newest_backup: the newest physical backup the repository holds.
+-- One row per configured repository (1..4), each read from the repository
+-- itself; error says why one could not be read (its counts are then NULL).
 CREATE VIEW safekeep.repository_usage AS
-WITH info AS (SELECT safekeep.repository_info(true) AS j),
+WITH info AS (SELECT r.repository AS number, r.kind, r.location, r.encrypted,
+                     safekeep._repository_info_or_error(r.repository) AS j
+                FROM safekeep.repositories() r),
      newest AS (SELECT (SELECT c.label FROM safekeep.backup_catalog c
                          WHERE c.status = 'completed' AND c.backup_type <> 'logical'
                          ORDER BY right(c.label, 16) DESC, c.label DESC LIMIT 1) AS physical,
                        (SELECT c.label FROM safekeep.backup_catalog c
                          WHERE c.status = 'completed' AND c.backup_type = 'logical'
                          ORDER BY c.label DESC LIMIT 1) AS logical)
-SELECT 'repo1'::text AS repository,
-       'posix'::text AS storage_kind,
-       false AS object_storage,
-       i.j->>'repo_path' AS location,
+SELECT 'repo' || i.number AS repository,
+       i.kind AS storage_kind,
+       i.kind = 's3' AS object_storage,
+       i.location,
        jsonb_array_length(i.j->'backups') AS backups,
        (SELECT coalesce(sum((b->>'stored_bytes')::bigint), 0)::bigint
           FROM jsonb_array_elements(i.j->'backups') b) AS backup_bytes,
@@ -191,10 +195,14 @@ SELECT 'repo1'::text AS repository,
                 false) AS holds_newest_backup,
        s.free_bytes, s.total_bytes AS filesystem_bytes,
        n.logical IN (SELECT l->>'label' FROM jsonb_array_elements(i.j->'logical_backups') l)
-           AS holds_newest_logical_backup
+           AS holds_newest_logical_backup,
+       i.number AS repository_number,
+       i.encrypted,
+       i.j->>'error' AS error
   FROM info i
   CROSS JOIN newest n
-  LEFT JOIN safekeep.repository_space() s ON s.repository = 'repo1';
+  LEFT JOIN safekeep.repository_space() s ON s.repository = 'repo' || i.number
+ ORDER BY i.number;
 
 -- Restore drills, newest first in any ORDER BY test_date DESC.
 CREATE VIEW safekeep.drill_results AS

@@ -27,7 +27,8 @@ GRANT EXECUTE ON FUNCTION safekeep.check_backup_health() TO PUBLIC;
 
 -- _job_progress(): the backup_progress view calls it, and a view's function
 -- calls are checked against the reader.
-GRANT EXECUTE ON FUNCTION safekeep.repository_info(boolean),
+GRANT EXECUTE ON FUNCTION safekeep.repository_info(boolean, integer), safekeep.repositories(),
+                          safekeep._repository_info_or_error(integer),
                           safekeep.repository_space(),
                           safekeep.monitor_backup_performance(),
                           safekeep._job_progress()

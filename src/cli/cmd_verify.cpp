@@ -1,7 +1,9 @@
 // verify: check backups, their chains and their WAL, from the repository alone.
 #include "commands.h"
 
+#include "capi_support.h"
 #include "pg_safekeep/capi.h"
+#include "verify/verify_all.h"
 #include "cli_error.h"
 #include "format.h"
 #include "interrupt.h"
@@ -14,6 +16,56 @@
 #include <memory>
 
 namespace safekeep::cli {
+
+namespace {
+
+int configured_repositories(const sk_config &cfg) {
+    int n = 0;
+    for (const auto &r : cfg.repos)
+        n += (r.type && r.type[0]) || (r.path && r.path[0]);
+    return n;
+}
+
+// Several repositories and no --repo: each is verified on its own, so a bad
+// object in one is found and one that cannot be read hides no other.
+int verify_each_repository(const sk_config &cfg, const std::string &label, bool wal_to_newest,
+                           const std::string &output) {
+    std::vector<RepositoryVerify> all = verify_every_repository(
+        capi_detail::to_config(&cfg), label, wal_to_newest, [] { return cancel_requested() != 0; });
+    bool clean = true, found = label.empty();
+    for (const auto &v : all) {
+        clean = clean && v.outcome != RepositoryVerify::Outcome::Unreadable &&
+                v.report.problems.empty();
+        found = found || v.outcome == RepositoryVerify::Outcome::Verified;
+    }
+    if (output == "json") {
+        std::printf("%s\n", nlohmann::json::parse(repository_verify_json(all)).dump(2).c_str());
+        return clean && found ? kExitOk : kExitError;
+    }
+    for (const auto &v : all) {
+        const std::string name = "repo" + std::to_string(v.repository);
+        if (v.outcome != RepositoryVerify::Outcome::Verified) {
+            std::printf("%s: %s: %s\n", name.c_str(),
+                        v.outcome == RepositoryVerify::Outcome::NotFound ? "not there"
+                                                                         : "could not be read",
+                        v.error.c_str());
+            continue;
+        }
+        std::printf("%s: verified %zu backup(s): %zu problem(s)\n", name.c_str(),
+                    v.report.checked.size(), v.report.problems.size());
+        if (v.report.problems.empty())
+            continue;
+        Table table({"label", "kind", "object", "detail"});
+        for (const auto &p : v.report.problems)
+            table.add({p.label, p.kind, p.object, p.detail});
+        std::fputs(table.render().c_str(), stdout);
+    }
+    if (!found)
+        throw CliError("verify failed: backup \"" + label + "\" is in no repository");
+    return clean ? kExitOk : kExitError;
+}
+
+} // namespace
 
 int run_verify(const std::vector<std::string> &args) {
     std::vector<OptionSpec> spec = repo_option_specs();
@@ -41,6 +93,8 @@ int run_verify(const std::vector<std::string> &args) {
         throw UsageError(bad.text);
 
     catch_interrupts();
+    if (cfg.read_repo == 0 && configured_repositories(cfg) > 1)
+        return verify_each_repository(cfg, label, parsed.has("wal-to-newest"), output);
     char *raw = nullptr;
     sk_msg msg{};
     int rc = sk_verify_backup(&cfg, label.empty() ? nullptr : label.c_str(),

@@ -132,6 +132,9 @@ static const char *kVerify =
     "                       archived one, following timeline switches (history files)\n"
     "  --output=FORMAT      text (default) or json: [{label, kind, object, detail}]\n"
     "  --parallel=N         threads (default 2)\n"
+    "With several repositories configured and no --repo, each is verified in turn\n"
+    "(json: [{repository, outcome, error, checked, problems}]); one that cannot be\n"
+    "read is a problem, one that does not hold LABEL is only said.\n"
     "Exit status: 0 no problems, 1 problems found (each printed), 2 bad options.\n";
 
 static const char *kExpire =

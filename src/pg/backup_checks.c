@@ -94,26 +94,30 @@ static void check_free_space(SkJobSlot *slot, const char *label, const char *typ
         return;
     need = strtoull(row[1], NULL, 10);
     /* Free space is a question for a local directory; object stores grow. */
-    if (sk_repo1_path == NULL || sk_repo1_path[0] == '\0')
-        return;
-    if (!sk_fs_space(sk_repo1_path, &avail, &total)) {
-        warn(slot, label, type,
-             psprintf("could not read the free space of repository \"%s\": %m", sk_repo1_path));
-        return;
+    for (int n = 1; n <= SK_MAX_REPOS; n++) {
+        const char *path = sk_repo_posix_path(n);
+
+        if (path == NULL || path[0] == '\0')
+            continue;
+        if (!sk_fs_space(path, &avail, &total)) {
+            warn(slot, label, type,
+                 psprintf("could not read the free space of repository %d \"%s\": %m", n, path));
+            continue;
+        }
+        if (avail < need)
+            ereport(ERROR,
+                    (errcode(ERRCODE_DISK_FULL),
+                     errmsg("not enough free space in repository %d for a backup: %s free in "
+                            "\"%s\", the last full backup (%s) stored %s; remove expired backups "
+                            "(safekeep.expire_backups(dry_run => false)) or give the repository "
+                            "more space",
+                            n, pretty_size(avail), path, row[0], pretty_size(need))));
+        if (avail < 2 * need)
+            warn(slot, label, type,
+                 psprintf("repository %d free space is low: %s free in \"%s\", less than twice "
+                          "the %s the last full backup (%s) stored",
+                          n, pretty_size(avail), path, pretty_size(need), row[0]));
     }
-    if (avail < need)
-        ereport(ERROR,
-                (errcode(ERRCODE_DISK_FULL),
-                 errmsg("not enough free space in the repository for a backup: %s free in \"%s\", "
-                        "the last full backup (%s) stored %s; remove expired backups "
-                        "(safekeep.expire_backups(dry_run => false)) or give the repository "
-                        "more space",
-                        pretty_size(avail), sk_repo1_path, row[0], pretty_size(need))));
-    if (avail < 2 * need)
-        warn(slot, label, type,
-             psprintf("repository free space is low: %s free in \"%s\", less than twice the %s "
-                      "the last full backup (%s) stored",
-                      pretty_size(avail), sk_repo1_path, pretty_size(need), row[0]));
 }
 
 void sk_pre_backup_checks(SkJobSlot *slot, const char *label, const char *backup_type) {

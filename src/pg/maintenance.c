@@ -34,13 +34,16 @@ int sk_verify_and_record(const char *label, bool wal_to_newest) {
     char *count;
     int rc;
 
+    /* Every repository (a corrupt object in repo2 is as bad as one in
+     * repo1); the catalog decides which of them should hold the backup. */
     sk_fill_config(&cfg, stanza, sizeof(stanza));
-    rc = sk_verify_backup(&cfg, label, wal_to_newest ? 1 : 0, sk_cancel_requested, &problems, &msg);
+    rc = sk_verify_everywhere(&cfg, label, wal_to_newest ? 1 : 0, sk_cancel_requested, &problems,
+                              &msg);
     CHECK_FOR_INTERRUPTS();
     if (rc == SK_NOT_FOUND)
         ereport(ERROR,
                 (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                 errmsg("backup \"%s\" does not exist in the repository", label ? label : "")));
+                 errmsg("backup \"%s\" does not exist in any repository", label ? label : "")));
     if (rc != SK_OK)
         sk_core_error("verification failed", &msg);
     copy = pstrdup(problems);
@@ -48,7 +51,7 @@ int sk_verify_and_record(const char *label, bool wal_to_newest) {
 
     args[0] = label;
     args[1] = copy;
-    count = record("SELECT safekeep.record_verification($1, $2::jsonb)", 2, args);
+    count = record("SELECT safekeep.record_verification_everywhere($1, $2::jsonb)", 2, args);
     return count ? atoi(count) : 0;
 }
 

@@ -8,6 +8,11 @@
  */
 #include "safekeep.h"
 
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
 #include "utils/guc.h"
 
 typedef struct RepoSettings {
@@ -93,6 +98,67 @@ static bool repo_configured(int i) {
     if (r->type && strcmp(r->type, "s3") == 0)
         return true;
     return path && path[0] != '\0';
+}
+
+bool sk_repo_configured(int n) {
+    return n >= 1 && n <= SK_MAX_REPOS && repo_configured(n - 1);
+}
+
+bool sk_repo_is_s3(int n) {
+    RepoSettings *r = &repo_settings[n - 1];
+
+    return r->type != NULL && strcmp(r->type, "s3") == 0;
+}
+
+const char *sk_repo_posix_path(int n) {
+    if (!sk_repo_configured(n) || sk_repo_is_s3(n))
+        return NULL;
+    return n == 1 ? sk_repo1_path : repo_settings[n - 1].path;
+}
+
+void sk_require_repo_number(int n, const char *what) {
+    if (n < 1 || n > SK_MAX_REPOS)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("%s %d does not exist: repositories are numbered 1 to %d", what, n,
+                               SK_MAX_REPOS)));
+    if (!sk_repo_configured(n))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("%s %d is not configured", what, n),
+                        errhint("Set safekeep.repo%d_path, or safekeep.repo%d_type = 's3' and its "
+                                "s3 settings, and reload.",
+                                n, n)));
+}
+
+PG_FUNCTION_INFO_V1(sk_sql_repositories);
+
+/* repositories() -> (repository, kind, location, encrypted): one row per
+ * configured repository, from the settings alone (no repository I/O, so a
+ * repository that is down is listed too). */
+Datum sk_sql_repositories(PG_FUNCTION_ARGS) {
+    ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
+
+    InitMaterializedSRF(fcinfo, 0);
+    for (int n = 1; n <= SK_MAX_REPOS; n++) {
+        RepoSettings *r = &repo_settings[n - 1];
+        Datum values[4];
+        bool nulls[4] = {false, false, false, false};
+
+        if (!sk_repo_configured(n))
+            continue;
+        values[0] = Int32GetDatum(n);
+        if (sk_repo_is_s3(n)) {
+            values[1] = CStringGetTextDatum("s3");
+            values[2] = CStringGetTextDatum(psprintf("s3://%s/%s", r->s3_bucket ? r->s3_bucket : "",
+                                                     r->s3_prefix ? r->s3_prefix : ""));
+        } else {
+            values[1] = CStringGetTextDatum("posix");
+            values[2] = CStringGetTextDatum(sk_repo_posix_path(n));
+        }
+        values[3] = BoolGetDatum(r->cipher != NULL && r->cipher[0] != '\0' &&
+                                 strcmp(r->cipher, "none") != 0);
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    }
+    return (Datum)0;
 }
 
 bool sk_any_repo_configured(void) {

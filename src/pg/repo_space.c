@@ -26,23 +26,28 @@ bool sk_fs_space(const char *path, uint64 *avail, uint64 *total) {
 }
 
 /* repository_space() -> (repository, free_bytes, total_bytes); one row per
- * configured repository (today repo1), NULLs when statvfs fails. */
+ * configured repository ("repoN"), NULLs for object storage (it has no file
+ * system to fill) and when statvfs fails. */
 Datum sk_sql_repository_space(PG_FUNCTION_ARGS) {
     ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
-    uint64 avail;
-    uint64 total;
-    Datum values[3];
-    bool nulls[3] = {false, false, false};
 
     InitMaterializedSRF(fcinfo, 0);
-    if (sk_repo1_path == NULL || sk_repo1_path[0] == '\0')
-        return (Datum)0;
-    values[0] = CStringGetTextDatum("repo1");
-    if (sk_fs_space(sk_repo1_path, &avail, &total)) {
-        values[1] = Int64GetDatum((int64)avail);
-        values[2] = Int64GetDatum((int64)total);
-    } else
-        nulls[1] = nulls[2] = true;
-    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    for (int n = 1; n <= SK_MAX_REPOS; n++) {
+        const char *path = sk_repo_posix_path(n);
+        uint64 avail;
+        uint64 total;
+        Datum values[3];
+        bool nulls[3] = {false, true, true};
+
+        if (!sk_repo_configured(n))
+            continue;
+        values[0] = CStringGetTextDatum(psprintf("repo%d", n));
+        if (path != NULL && sk_fs_space(path, &avail, &total)) {
+            values[1] = Int64GetDatum((int64)avail);
+            values[2] = Int64GetDatum((int64)total);
+            nulls[1] = nulls[2] = false;
+        }
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    }
     return (Datum)0;
 }

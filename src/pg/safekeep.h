@@ -26,6 +26,13 @@ extern int sk_max_rate;
 extern void sk_define_repo_settings(void);
 /* True when at least one repository is configured. */
 extern bool sk_any_repo_configured(void);
+/* Repository n (1..SK_MAX_REPOS): whether it is configured, whether it is
+ * S3, and its directory (NULL unless a configured posix repository). */
+extern bool sk_repo_configured(int n);
+extern bool sk_repo_is_s3(int n);
+extern const char *sk_repo_posix_path(int n);
+/* ERROR naming what (e.g. "repository") unless n is a configured repository. */
+extern void sk_require_repo_number(int n, const char *what);
 /* ERROR (with a hint) unless a repository is configured. */
 extern void sk_require_repo(void);
 /* Fills cfg->repos and cfg->max_rate from the settings. */

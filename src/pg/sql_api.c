@@ -339,7 +339,8 @@ Datum sk_sql_expire(PG_FUNCTION_ARGS) {
     PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(plan)));
 }
 
-/* repository_info(with_wal boolean) -> jsonb, read from the repository itself */
+/* repository_info(with_wal boolean, repository integer) -> jsonb, read from
+ * the repository itself (repository NULL: the first configured one) */
 Datum sk_sql_repository_info(PG_FUNCTION_ARGS) {
     bool with_wal = PG_ARGISNULL(0) ? false : PG_GETARG_BOOL(0);
     sk_config cfg;
@@ -350,7 +351,14 @@ Datum sk_sql_repository_info(PG_FUNCTION_ARGS) {
 
     sk_fill_config(&cfg, stanza, sizeof(stanza));
     sk_require_repo();
+    if (PG_NARGS() > 1 && !PG_ARGISNULL(1)) {
+        sk_require_repo_number(PG_GETARG_INT32(1), "repository");
+        cfg.read_repo = PG_GETARG_INT32(1);
+    }
     json = sk_repo_info_json(&cfg, with_wal ? 1 : 0, &msg);
+    if (json == NULL && cfg.read_repo > 0)
+        ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+                        errmsg("could not read repository %d: %s", cfg.read_repo, msg.text)));
     if (json == NULL)
         ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
                         errmsg("could not read the repository: %s", msg.text)));

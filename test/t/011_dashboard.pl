@@ -137,19 +137,19 @@ ok($free > 0, "repository_usage shows the repository's free space ($free bytes)"
 my @orig = inflate_last_full(int($free * 0.6));
 ($rc, $out, $err) = $node->psql('postgres', 'SELECT safekeep.create_full_backup()');
 is($rc, 0, 'a backup with less than twice the last full backup free succeeds') or diag($err);
-like($err, qr/NOTICE:.*repository free space is low/, 'the caller is told space is low');
+like($err, qr/NOTICE:.*repository 1 free space is low/, 'the caller is told space is low');
 my $low_label = $out;
 wait_jobs_idle($node);
 is( q1(
 		qq{SELECT count(*) FROM safekeep.backup_log WHERE label = '$low_label' AND event = 'warning'
-             AND message LIKE 'repository free space is low: % free in "$repo", less than twice%$orig[0]%'}),
+             AND message LIKE 'repository 1 free space is low: % free in "$repo", less than twice%$orig[0]%'}),
 	'1', 'backup_log holds the low-space warning');
 q1("UPDATE safekeep.backup_catalog SET backup_size = $orig[1] WHERE label = '$orig[0]'");
 
 @orig = inflate_last_full($free * 10);
 ($rc, $out, $err) = $node->psql('postgres', 'SELECT safekeep.create_full_backup()');
 isnt($rc, 0, 'a backup the repository has no room for is refused');
-like($err, qr/not enough free space in the repository for a backup: .* free in "\Q$repo\E", the last full backup \($orig[0]\) stored/,
+like($err, qr/not enough free space in repository 1 for a backup: .* free in "\Q$repo\E", the last full backup \($orig[0]\) stored/,
 	'with a clear error');
 wait_jobs_idle($node);
 my $nospace_label = q1(
@@ -268,7 +268,7 @@ my %columns = (
 	'Backup in progress' =>
 	  'job_id,kind,phase,label,percent_done,bytes_done,bytes_total,bytes_per_second,seconds_left,estimated_end',
 	'Repository usage' =>
-	  'repository,storage_kind,backups,backup_bytes,wal_files,wal_bytes,free_bytes,filesystem_bytes',
+	  'repository,storage_kind,encrypted,backups,backup_bytes,wal_files,wal_bytes,free_bytes,filesystem_bytes,holds_newest_backup,error',
 	'Recent backups' =>
 	  'label,backup_type,status,completed_at,duration_seconds,backup_size,database_size,compression_ratio,warnings,error_message',
 	'Audit trail' => 'happened_at,who,what,details');

@@ -104,7 +104,11 @@ my $busy_dir = $node->data_dir;
 my $copy = PostgreSQL::Test::Cluster->new('priv_copy');
 my @entry = (
 	[ 'check_backup_health()', public => q{SELECT count(*) FROM safekeep.check_backup_health()} ],
-	[ 'repository_info(boolean)', monitor => q{SELECT safekeep.repository_info(false) ? 'backups'} ],
+	[ 'repository_info(boolean,integer)', monitor =>
+		  q{SELECT safekeep.repository_info(false, 1) ? 'backups'} ],
+	[ 'repositories()', monitor => q{SELECT count(*) = 1 FROM safekeep.repositories()} ],
+	[ '_repository_info_or_error(integer)', monitor =>
+		  q{SELECT safekeep._repository_info_or_error(1) ? 'backups'} ],
 	[ 'repository_space()', monitor => q{SELECT count(*) FROM safekeep.repository_space()} ],
 	[ 'monitor_backup_performance()', monitor =>
 		  q{SELECT count(*) FROM safekeep.monitor_backup_performance()} ],
@@ -193,6 +197,7 @@ job_succeeded(bigint,text)
 backup_started(bigint,text,text,text,text)
 backup_completed(bigint,jsonb)
 record_verification(text,jsonb)
+record_verification_everywhere(text,jsonb)
 _rechecked(jsonb,text,jsonb)
 record_expire(jsonb)
 record_swept(integer,text,text,text,boolean)

@@ -576,12 +576,4 @@ VerifyReport verify_backups(const Config &cfg, const std::string &label, bool wa
     return Verifier(cfg, cancel).run(label, wal_to_newest);
 }
 
-std::string problems_json(const std::vector<VerifyProblem> &problems) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto &p : problems)
-        out.push_back(
-            {{"label", p.label}, {"kind", p.kind}, {"object", p.object}, {"detail", p.detail}});
-    return out.dump();
-}
-
 } // namespace safekeep
