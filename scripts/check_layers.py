@@ -11,6 +11,7 @@ Reports, with a count per category, and exits 1 when any count is not 0:
   long      source files over MAX_LINES lines
   shim      src/pg files that include a core header other than pg_safekeep/capi.h
   unknown   folders of src/core (or include/) that have no rank below
+  markers   merge-conflict markers left in sources or documentation
 """
 
 import os
@@ -47,6 +48,7 @@ LONG_DIRS = ["src", "include", "test/unit", "test/t", "test/lib", "sql", "script
 SOURCE_EXT = (".c", ".h", ".cpp", ".hpp", ".pl", ".pm", ".sql", ".sh", ".py")
 CODE_EXT = (".c", ".h", ".cpp", ".hpp")
 SHIM_API = "include/pg_safekeep/capi.h"
+MARKER_RE = re.compile(r"^(<{7} |={7}$|>{7} )")
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -128,7 +130,7 @@ def module(path):
 
 
 def check(root):
-    found = {k: [] for k in ("upward", "cycles", "long", "shim", "unknown")}
+    found = {k: [] for k in ("upward", "cycles", "long", "shim", "unknown", "markers")}
     scanned = [f for top in ("src/core", "src/cli", "include") for f in rel_files(root, top, CODE_EXT)]
 
     folder_edges, file_graph = {}, {}
@@ -169,6 +171,15 @@ def check(root):
         for t in includes(root, f):
             if layer_of(t) is not None and t != SHIM_API:
                 found["shim"].append("%s -> %s" % (f, t))
+    for top in LONG_DIRS + ["."]:
+        exts = SOURCE_EXT if top != "." else (".md",)
+        files = rel_files(root, top, exts) if top != "." else [
+            f for f in os.listdir(root) if f.endswith(exts)]
+        for f in files:
+            with open(os.path.join(root, f), encoding="utf-8", errors="replace") as fh:
+                for n, line in enumerate(fh, 1):
+                    if MARKER_RE.match(line):
+                        found["markers"].append("%s:%d" % (f, n))
     return found
 
 
