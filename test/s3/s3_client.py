@@ -7,6 +7,7 @@
   s3_client.py uploads BUCKET           "key upload-id" per unfinished multipart upload
   s3_client.py heads BUCKET PREFIX N    "key hex" per object: its first N bytes
   s3_client.py flip BUCKET KEY LEN      complement LEN bytes in the object's middle
+  s3_client.py get BUCKET KEY FILE      the object into FILE
 
 Reads S3_URL, S3_CA (empty: no TLS verification needed, plain HTTP),
 S3_ACCESS_KEY and S3_SECRET_KEY."""
@@ -72,6 +73,11 @@ def heads(bucket, prefix, n):
             print(o["Key"], body["Body"].read().hex())
 
 
+def get(bucket, key, path):
+    with open(path, "wb") as f:
+        f.write(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
 def flip(bucket, key, length):
     data = bytearray(client.get_object(Bucket=bucket, Key=key)["Body"].read())
     start = len(data) // 2
@@ -83,6 +89,7 @@ def flip(bucket, key, length):
 commands = {
     "heads": lambda args: heads(*args),
     "flip": lambda args: flip(*args),
+    "get": lambda args: get(*args),
     "make-buckets": lambda args: make_buckets(args),
     "list": lambda args: list_objects(*args),
     "uploads": lambda args: list_uploads(*args),

@@ -44,6 +44,17 @@ TEST(AtomicWrite, FailedRenameRemovesTemp) {
     EXPECT_EQ(posix::list_dir(t.path()).size(), 1u);
 }
 
+// Of two creators of one file exactly one wins (repo.json: each would bring
+// its own keys); the loser's bytes never replace the winner's.
+TEST(AtomicWrite, IfAbsentCreatesOnceAndKeepsTheFirst) {
+    TempDir t;
+    const std::string p = t / "repo.json";
+    EXPECT_TRUE(posix::write_file_if_absent(p, "first", 5));
+    EXPECT_FALSE(posix::write_file_if_absent(p, "second", 6));
+    EXPECT_EQ(posix::read_file(p), "first");
+    EXPECT_EQ(posix::list_dir(t.path()).size(), 1u) << "no temporary file is left";
+}
+
 TEST(Posix, MakeDirsAndRemoveTree) {
     TempDir t;
     std::string deep = t / "a/b/c";

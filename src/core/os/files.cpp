@@ -275,6 +275,28 @@ void AtomicFile::commit(bool durable) {
         fsync_dir(dirname(final_));
 }
 
+bool AtomicFile::commit_if_absent(bool durable) {
+    if (durable)
+        fsync_fd(fd_.get(), temp_);
+    fd_.close(temp_);
+    if (::link(temp_.c_str(), final_.c_str()) != 0) {
+        if (errno == EEXIST)
+            return false; // the destructor removes the temporary file
+        throw_errno("could not link \"" + temp_ + "\" to \"" + final_ + "\"");
+    }
+    ::unlink(temp_.c_str());
+    committed_ = true;
+    if (durable)
+        fsync_dir(dirname(final_));
+    return true;
+}
+
+bool write_file_if_absent(const std::string &path, const void *data, size_t len) {
+    AtomicFile f(path);
+    f.write(data, len);
+    return f.commit_if_absent(true);
+}
+
 void write_file_atomic(const std::string &path, const void *data, size_t len, bool durable) {
     AtomicFile f(path);
     f.write(data, len);

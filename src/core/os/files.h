@@ -100,6 +100,9 @@ class AtomicFile {
     void write(const void *data, size_t len) { write_all(fd_.get(), data, len, temp_); }
     // durable: fsync the file before and the directory after the rename.
     void commit(bool durable = true);
+    // commit() unless final_path exists: link(2), not rename(2), so of two
+    // processes creating the same file exactly one wins. False: it existed.
+    bool commit_if_absent(bool durable = true);
 
   private:
     std::string final_;
@@ -109,6 +112,8 @@ class AtomicFile {
 };
 
 void write_file_atomic(const std::string &path, const void *data, size_t len, bool durable = true);
+// write_file_atomic unless path exists (false then; the file is unchanged).
+bool write_file_if_absent(const std::string &path, const void *data, size_t len);
 
 // A unique temporary name beside final_path ("<final>.tmp.<pid>.<random>").
 std::string temp_name_for(const std::string &final_path);

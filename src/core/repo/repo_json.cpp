@@ -27,6 +27,21 @@ bool read_if_there(Storage &store, const std::string &key, std::string &text) {
     }
 }
 
+// An existing repo.json must be this cluster's.
+void check_existing(const Storage &store, const std::string &key, const std::string &where,
+                    const std::string &text, const std::string &sysid) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception &e) {
+        throw Error("repository file \"" + store.url(key) + "\" is not valid JSON: " + e.what());
+    }
+    std::string have = j.value("system_id", std::string());
+    if (have != sysid)
+        throw Error("repository stanza \"" + where + "\" belongs to system id " + have +
+                    ", not to this cluster (system id " + sysid + ")");
+}
+
 void ensure_one(Storage &store, const std::string &key, const std::string &where,
                 uint64_t system_id, int pg_version) {
     const std::string sysid = std::to_string(system_id);
@@ -40,17 +55,7 @@ void ensure_one(Storage &store, const std::string &key, const std::string &where
         found = read_if_there(store, key, text); // another thread may have made it
     }
     if (found) {
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(text);
-        } catch (const nlohmann::json::exception &e) {
-            throw Error("repository file \"" + store.url(key) +
-                        "\" is not valid JSON: " + e.what());
-        }
-        std::string have = j.value("system_id", std::string());
-        if (have != sysid)
-            throw Error("repository stanza \"" + where + "\" belongs to system id " + have +
-                        ", not to this cluster (system id " + sysid + ")");
+        check_existing(store, key, where, text, sysid);
         return;
     }
     nlohmann::json j = {
@@ -59,11 +64,20 @@ void ensure_one(Storage &store, const std::string &key, const std::string &where
     if (auto *enc = dynamic_cast<EncryptedStorage *>(&store))
         j["cipher"] = enc->new_cipher_section();
     text = j.dump(2) + "\n";
-    store.write(key, text.data(), text.size());
-    // Another process (a backup job beside the archiver) may have created it
-    // at the same moment: only the copy that was stored may be used, so a
-    // lost race is an error now (the caller retries and then reads the
-    // winner's) rather than objects encrypted under keys nobody kept.
+    // Another process (a backup job beside the archiver) may be creating it
+    // at the same moment, each with its own keys. The create is exclusive:
+    // the loser uses the winner's (nothing was encrypted under its own yet).
+    if (!store.write_if_absent(key, text.data(), text.size())) {
+        std::string theirs;
+        if (!read_if_there(store, key, theirs))
+            throw Error("repository file \"" + store.url(key) +
+                        "\" was created by another process and is gone again");
+        check_existing(store, key, where, theirs, sysid);
+        return;
+    }
+    // A store that could not make the create exclusive (an S3 server that
+    // ignores If-None-Match) may have let another copy replace ours: only the
+    // copy stored may be used, so that is an error the caller retries.
     std::string stored;
     if (!read_if_there(store, key, stored) || stored != text)
         throw Error("repository file \"" + store.url(key) +

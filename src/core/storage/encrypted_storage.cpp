@@ -177,6 +177,14 @@ void EncryptedStorage::write(const std::string &key, const void *data, size_t le
     inner_->write(key, sealed.data(), sealed.size());
 }
 
+bool EncryptedStorage::write_if_absent(const std::string &key, const void *data, size_t len) {
+    Key256 k;
+    if (!key_for(key, k, true))
+        return inner_->write_if_absent(key, data, len);
+    std::vector<uint8_t> sealed = aes_gcm_encrypt(k, static_cast<const uint8_t *>(data), len);
+    return inner_->write_if_absent(key, sealed.data(), sealed.size());
+}
+
 uint64_t EncryptedStorage::physical_size(uint64_t logical_size) const {
     // Header, then one tag per chunk; an empty object still has its final chunk.
     uint64_t chunks = std::max<uint64_t>(1, (logical_size + kGcmChunkSize - 1) / kGcmChunkSize);

@@ -32,6 +32,7 @@ class EncryptedStorage : public ForwardingStorage {
     std::string read(const std::string &key) override;
     void read_to(const std::string &key, Sink &sink) override;
     void write(const std::string &key, const void *data, size_t len) override;
+    bool write_if_absent(const std::string &key, const void *data, size_t len) override;
     std::unique_ptr<ObjectWriter> create(const std::string &key) override;
     uint64_t physical_size(uint64_t logical_size) const override;
 

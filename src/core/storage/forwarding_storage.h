@@ -17,6 +17,9 @@ class ForwardingStorage : public Storage {
     bool exists(const std::string &key) override { return inner_->exists(key); }
     std::string read(const std::string &key) override { return inner_->read(key); }
     void read_to(const std::string &key, Sink &sink) override { inner_->read_to(key, sink); }
+    bool write_if_absent(const std::string &key, const void *data, size_t len) override {
+        return inner_->write_if_absent(key, data, len);
+    }
     void write(const std::string &key, const void *data, size_t len) override {
         inner_->write(key, data, len);
     }

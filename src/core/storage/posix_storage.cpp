@@ -148,6 +148,13 @@ void PosixStorage::write(const std::string &key, const void *data, size_t len) {
     w.commit(true);
 }
 
+bool PosixStorage::write_if_absent(const std::string &key, const void *data, size_t len) {
+    const std::string p = path(key);
+    ensure_parent(p);
+    remove_stale_temp_files(p);
+    return posix::write_file_if_absent(p, data, len);
+}
+
 std::unique_ptr<ObjectWriter> PosixStorage::create(const std::string &key) {
     const std::string p = path(key);
     ensure_parent(p, false);

@@ -56,6 +56,10 @@ void S3Storage::write(const std::string &key, const void *data, size_t len) {
     client_.put(key, static_cast<const uint8_t *>(data), len);
 }
 
+bool S3Storage::write_if_absent(const std::string &key, const void *data, size_t len) {
+    return client_.put_if_absent(key, static_cast<const uint8_t *>(data), len);
+}
+
 std::unique_ptr<ObjectWriter> S3Storage::create(const std::string &key) {
     return std::make_unique<S3Writer>(client_.open_upload(key));
 }

@@ -20,6 +20,7 @@ class S3Storage : public Storage {
     std::string read(const std::string &key) override;
     void read_to(const std::string &key, Sink &sink) override;
     void write(const std::string &key, const void *data, size_t len) override;
+    bool write_if_absent(const std::string &key, const void *data, size_t len) override;
     std::unique_ptr<ObjectWriter> create(const std::string &key) override;
     void sync(const std::string &) override {}
     std::vector<std::string> children(const std::string &prefix) override;

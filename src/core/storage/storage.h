@@ -46,6 +46,11 @@ class Storage {
     virtual void read_to(const std::string &key, Sink &sink) = 0;
     // Atomic and durable: after return the object survives a crash, whole.
     virtual void write(const std::string &key, const void *data, size_t len) = 0;
+    // write() only if key does not exist yet; false (nothing written) when it
+    // does. Exclusive where the store can make it so (a directory: link(2);
+    // S3: If-None-Match: *), so of two creators exactly one wins; this
+    // default only checks first.
+    virtual bool write_if_absent(const std::string &key, const void *data, size_t len);
     virtual std::unique_ptr<ObjectWriter> create(const std::string &key) = 0;
     // Makes every object committed under prefix durable (one syncfs on posix).
     virtual void sync(const std::string &prefix) = 0;

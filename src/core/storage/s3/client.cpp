@@ -61,6 +61,20 @@ void Client::put(const std::string &key, const uint8_t *data, size_t len) {
     t_->perform(r);
 }
 
+bool Client::put_if_absent(const std::string &key, const uint8_t *data, size_t len) {
+    if (len > s_.part_size)
+        throw Error(url_of(key) +
+                    ": an exclusive create is for small objects (at most the part size)");
+    Request r;
+    r.method = "PUT";
+    r.key = full_key(key);
+    r.headers = {{"if-none-match", "*"}};
+    r.body = data;
+    r.body_len = len;
+    r.accept = {412};
+    return t_->perform(r).status != 412;
+}
+
 std::vector<uint8_t> Client::get(const std::string &key) {
     std::vector<uint8_t> out;
     VectorSink sink(out);

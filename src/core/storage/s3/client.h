@@ -45,6 +45,9 @@ class Client {
     // Single PUT when len <= part_size, else multipart (parts in parallel,
     // aborted on failure).
     void put(const std::string &key, const uint8_t *data, size_t len);
+    // PUT with If-None-Match: * (AWS, radosgw): false when the key exists
+    // (412). A server that ignores the header overwrites, as put() does.
+    bool put_if_absent(const std::string &key, const uint8_t *data, size_t len);
     // Throws NotFound for 404 NoSuchKey.
     std::vector<uint8_t> get(const std::string &key);
     // Streams the body into sink (sink.finish() is left to the caller). A
