@@ -1,7 +1,7 @@
 // verify: check backups, their chains and their WAL, from the repository alone.
 #include "commands.h"
 
-#include "capi_support.h"
+#include "capi_config.h"
 #include "pg_safekeep/capi.h"
 #include "verify/verify_all.h"
 #include "cli_error.h"
