@@ -249,10 +249,8 @@ int sk_verify_backup(const sk_config *cfg, const char *label, int check_wal_to_n
             throw Error("sk_verify_backup needs a result pointer");
         VerifyReport r =
             verify_backups(to_config(cfg), str(label), check_wal_to_newest != 0, to_cancel(cancel));
-        *problems_json = dup_string(problems_json_text(r));
-        set_msg(msg, ("verified " + std::to_string(r.checked.size()) +
-                      " backup(s): " + std::to_string(r.problems.size()) + " problem(s)")
-                         .c_str());
+        *problems_json = dup_string(verify_problems_json(r.problems).dump());
+        set_msg(msg, verify_summary(r).c_str());
         return SK_OK;
     });
 }

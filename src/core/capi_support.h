@@ -32,6 +32,7 @@
 #include "restore/server.h"
 #include "util/user_names.h"
 #include "verify/verify.h"
+#include "verify_json.h"
 #include "wal/archive.h"
 #include "wal/push_ahead.h"
 #include "os/stop.h"
@@ -100,10 +101,6 @@ inline char *dup_string(const std::string &s) {
         throw std::bad_alloc();
     std::memcpy(out, s.c_str(), s.size() + 1);
     return out;
-}
-
-inline std::string problems_json_text(const VerifyReport &r) {
-    return problems_json(r.problems);
 }
 
 // Into one of capi.h's short fixed arrays, which hold only values with a

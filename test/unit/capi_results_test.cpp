@@ -1,15 +1,17 @@
 // Results crossing the C interface: allocated, never cut (capi.h), and the
-// typed repository description the tool reads (repo/info.h).
+// typed descriptions the tool reads instead (repo/info.h, verify reports).
 #include "c_results.h"
 #include "capi_support.h"
 #include "info_json.h"
 #include "repo/info.h"
 #include "temp_dir.h"
 #include "test_config.h"
+#include "verify_json.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -179,4 +181,23 @@ TEST_F(CapiResults, EmptyRepositoryHasNullStanzaAndArchiveBounds) {
     EXPECT_TRUE(j["archive"]["min"].is_null());
     EXPECT_TRUE(j["archive"]["max"].is_null());
     EXPECT_FALSE(j.contains("wal"));
+}
+
+TEST_F(CapiResults, VerifyReportIsWhatTheCInterfaceSends) {
+    OwnedBackupResult res;
+    backup(&res);
+    // No WAL archived: the backup's start segment is a missing_wal problem.
+    const VerifyReport r = verify_backups(capi_detail::to_config(&cfg), "", false, {});
+    ASSERT_EQ(r.checked.size(), 1u);
+    ASSERT_FALSE(r.problems.empty());
+    EXPECT_TRUE(std::any_of(r.problems.begin(), r.problems.end(),
+                            [](const VerifyProblem &p) { return p.kind == "missing_wal"; }));
+    EXPECT_EQ(verify_summary(r),
+              "verified 1 backup(s): " + std::to_string(r.problems.size()) + " problem(s)");
+    char *text = nullptr;
+    sk_msg msg;
+    ASSERT_EQ(sk_verify_backup(&cfg, nullptr, 0, nullptr, &text, &msg), SK_OK) << msg.text;
+    EXPECT_EQ(nlohmann::json::parse(text), verify_problems_json(r.problems));
+    EXPECT_EQ(std::string(msg.text), verify_summary(r));
+    sk_free(text);
 }
