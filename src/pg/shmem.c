@@ -4,7 +4,9 @@
  * worker for it (RUNNING), the worker writes the result (DONE) and wakes the
  * waiting backend, which frees the slot.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "job_slots.h"
 
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -36,6 +38,23 @@ SkShared *sk_shared_or_error(void) {
                  errmsg("pg_safekeep is not loaded through shared_preload_libraries"),
                  errhint("Add pg_safekeep to shared_preload_libraries and restart the server.")));
     return sk_shared;
+}
+
+void sk_set_archive_error(const char *error) {
+    if (sk_shared == NULL)
+        return;
+    LWLockAcquire(sk_shared->lock, LW_EXCLUSIVE);
+    strlcpy(sk_shared->archive_error, error ? error : "", sizeof(sk_shared->archive_error));
+    LWLockRelease(sk_shared->lock);
+}
+
+bool sk_last_archive_error(char *buf, size_t len) {
+    if (sk_shared == NULL)
+        return false;
+    LWLockAcquire(sk_shared->lock, LW_SHARED);
+    strlcpy(buf, sk_shared->archive_error, len);
+    LWLockRelease(sk_shared->lock);
+    return buf[0] != '\0';
 }
 
 bool sk_slot_finish(int slotno, int64 job_id, bool success, const char *result, const char *error) {
