@@ -33,7 +33,8 @@ enum sk_status {
 
 #define SK_MSG_LEN 2048
 
-/* Error text (and on success an optional one-line summary). */
+/* Error text (and on success an optional one-line summary); a longer one is
+ * cut visibly, ending in "...".  Results are allocated, never cut. */
 typedef struct sk_msg {
     char text[SK_MSG_LEN];
 } sk_msg;
@@ -175,9 +176,19 @@ typedef struct sk_backup_stop {
     const char *table_counts; /* optional JSON object {"db.schema.table": rows} */
 } sk_backup_stop;
 
+/* Where a finished backup landed, one per configured repository. */
+typedef struct sk_repo_outcome {
+    int repo;      /* repository number, 1..SK_MAX_REPOS */
+    char kind[16]; /* the storage kind: "posix" or "s3" (a fixed set) */
+    int landed;    /* 1: the backup is complete there */
+    char *error;   /* why it did not land ("" when it did); never NULL */
+} sk_repo_outcome;
+
+/* The fixed arrays hold values of a grammar the core checks (labels: at most
+ * 33 bytes, hex sha256, 24-byte WAL names, the type); the rest is allocated. */
 typedef struct sk_backup_result {
     char label[64];
-    char manifest_path[1024]; /* repository location of manifest.json */
+    char *manifest_path; /* repository location of manifest.json */
     char manifest_sha256[65];
     char start_wal[32], stop_wal[32];
     uint32_t timeline;
@@ -189,14 +200,17 @@ typedef struct sk_backup_result {
     char prior[64];         /* "" for a full backup */
     uint64_t copied_bytes;  /* uncompressed bytes of changed data stored (pages and files) */
     uint64_t changed_files; /* files with new data in this backup (changes_count) */
-    /* Per repository: JSON array of {"repo": N, "kind": "posix"|"s3",
-     * "landed": bool, "error": text}, e.g. for backup_catalog.repositories. */
-    char repositories[2048];
+    /* Per repository, in number order (e.g. for backup_catalog.repositories). */
+    sk_repo_outcome *repos;
+    int n_repos;
 } sk_backup_result;
 
-/* Store backup_label/tablespace_map and write the manifest (last, atomically). */
+/* Store backup_label/tablespace_map and write the manifest (last, atomically).
+ * Zero res first and, whatever the status, release it with
+ * sk_backup_result_free (its allocated fields only; NULL/0 afterwards). */
 int sk_backup_finish(sk_backup *b, const sk_backup_stop *stop, sk_backup_result *res,
                      sk_msg *msg) SK_NOEXCEPT;
+void sk_backup_result_free(sk_backup_result *res) SK_NOEXCEPT;
 
 /* Remove everything a backup that never got a manifest left behind. */
 void sk_backup_abort(sk_backup *b) SK_NOEXCEPT;
@@ -208,13 +222,13 @@ int sk_backup_discard_partial(const sk_config *cfg, const char *label, sk_msg *m
 
 /* ---- leftovers (repo/sweep.h) ---------------------------------------------- */
 
-/* One removed directory without a manifest. */
+/* One removed directory without a manifest (only label-grammar names are swept). */
 typedef struct sk_swept {
-    int repo;            /* repository number */
-    char kind[16];       /* "backup" (backup/<label>) or "logical" (logical/<label>) */
-    char label[64];      /* the directory's name */
-    char location[1024]; /* where it was ("/repo/123/backup/<label>", "s3://...") */
-    int expired;         /* retention had expired it: a crash cut its removal short */
+    int repo;       /* repository number */
+    char kind[16];  /* "backup" (backup/<label>) or "logical" (logical/<label>) */
+    char label[64]; /* the directory's name */
+    char *location; /* where it was ("/repo/123/backup/<label>", "s3://..."); never NULL */
+    int expired;    /* retention had expired it: a crash cut its removal short */
 } sk_swept;
 
 typedef struct sk_sweep_opts {
@@ -232,12 +246,14 @@ typedef struct sk_sweep_opts {
 /*
  * Remove every backup/<label> and logical/<label> without a manifest.json in
  * every configured repository; a directory with one (even a damaged one) is
- * never touched.  *removed (sk_free; NULL when none) and *n_removed list what
+ * never touched.  *removed (sk_swept_free; NULL when none) and *n_removed list what
  * was removed, also on SK_ERROR, which says in msg what could not be listed
  * or removed (the sweep goes on past it).
  */
 int sk_sweep_leftovers(const sk_config *cfg, const sk_sweep_opts *opts, sk_swept **removed,
                        int *n_removed, sk_msg *msg) SK_NOEXCEPT;
+/* Releases sk_sweep_leftovers' list (n entries) and what they hold; NULL is fine. */
+void sk_swept_free(sk_swept *removed, int n) SK_NOEXCEPT;
 
 /* ---- restore -------------------------------------------------------------- */
 
@@ -274,7 +290,7 @@ typedef struct sk_restore_opts {
 } sk_restore_opts;
 
 typedef struct sk_restore_result {
-    char label[64];
+    char label[64]; /* a checked backup label: at most 33 bytes */
     uint64_t file_count;
     uint64_t bytes;
 } sk_restore_result;
@@ -479,10 +495,10 @@ int sk_start_server(const char *bindir, const char *pgdata, int port, const char
 /* ---- recovery figures (RTO / RPO) ------------------------------------------ */
 
 typedef struct sk_recovery_figures {
-    int has_last_xact;       /* 1 when the log named the last replayed transaction */
-    double last_xact_time;   /* unix seconds (0 when the log's time zone was not understood) */
-    char last_xact_text[64]; /* as the log printed it */
-    char newest_wal[32];     /* newest segment in the repository ("" if none) */
+    int has_last_xact;     /* 1 when the log named the last replayed transaction */
+    double last_xact_time; /* unix seconds (0 when the log's time zone was not understood) */
+    char *last_xact_text;  /* as the log printed it; NULL without has_last_xact */
+    char newest_wal[32];   /* newest segment in the repository ("" if none; 24 bytes) */
     int has_newest_wal_time;
     double newest_wal_time; /* when it was archived (object mtime), unix seconds */
     int has_rpo;
@@ -500,10 +516,11 @@ typedef struct sk_recovery_figures {
  * .partial and .backup files.  log_path NULL or "": the repository only.
  * SK_OK: without has_rpo, msg says why the RPO is unknown (e.g. the log went
  * to the logging collector); with it, msg is "".  An unreadable log or
- * repository is SK_ERROR.
+ * repository is SK_ERROR.  sk_recovery_figures_free releases out's text.
  */
 int sk_recovery_figures_read(const sk_config *cfg, const char *log_path, sk_recovery_figures *out,
                              sk_msg *msg) SK_NOEXCEPT;
+void sk_recovery_figures_free(sk_recovery_figures *f) SK_NOEXCEPT;
 
 /* ---- schedules -------------------------------------------------------------- */
 
@@ -552,7 +569,7 @@ typedef struct sk_pg_conn {
  * <stanza>/logical/<label>/dump.zst, manifest.json written last.
  * tables: pg_dump --table patterns (NULL/0: the whole database), recorded
  * in the manifest as table_names.  *manifest_json (malloc'ed, sk_free) is
- * the manifest; label receives the label.
+ * the manifest; label receives the label (YYYYMMDD-HHMMSSL, 16 bytes).
  */
 int sk_logical_backup(const sk_config *cfg, uint64_t system_id, const sk_pg_conn *conn,
                       int schema_only, const char *const *tables, const char *const *table_names,

@@ -1,116 +1,89 @@
-// info: what the repository holds, read from the repository alone.
+// info: what the repository holds, read from the repository alone, through
+// the core's typed description (repo/info.h); JSON only for --output=json.
 #include "commands.h"
 
-#include "pg_safekeep/capi.h"
+#include "info_json.h"
+#include "repo/info.h"
 #include "cli_error.h"
 #include "format.h"
 #include "options.h"
 #include "repo_config.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
-#include <memory>
+#include <exception>
 
 namespace safekeep::cli {
 
 namespace {
 
-using nlohmann::json;
-
-// The repository document as JSON (sk_repo_info_json with_wal=0).
-json load_info(const RepoConfig &repo) {
-    sk_msg msg{};
-    std::unique_ptr<char, void (*)(void *)> text(sk_repo_info_json(repo.get(), 0, &msg), sk_free);
-    if (!text)
-        throw CliError(std::string("cannot read repository ") + repo.describe() + ": " + msg.text);
+RepoInfo load_info(const RepoConfig &repo) {
     try {
-        return json::parse(text.get());
-    } catch (const json::exception &e) {
-        throw CliError(std::string("repository description is not valid JSON: ") + e.what());
+        return read_repo_info(repo.core_config());
+    } catch (const std::bad_alloc &) {
+        throw CliError("cannot read repository " + repo.describe() + ": out of memory");
+    } catch (const std::exception &e) {
+        throw CliError("cannot read repository " + repo.describe() + ": " + e.what());
     }
 }
 
-std::string field(const json &obj, const char *key) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null())
-        return "-";
-    if (it->is_string())
-        return it->get<std::string>();
-    return it->dump();
-}
-
-// Times may come as unix seconds or as text; both print as UTC ISO.
-std::string time_field(const json &obj, const char *key) {
-    auto it = obj.find(key);
-    if (it != obj.end() && it->is_number_integer())
-        return format_utc(it->get<int64_t>());
-    return field(obj, key);
-}
-
-std::string size_field(const json &obj, const char *key) {
-    auto it = obj.find(key);
-    if (it != obj.end() && it->is_number())
-        return format_bytes(it->get<uint64_t>());
-    return field(obj, key);
+// What the text output shows for a value the JSON document has as null.
+std::string or_dash(const std::string &s) {
+    return s.empty() ? "-" : s;
 }
 
 // Logical backups (pg_dump) apart: they restore with pg_restore, not as a
 // data directory. The schema hash is shortened; --output=json has it whole.
-void print_logical(const json &doc) {
-    const json logical = doc.value("logical_backups", json::array());
-    if (logical.empty()) {
+void print_logical(const RepoInfo &info) {
+    if (info.logical.empty()) {
         std::printf("\nlogical backups: none\n");
         return;
     }
     Table table(
         {"label", "kind", "stop (UTC)", "database", "tables", "dump", "stored", "schema hash"});
-    for (const auto &l : logical) {
-        const json tables = l.value("tables", json::array());
-        std::string hash = field(l, "schema_hash");
-        table.add({field(l, "label"), field(l, "kind"), time_field(l, "stop_time"),
-                   field(l, "database"), tables.empty() ? "all" : std::to_string(tables.size()),
-                   size_field(l, "dump_size"), size_field(l, "stored_size"), hash.substr(0, 16)});
+    for (const auto &l : info.logical) {
+        const LogicalEntry &e = l.entry;
+        table.add({e.label, logical_kind(e), format_utc(e.stop_time), e.database,
+                   e.tables.empty() ? "all" : std::to_string(e.tables.size()),
+                   format_bytes(e.dump_size), format_bytes(e.stored_size),
+                   e.schema_hash.substr(0, 16)});
     }
     std::printf("\nlogical backups:\n%s", table.render().c_str());
 }
 
 // Backups whose manifest cannot be read: named, never silently left out.
-void print_damaged(const json &doc) {
-    const json damaged = doc.value("damaged_backups", json::array());
-    if (damaged.empty())
+void print_damaged(const RepoInfo &info) {
+    if (info.damaged.empty())
         return;
     std::printf("\ndamaged backups (their manifest cannot be read; they cannot be restored):\n");
-    for (const auto &d : damaged)
-        std::printf("  %s: %s\n", field(d, "label").c_str(), field(d, "error").c_str());
+    for (const auto &d : info.damaged)
+        std::printf("  %s: %s\n", d.label.c_str(), d.error.c_str());
 }
 
-void print_text(const RepoConfig &repo, const json &doc) {
+void print_text(const RepoConfig &repo, const RepoInfo &info) {
     std::printf("repository: %s\n", repo.describe().c_str());
-    std::printf("stanza:     %s\n\n", field(doc, "stanza").c_str());
+    std::printf("stanza:     %s\n\n", or_dash(info.stanza).c_str());
 
     Table table({"label", "type", "prior", "status", "start (UTC)", "stop (UTC)", "stop LSN",
                  "original", "stored", "files"});
-    const json backups = doc.value("backups", json::array());
-    for (const auto &b : backups)
-        table.add({field(b, "label"), field(b, "type"), field(b, "prior"), field(b, "status"),
-                   time_field(b, "start_time"), time_field(b, "stop_time"), field(b, "stop_lsn"),
-                   size_field(b, "original_bytes"), size_field(b, "stored_bytes"),
-                   field(b, "file_count")});
-    if (backups.empty())
+    for (const auto &b : info.backups) {
+        const Manifest &m = b.manifest;
+        table.add({b.label, m.type, or_dash(m.prior), "completed", format_utc(m.start_time),
+                   format_utc(m.stop_time), m.stop_lsn, format_bytes(m.original_bytes),
+                   format_bytes(m.stored_bytes), std::to_string(m.file_count)});
+    }
+    if (info.backups.empty())
         std::printf("backups: none\n");
     else
         std::fputs(table.render().c_str(), stdout);
-    print_damaged(doc);
-    print_logical(doc);
+    print_damaged(info);
+    print_logical(info);
 
-    const json archive = doc.value("archive", json::object());
-    uint64_t count = archive.value("count", uint64_t{0});
-    if (count == 0)
+    if (info.archive.segments == 0)
         std::printf("\nwal archive: empty\n");
     else
-        std::printf("\nwal archive: %s .. %s (%llu files)\n", field(archive, "min").c_str(),
-                    field(archive, "max").c_str(), static_cast<unsigned long long>(count));
+        std::printf("\nwal archive: %s .. %s (%llu files)\n", info.archive.min.c_str(),
+                    info.archive.max.c_str(),
+                    static_cast<unsigned long long>(info.archive.segments));
 }
 
 } // namespace
@@ -131,11 +104,11 @@ int run_info(const std::vector<std::string> &args) {
         throw UsageError("--output must be text or json, not \"" + output + "\"");
 
     RepoConfig repo(parsed);
-    json doc = load_info(repo);
+    RepoInfo info = load_info(repo);
     if (output == "json")
-        std::printf("%s\n", doc.dump(2).c_str());
+        std::printf("%s\n", repo_info_json(info, false).dump(2).c_str());
     else
-        print_text(repo, doc);
+        print_text(repo, info);
     return kExitOk;
 }
 

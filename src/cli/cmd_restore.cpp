@@ -128,6 +128,7 @@ void start_and_report(const sk_config &cfg, const StartRequest &start, const std
         note = std::string("cannot read the recovery figures: ") + msg.text;
     std::printf("%s\n", rto_line(restore_seconds, rto - restore_seconds).c_str());
     std::printf("%s\n", rpo_line(fig, note).c_str());
+    sk_recovery_figures_free(&fig);
 }
 
 } // namespace

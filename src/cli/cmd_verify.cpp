@@ -1,19 +1,19 @@
 // verify: check backups, their chains and their WAL, from the repository alone.
 #include "commands.h"
 
-#include "capi_support.h"
+#include "capi_config.h"
 #include "pg_safekeep/capi.h"
+#include "util/error.h"
 #include "verify/verify_all.h"
+#include "verify_json.h"
 #include "cli_error.h"
 #include "format.h"
 #include "interrupt.h"
 #include "options.h"
 #include "repo_config.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
-#include <memory>
+#include <new>
 
 namespace safekeep::cli {
 
@@ -24,6 +24,13 @@ int configured_repositories(const sk_config &cfg) {
     for (const auto &r : cfg.repos)
         n += (r.type && r.type[0]) || (r.path && r.path[0]);
     return n;
+}
+
+void print_problems(const std::vector<VerifyProblem> &problems) {
+    Table table({"label", "kind", "object", "detail"});
+    for (const auto &p : problems)
+        table.add({p.label, p.kind, p.object, p.detail});
+    std::fputs(table.render().c_str(), stdout);
 }
 
 // Several repositories and no --repo: each is verified on its own, so a bad
@@ -39,7 +46,7 @@ int verify_each_repository(const sk_config &cfg, const std::string &label, bool 
         found = found || v.outcome == RepositoryVerify::Outcome::Verified;
     }
     if (output == "json") {
-        std::printf("%s\n", nlohmann::json::parse(repository_verify_json(all)).dump(2).c_str());
+        std::printf("%s\n", verify_results_json(all).dump(2).c_str());
         return clean && found ? kExitOk : kExitError;
     }
     for (const auto &v : all) {
@@ -55,14 +62,25 @@ int verify_each_repository(const sk_config &cfg, const std::string &label, bool 
                     v.report.checked.size(), v.report.problems.size());
         if (v.report.problems.empty())
             continue;
-        Table table({"label", "kind", "object", "detail"});
-        for (const auto &p : v.report.problems)
-            table.add({p.label, p.kind, p.object, p.detail});
-        std::fputs(table.render().c_str(), stdout);
+        print_problems(v.report.problems);
     }
     if (!found)
         throw CliError("verify failed: backup \"" + label + "\" is in no repository");
     return clean ? kExitOk : kExitError;
+}
+
+// One repository (--repo, or the only one configured).
+VerifyReport verify_one(const sk_config &cfg, const std::string &label, bool wal_to_newest) {
+    try {
+        return verify_backups(capi_detail::to_config(&cfg), label, wal_to_newest,
+                              [] { return cancel_requested() != 0; });
+    } catch (const Canceled &) {
+        throw CliError("verify canceled");
+    } catch (const std::bad_alloc &) {
+        throw CliError("verify failed: out of memory");
+    } catch (const std::exception &e) {
+        throw CliError(std::string("verify failed: ") + e.what());
+    }
 }
 
 } // namespace
@@ -95,30 +113,17 @@ int run_verify(const std::vector<std::string> &args) {
     catch_interrupts();
     if (cfg.read_repo == 0 && configured_repositories(cfg) > 1)
         return verify_each_repository(cfg, label, parsed.has("wal-to-newest"), output);
-    char *raw = nullptr;
-    sk_msg msg{};
-    int rc = sk_verify_backup(&cfg, label.empty() ? nullptr : label.c_str(),
-                              parsed.has("wal-to-newest") ? 1 : 0, cancel_requested, &raw, &msg);
-    std::unique_ptr<char, void (*)(void *)> text(raw, sk_free);
-    if (rc == SK_CANCELED)
-        throw CliError("verify canceled");
-    if (rc != SK_OK)
-        throw CliError(std::string("verify failed: ") + msg.text);
-    nlohmann::json problems = nlohmann::json::parse(text.get());
-
+    const VerifyReport r = verify_one(cfg, label, parsed.has("wal-to-newest"));
+    const std::string summary = verify_summary(r);
     if (output == "json") {
-        std::printf("%s\n", problems.dump(2).c_str());
-    } else if (problems.empty()) {
-        std::printf("%s: no problems found\n", msg.text);
+        std::printf("%s\n", verify_problems_json(r.problems).dump(2).c_str());
+    } else if (r.problems.empty()) {
+        std::printf("%s: no problems found\n", summary.c_str());
     } else {
-        Table table({"label", "kind", "object", "detail"});
-        for (const auto &p : problems)
-            table.add({p.value("label", ""), p.value("kind", ""), p.value("object", ""),
-                       p.value("detail", "")});
-        std::fputs(table.render().c_str(), stdout);
-        std::printf("%s\n", msg.text);
+        print_problems(r.problems);
+        std::printf("%s\n", summary.c_str());
     }
-    return problems.empty() ? kExitOk : kExitError;
+    return r.problems.empty() ? kExitOk : kExitError;
 }
 
 } // namespace safekeep::cli

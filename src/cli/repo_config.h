@@ -2,6 +2,7 @@
 #pragma once
 
 #include "pg_safekeep/capi.h"
+#include "capi_config.h"
 #include "options.h"
 
 #include <array>
@@ -29,6 +30,8 @@ class RepoConfig {
 
     // Points into this object: keep it alive while the core runs.
     const sk_config *get() const { return &cfg_; }
+    // The same settings as the core's own, for calling the core directly.
+    Config core_config() const { return capi_detail::to_config(&cfg_); }
     // repo1's path, or "" when repo1 is not a posix repository.
     const std::string &path() const;
     // The repository reads go to (--repo, or the first configured): its

@@ -122,28 +122,25 @@ int sk_backup_finish(sk_backup *b, const sk_backup_stop *stop, sk_backup_result 
         s.start_time = stop->start_time;
         s.stop_time = stop->stop_time;
         BackupOutcome o = b->session->finish(s);
-        if (res) {
-            std::memset(res, 0, sizeof *res);
-            copy_str(res->label, sizeof res->label, o.label);
-            copy_str(res->manifest_path, sizeof res->manifest_path, o.manifest_path);
-            copy_str(res->manifest_sha256, sizeof res->manifest_sha256, o.manifest_sha256);
-            copy_str(res->start_wal, sizeof res->start_wal, o.manifest.start_wal);
-            copy_str(res->stop_wal, sizeof res->stop_wal, o.manifest.stop_wal);
-            res->timeline = o.manifest.timeline;
-            res->file_count = o.manifest.file_count;
-            res->original_bytes = o.manifest.original_bytes;
-            res->stored_bytes = o.manifest.stored_bytes;
-            copy_str(res->type, sizeof res->type, o.manifest.type);
-            copy_str(res->prior, sizeof res->prior, o.manifest.prior);
-            res->copied_bytes = o.manifest.copied_bytes;
-            res->changed_files = o.changed_files;
-            copy_str(res->repositories, sizeof res->repositories, o.repositories_json);
-        }
+        if (res)
+            fill_backup_result(res, o);
         set_msg(msg, ((o.manifest.type == "full" ? "" : o.manifest.type + " ") + "backup " +
                       o.label + " completed")
                          .c_str());
         return SK_OK;
     });
+}
+
+void sk_backup_result_free(sk_backup_result *res) noexcept {
+    if (!res)
+        return;
+    for (int i = 0; i < res->n_repos; i++)
+        std::free(res->repos[i].error);
+    std::free(res->repos);
+    std::free(res->manifest_path);
+    res->repos = nullptr;
+    res->n_repos = 0;
+    res->manifest_path = nullptr;
 }
 
 void sk_backup_abort(sk_backup *b) noexcept {
@@ -186,19 +183,18 @@ int sk_sweep_leftovers(const sk_config *cfg, const sk_sweep_opts *opts, sk_swept
         }
         SweepOutcome r = sweep_leftovers(to_config(cfg), o);
         if (!r.removed.empty()) {
-            auto *out = static_cast<sk_swept *>(std::calloc(r.removed.size(), sizeof(sk_swept)));
-            if (!out)
-                throw std::bad_alloc();
+            // Handed over first, so sk_swept_free releases a list cut short.
+            *removed = c_array<sk_swept>(r.removed.size());
+            *n_removed = static_cast<int>(r.removed.size());
             for (size_t i = 0; i < r.removed.size(); i++) {
                 const Leftover &l = r.removed[i];
-                out[i].repo = l.repo;
-                copy_str(out[i].kind, sizeof out[i].kind, l.kind);
-                copy_str(out[i].label, sizeof out[i].label, l.label);
-                copy_str(out[i].location, sizeof out[i].location, l.location);
-                out[i].expired = l.expired ? 1 : 0;
+                sk_swept &out = (*removed)[i];
+                out.repo = l.repo;
+                copy_str(out.kind, sizeof out.kind, l.kind);
+                copy_str(out.label, sizeof out.label, l.label);
+                out.location = dup_string(l.location);
+                out.expired = l.expired ? 1 : 0;
             }
-            *removed = out;
-            *n_removed = static_cast<int>(r.removed.size());
         }
         if (r.errors.empty())
             return SK_OK;
@@ -208,6 +204,14 @@ int sk_sweep_leftovers(const sk_config *cfg, const sk_sweep_opts *opts, sk_swept
         set_msg(msg, text.c_str());
         return SK_ERROR;
     });
+}
+
+void sk_swept_free(sk_swept *removed, int n) noexcept {
+    if (!removed)
+        return;
+    for (int i = 0; i < n; i++)
+        std::free(removed[i].location);
+    std::free(removed);
 }
 
 int sk_restore(const sk_config *cfg, const sk_restore_opts *opts, sk_cancel_fn cancel,
@@ -226,11 +230,7 @@ int sk_restore(const sk_config *cfg, const sk_restore_opts *opts, sk_cancel_fn c
 char *sk_repo_info_json(const sk_config *cfg, int with_wal, sk_msg *msg) noexcept {
     char *out = nullptr;
     guarded(msg, [&] {
-        std::string doc = repo_info_json(to_config(cfg), with_wal != 0);
-        out = static_cast<char *>(std::malloc(doc.size() + 1));
-        if (!out)
-            throw std::bad_alloc();
-        std::memcpy(out, doc.c_str(), doc.size() + 1);
+        out = dup_string(repo_info_json(read_repo_info(to_config(cfg)), with_wal != 0).dump());
         return SK_OK;
     });
     return out;
@@ -249,10 +249,8 @@ int sk_verify_backup(const sk_config *cfg, const char *label, int check_wal_to_n
             throw Error("sk_verify_backup needs a result pointer");
         VerifyReport r =
             verify_backups(to_config(cfg), str(label), check_wal_to_newest != 0, to_cancel(cancel));
-        *problems_json = dup_string(problems_json_text(r));
-        set_msg(msg, ("verified " + std::to_string(r.checked.size()) +
-                      " backup(s): " + std::to_string(r.problems.size()) + " problem(s)")
-                         .c_str());
+        *problems_json = dup_string(verify_problems_json(r.problems).dump());
+        set_msg(msg, verify_summary(r).c_str());
         return SK_OK;
     });
 }

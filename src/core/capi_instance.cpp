@@ -205,7 +205,7 @@ int sk_recovery_figures_read(const sk_config *cfg, const char *log_path, sk_reco
         if (f.last_xact) {
             out->has_last_xact = 1;
             out->last_xact_time = f.last_xact->unix_seconds.value_or(0);
-            copy_str(out->last_xact_text, sizeof out->last_xact_text, f.last_xact->text);
+            out->last_xact_text = dup_string(f.last_xact->text);
         }
         copy_str(out->newest_wal, sizeof out->newest_wal, f.newest_wal);
         out->has_newest_wal_time = f.newest_wal_time ? 1 : 0;
@@ -215,6 +215,13 @@ int sk_recovery_figures_read(const sk_config *cfg, const char *log_path, sk_reco
         set_msg(msg, f.rpo_note.c_str());
         return SK_OK;
     });
+}
+
+void sk_recovery_figures_free(sk_recovery_figures *f) noexcept {
+    if (!f)
+        return;
+    std::free(f->last_xact_text);
+    f->last_xact_text = nullptr;
 }
 
 void sk_set_stop_poll(sk_cancel_fn poll) noexcept {

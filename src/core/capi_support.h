@@ -4,6 +4,7 @@
 #pragma once
 
 #include "pg_safekeep/capi.h"
+#include "capi_config.h"
 
 #include "backup/backup.h"
 #include "logical/dump.h"
@@ -13,6 +14,7 @@
 #include "notify/smtp_mail.h"
 #include "repo/catalog.h"
 #include "expire/expire_all.h"
+#include "info_json.h"
 #include "repo/info.h"
 #include "repo/label.h"
 #include "repo/layout.h"
@@ -30,6 +32,7 @@
 #include "restore/server.h"
 #include "util/user_names.h"
 #include "verify/verify.h"
+#include "verify_json.h"
 #include "wal/archive.h"
 #include "wal/push_ahead.h"
 #include "os/stop.h"
@@ -53,57 +56,24 @@ struct sk_instance {
 
 namespace safekeep::capi_detail {
 
+// A message longer than the buffer ends in "..." (capi.h, sk_msg).
 inline void set_msg(sk_msg *msg, const char *text) {
-    if (msg)
-        std::snprintf(msg->text, sizeof msg->text, "%s", text);
+    if (!msg)
+        return;
+    const size_t len = std::strlen(text);
+    std::snprintf(msg->text, sizeof msg->text, "%s", text);
+    if (len < sizeof msg->text)
+        return;
+    // Cut before a whole UTF-8 character: the shim hands the text to ereport.
+    size_t cut = sizeof msg->text - 4;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        cut--;
+    std::memcpy(msg->text + cut, "...", 4);
 }
 
 inline void clear_msg(sk_msg *msg) {
     if (msg)
         msg->text[0] = '\0';
-}
-
-inline std::string str(const char *s) {
-    return s ? std::string(s) : std::string();
-}
-
-inline RepoSpec to_repo_spec(const sk_repo_config &r, int number) {
-    RepoSpec spec;
-    spec.number = number;
-    spec.type = str(r.type).empty() ? "posix" : str(r.type);
-    spec.path = str(r.path);
-    spec.s3.endpoint = str(r.s3_endpoint);
-    spec.s3.bucket = str(r.s3_bucket);
-    spec.s3.region = str(r.s3_region);
-    spec.s3.prefix = str(r.s3_prefix);
-    spec.s3.uri_style = str(r.s3_uri_style).empty() ? "path" : str(r.s3_uri_style);
-    spec.s3.verify_tls = r.s3_verify_tls != 0;
-    spec.s3.ca_file = str(r.s3_ca_file);
-    spec.s3.storage_class = str(r.s3_storage_class);
-    if (r.s3_part_size_mb > 0)
-        spec.s3.part_size = static_cast<size_t>(r.s3_part_size_mb) << 20;
-    spec.s3.credentials_file = str(r.s3_credentials_file);
-    spec.s3.profile = str(r.s3_profile).empty() ? "default" : str(r.s3_profile);
-    spec.cipher = str(r.cipher).empty() ? "none" : str(r.cipher);
-    spec.passphrase_file = str(r.cipher_passphrase_file);
-    return spec;
-}
-
-inline Config to_config(const sk_config *cfg) {
-    if (!cfg)
-        throw Error("no repository configuration given");
-    Config c;
-    // A repository is configured when its type is set (the shim and the tool
-    // fill it in for every repository they know).
-    for (int i = 0; i < SK_MAX_REPOS; i++)
-        if (!str(cfg->repos[i].type).empty() || !str(cfg->repos[i].path).empty())
-            c.repos.push_back(to_repo_spec(cfg->repos[i], i + 1));
-    c.read_repo = cfg->read_repo;
-    c.max_rate = cfg->max_rate > 0 ? static_cast<uint64_t>(cfg->max_rate) : 0;
-    c.stanza = str(cfg->stanza);
-    c.compress_level = cfg->compress_level;
-    c.parallel = cfg->parallel < 1 ? 1 : cfg->parallel;
-    return c;
 }
 
 inline CancelPoll to_cancel(sk_cancel_fn fn) {
@@ -133,12 +103,51 @@ inline char *dup_string(const std::string &s) {
     return out;
 }
 
-inline std::string problems_json_text(const VerifyReport &r) {
-    return problems_json(r.problems);
+// Into one of capi.h's short fixed arrays, which hold only values with a
+// grammar (labels, WAL names, hex digests, kinds): one that does not fit is an
+// error, never cut.
+inline void copy_str(char *dst, size_t size, const std::string &src) {
+    if (src.size() >= size)
+        throw Error("internal error: \"" + src.substr(0, 80) + "\" does not fit in " +
+                    std::to_string(size - 1) + " bytes");
+    std::memcpy(dst, src.c_str(), src.size() + 1);
 }
 
-inline void copy_str(char *dst, size_t size, const std::string &src) {
-    std::snprintf(dst, size, "%s", src.c_str());
+// n zeroed elements for the C side (std::free); never NULL.
+template <typename T> T *c_array(size_t n) {
+    auto *out = static_cast<T *>(std::calloc(n ? n : 1, sizeof(T)));
+    if (!out)
+        throw std::bad_alloc();
+    return out;
+}
+
+// A finished backup as capi.h's result; the allocated fields are set as they
+// are made, so sk_backup_result_free releases a result cut short too.
+inline void fill_backup_result(sk_backup_result *res, const BackupOutcome &o) {
+    std::memset(res, 0, sizeof *res);
+    copy_str(res->label, sizeof res->label, o.label);
+    res->manifest_path = dup_string(o.manifest_path);
+    copy_str(res->manifest_sha256, sizeof res->manifest_sha256, o.manifest_sha256);
+    copy_str(res->start_wal, sizeof res->start_wal, o.manifest.start_wal);
+    copy_str(res->stop_wal, sizeof res->stop_wal, o.manifest.stop_wal);
+    res->timeline = o.manifest.timeline;
+    res->file_count = o.manifest.file_count;
+    res->original_bytes = o.manifest.original_bytes;
+    res->stored_bytes = o.manifest.stored_bytes;
+    copy_str(res->type, sizeof res->type, o.manifest.type);
+    copy_str(res->prior, sizeof res->prior, o.manifest.prior);
+    res->copied_bytes = o.manifest.copied_bytes;
+    res->changed_files = o.changed_files;
+    res->repos = c_array<sk_repo_outcome>(o.repositories.size());
+    res->n_repos = static_cast<int>(o.repositories.size());
+    for (size_t i = 0; i < o.repositories.size(); i++) {
+        const RepoOutcome &r = o.repositories[i];
+        sk_repo_outcome &out = res->repos[i];
+        out.repo = r.repo;
+        copy_str(out.kind, sizeof out.kind, r.kind);
+        out.landed = r.landed ? 1 : 0;
+        out.error = dup_string(r.error);
+    }
 }
 
 // sk_restore_opts as a RestoreRequest (pgdata as given).

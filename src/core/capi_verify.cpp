@@ -1,6 +1,6 @@
 // The C interface of verification across repositories (verify/verify_all.h).
 #include "capi_support.h"
-#include "verify/verify_all.h"
+#include "verify_json.h"
 
 using namespace safekeep;
 
@@ -21,7 +21,7 @@ int sk_verify_everywhere(const sk_config *cfg, const char *label, int check_wal_
         }
         if (found == 0 && unreadable == 0 && !str(label).empty())
             throw NotFound("backup \"" + str(label) + "\" is in no repository");
-        *results_json = dup_string(repository_verify_json(all));
+        *results_json = dup_string(verify_results_json(all).dump());
         set_msg(msg, ("verified in " + std::to_string(found) + " of " + std::to_string(all.size()) +
                       " repositories: " + std::to_string(problems) + " problem(s)" +
                       (unreadable ? ", " + std::to_string(unreadable) + " could not be read"

@@ -24,6 +24,26 @@
 #include "utils/json.h"
 #include "utils/memutils.h"
 
+/* backup_catalog.repositories: where the backup landed, per repository; an
+ * error may hold anything, so it is escaped like every other string. */
+static char *repositories_json(const sk_backup_result *res) {
+    StringInfoData list;
+
+    initStringInfo(&list);
+    for (int i = 0; i < res->n_repos; i++) {
+        const sk_repo_outcome *r = &res->repos[i];
+        StringInfoData one;
+
+        initStringInfo(&one);
+        sk_json_int(&one, "repo", r->repo);
+        sk_json_text(&one, "kind", r->kind);
+        sk_json_bool(&one, "landed", r->landed != 0);
+        sk_json_text(&one, "error", r->error != NULL ? r->error : "");
+        sk_json_array_add(&list, sk_json_end(&one));
+    }
+    return sk_json_array_end(&list);
+}
+
 /* The result for safekeep.backup_completed(); the manifest path holds the
  * repository path, which may hold '"' or '\\'. */
 static char *result_json(const sk_backup_result *res, const sk_backup_stop *stop) {
@@ -47,9 +67,28 @@ static char *result_json(const sk_backup_result *res, const sk_backup_stop *stop
     sk_json_text(&json, "stop_lsn", stop->stop_lsn);
     sk_json_int(&json, "start_time", stop->start_time);
     sk_json_int(&json, "stop_time", stop->stop_time);
-    /* Built by the core's JSON library: already JSON. */
-    sk_json_raw(&json, "repositories", res->repositories[0] ? res->repositories : "[]");
+    sk_json_raw(&json, "repositories", repositories_json(res));
     return sk_json_end(&json);
+}
+
+/* Write the manifest; returns the result for backup_completed().  What the
+ * core allocated in the result is released on every way out. */
+static char *finish_backup(sk_backup *backup, const sk_backup_stop *stop) {
+    sk_backup_result res;
+    sk_msg msg;
+    char *volatile json = NULL;
+
+    memset(&res, 0, sizeof(res));
+    PG_TRY();
+    {
+        if (sk_backup_finish(backup, stop, &res, &msg) != SK_OK)
+            sk_core_error("could not write the backup manifest", &msg);
+        json = result_json(&res, stop);
+    }
+    PG_FINALLY();
+    { sk_backup_result_free(&res); }
+    PG_END_TRY();
+    return json;
 }
 
 static void publish_label(SkJobSlot *slot, const char *label, const char *notice) {
@@ -121,7 +160,6 @@ void sk_run_backup(int slotno) {
         sk_msg msg;
         sk_backup_start start;
         sk_backup_stop stop;
-        sk_backup_result res;
         const char *args[5];
         char *row[1];
         char *label;
@@ -167,19 +205,15 @@ void sk_run_backup(int slotno) {
         sk_pre_backup_checks(slot, label, sk_backup_type(backup));
         take_backup(backup, slot, label, &stop);
 
-        memset(&res, 0, sizeof(res));
         sk_job_phase(slot, "writing manifest");
-        if (sk_backup_finish(backup, &stop, &res, &msg) != SK_OK)
-            sk_core_error("could not write the backup manifest", &msg);
-
         args[0] = job.job_text;
-        args[1] = result_json(&res, &stop);
+        args[1] = finish_backup(backup, &stop);
         sk_exec_in_xact("SELECT safekeep.backup_completed($1::bigint, $2::jsonb)", 2, args);
         sk_backup_free(backup);
         backup = NULL;
         /* The caller gets the label now; checks and retention follow. */
-        sk_slot_finish(slotno, job.job_id, true, res.label, NULL);
-        sk_after_backup(res.label, after_backup_steps);
+        sk_slot_finish(slotno, job.job_id, true, label, NULL);
+        sk_after_backup(label, after_backup_steps);
     }
     PG_CATCH();
     {

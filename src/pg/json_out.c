@@ -1,5 +1,6 @@
 /*
- * json_out.c - flat JSON objects for SPI parameters (::jsonb).  Every string
+ * json_out.c - flat JSON objects, and arrays of them, for SPI parameters
+ * (::jsonb).  Every string
  * goes through PostgreSQL's escape_json(): a repository path, a label or an
  * error message may hold '"' or '\\', and pasted in with %s it would break
  * the jsonb cast after the work it records was done.
@@ -42,6 +43,11 @@ void sk_json_double(StringInfo buf, const char *name, double value, int digits) 
     appendStringInfo(buf, "%.*f", digits, value);
 }
 
+void sk_json_bool(StringInfo buf, const char *name, bool value) {
+    key(buf, name);
+    appendStringInfoString(buf, value ? "true" : "false");
+}
+
 void sk_json_raw(StringInfo buf, const char *name, const char *json) {
     key(buf, name);
     appendStringInfoString(buf, json);
@@ -51,5 +57,17 @@ char *sk_json_end(StringInfo buf) {
     if (buf->len == 0)
         appendStringInfoChar(buf, '{');
     appendStringInfoChar(buf, '}');
+    return buf->data;
+}
+
+void sk_json_array_add(StringInfo buf, const char *element) {
+    appendStringInfoChar(buf, buf->len == 0 ? '[' : ',');
+    appendStringInfoString(buf, element);
+}
+
+char *sk_json_array_end(StringInfo buf) {
+    if (buf->len == 0)
+        appendStringInfoChar(buf, '[');
+    appendStringInfoChar(buf, ']');
     return buf->data;
 }

@@ -1,5 +1,6 @@
 /*
- * json_out.h - flat JSON objects built with PostgreSQL's escaping (json_out.c).
+ * json_out.h - flat JSON objects, and arrays of them, built with PostgreSQL's
+ * escaping (json_out.c).
  */
 #ifndef SAFEKEEP_JSON_OUT_H
 #define SAFEKEEP_JSON_OUT_H
@@ -14,8 +15,14 @@ extern void sk_json_text(StringInfo buf, const char *name, const char *value);
 extern void sk_json_int(StringInfo buf, const char *name, int64 value);
 extern void sk_json_uint(StringInfo buf, const char *name, uint64 value);
 extern void sk_json_double(StringInfo buf, const char *name, double value, int digits);
-/* json: already JSON (an array or object the core built). */
+extern void sk_json_bool(StringInfo buf, const char *name, bool value);
+/* json: already JSON (an array or object built with these helpers). */
 extern void sk_json_raw(StringInfo buf, const char *name, const char *json);
 extern char *sk_json_end(StringInfo buf);
+/* A JSON array on an initStringInfo'd buf: each element is JSON built with
+ * the helpers above (e.g. sk_json_end's result); sk_json_array_end closes it
+ * ("[]" when empty) and returns buf->data. */
+extern void sk_json_array_add(StringInfo buf, const char *element);
+extern char *sk_json_array_end(StringInfo buf);
 
 #endif

@@ -51,6 +51,8 @@ static char *record_disaster_figures(const char *job_text, const sk_config *cfg,
     if (sk_recovery_figures_read(cfg, log_path, &fig, &msg) != SK_OK)
         ereport(WARNING,
                 (errmsg("pg_safekeep: could not read the recovery figures: %s", msg.text)));
+    /* Only the numbers and newest_wal are recorded: the text goes now. */
+    sk_recovery_figures_free(&fig);
     initStringInfo(&json);
     sk_json_double(&json, "rto_seconds", sk_seconds_since(started), 3);
     if (fig.has_last_xact)

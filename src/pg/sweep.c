@@ -67,6 +67,24 @@ static int split_labels(char *list, const char **labels, int n, int max) {
     return n;
 }
 
+/* The core's list in palloc'd memory; the core's copy is released either way. */
+static sk_swept *palloc_swept(sk_swept *found, int n) {
+    sk_swept *volatile out = NULL;
+
+    PG_TRY();
+    {
+        out = palloc0(sizeof(sk_swept) * (n > 0 ? n : 1));
+        for (int i = 0; i < n; i++) {
+            out[i] = found[i];
+            out[i].location = pstrdup(found[i].location != NULL ? found[i].location : "");
+        }
+    }
+    PG_FINALLY();
+    { sk_swept_free(found, n); }
+    PG_END_TRY();
+    return out;
+}
+
 void sk_sweep_repositories(int own_slot) {
     enum { max_spared = SK_MAX_JOBS + 64, max_completed = 100000 };
     const char **completed;
@@ -100,11 +118,7 @@ void sk_sweep_repositories(int own_slot) {
     opts.skip_logical = spared.skip_logical ? 1 : 0;
     sk_fill_config(&cfg, stanza, sizeof(stanza));
     rc = sk_sweep_leftovers(&cfg, &opts, &found, &n, &msg);
-    /* Into palloc'd memory before anything here can ERROR. */
-    removed = palloc0(sizeof(sk_swept) * (n > 0 ? n : 1));
-    if (n > 0)
-        memcpy(removed, found, sizeof(sk_swept) * n);
-    sk_free(found);
+    removed = palloc_swept(found, n);
 
     for (int i = 0; i < n; i++) {
         const char *args[5];

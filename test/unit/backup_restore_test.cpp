@@ -2,6 +2,7 @@
 #include "pg_safekeep/capi.h"
 #include "io/sha256.h"
 #include "repo/manifest.h"
+#include "c_results.h"
 #include "temp_dir.h"
 #include "test_config.h"
 
@@ -119,7 +120,7 @@ class BackupRestore : public ::testing::Test {
 } // namespace
 
 TEST_F(BackupRestore, RoundTripWithTablespaceInPlaceAndAsLink) {
-    sk_backup_result res{};
+    test::OwnedBackupResult res;
     std::string label = run_backup(res);
     ASSERT_FALSE(label.empty());
     EXPECT_EQ(std::string(res.label), label);
@@ -247,7 +248,7 @@ TEST_F(BackupRestore, RoundTripWithTablespaceInPlaceAndAsLink) {
 }
 
 TEST_F(BackupRestore, CorruptOrMissingObjectFailsNamingTheFile) {
-    sk_backup_result res{};
+    test::OwnedBackupResult res;
     std::string label = run_backup(res);
     ASSERT_FALSE(label.empty());
     std::string bdir = posix::dirname(res.manifest_path);
@@ -296,7 +297,7 @@ TEST_F(BackupRestore, InfoListsOnlyCompletedBackupsAndArchive) {
     EXPECT_TRUE(nlohmann::json::parse(doc)["backups"].empty());
     sk_free(doc);
 
-    sk_backup_result res{};
+    test::OwnedBackupResult res;
     std::string label = run_backup(res);
     // a second backup that never finishes
     sk_backup_start start{pgdata.c_str(), 7001, 150018, "full", nullptr, 0, 0};
@@ -368,7 +369,7 @@ TEST_F(BackupRestore, LabelSortsAfterTheGivenFloor) {
 }
 
 TEST_F(BackupRestore, FailedRestoreRemovesTheTablespaceLocationsItMade) {
-    sk_backup_result res{};
+    test::OwnedBackupResult res;
     std::string label = run_backup(res);
     ASSERT_FALSE(label.empty());
     std::string object = posix::dirname(res.manifest_path) + "/data/global/pg_control.zst";
@@ -384,7 +385,7 @@ TEST_F(BackupRestore, FailedRestoreRemovesTheTablespaceLocationsItMade) {
 }
 
 TEST_F(BackupRestore, RefusesTargetsInsideADataDirectory) {
-    sk_backup_result res{};
+    test::OwnedBackupResult res;
     ASSERT_FALSE(run_backup(res).empty());
     sk_restore_result rr{};
     sk_msg msg;
@@ -414,7 +415,7 @@ TEST_F(BackupRestore, RefusesTargetsInsideADataDirectory) {
 TEST_F(BackupRestore, RefusesATargetOwnedBySomeoneElse) {
     if (::geteuid() != 0)
         GTEST_SKIP() << "needs root to give a directory away";
-    sk_backup_result res{};
+    test::OwnedBackupResult res;
     ASSERT_FALSE(run_backup(res).empty());
     posix::make_dir(t / "foreign", 0777);
     ASSERT_EQ(::chown((t / "foreign").c_str(), 54321, 54321), 0);
@@ -428,7 +429,7 @@ TEST_F(BackupRestore, RefusesATargetOwnedBySomeoneElse) {
 }
 
 TEST_F(BackupRestore, ArchiveModeAndTimelineReachTheRestoredConfiguration) {
-    sk_backup_result res{};
+    test::OwnedBackupResult res;
     ASSERT_FALSE(run_backup(res).empty());
     sk_restore_result rr{};
     sk_msg msg;
@@ -457,7 +458,7 @@ TEST_F(BackupRestore, ArchiveModeAndTimelineReachTheRestoredConfiguration) {
 }
 
 TEST_F(BackupRestore, ADamagedManifestHidesOnlyItsOwnBackup) {
-    sk_backup_result res{};
+    test::OwnedBackupResult res;
     std::string label = run_backup(res);
     ASSERT_FALSE(label.empty());
     // An older backup whose manifest was cut in half.

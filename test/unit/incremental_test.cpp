@@ -4,6 +4,7 @@
 #include "backup/exclude.h"
 #include "pg_safekeep/capi.h"
 #include "repo/manifest.h"
+#include "c_results.h"
 #include "temp_dir.h"
 #include "test_config.h"
 
@@ -144,7 +145,9 @@ class Incremental : public ::testing::Test {
             sk_backup_abort(b);
         sk_backup_free(b);
         if (res_out)
-            *res_out = res;
+            *res_out = res; // the caller's now
+        else
+            sk_backup_result_free(&res);
         return label;
     }
 
@@ -207,7 +210,7 @@ TEST_F(Incremental, PageComparisonChainRestoreAndDifferential) {
     EXPECT_EQ(sk_backup_choose_prior(&cfg, "incremental", 0, prior, &msg), SK_NOT_FOUND);
     EXPECT_NE(std::string(msg.text).find("no full backup"), std::string::npos) << msg.text;
 
-    sk_backup_result rf{};
+    test::OwnedBackupResult rf;
     const std::string full = backup("full", "0/1000028", "000000010000000000000001", &rf);
     ASSERT_EQ(full.size(), 16u);
     const auto snap_full = live;
@@ -225,7 +228,7 @@ TEST_F(Incremental, PageComparisonChainRestoreAndDifferential) {
 
     ASSERT_EQ(sk_backup_choose_prior(&cfg, "incremental", 0, prior, &msg), SK_OK) << msg.text;
     EXPECT_EQ(std::string(prior), full);
-    sk_backup_result r1{};
+    test::OwnedBackupResult r1;
     const std::string inc1 = backup("incremental", "0/2000028", "000000010000000000000002", &r1);
     ASSERT_EQ(inc1.size(), 33u);
     EXPECT_EQ(inc1.substr(0, 17), full + "_");

@@ -7,6 +7,7 @@
 #include "scratch/cleanup.h"
 #include "scratch/instance.h"
 #include "scratch/scratch_conf.h"
+#include "c_results.h"
 #include "temp_dir.h"
 #include "test_config.h"
 #include "util/error.h"
@@ -154,7 +155,7 @@ class ScratchServer : public ::testing::Test {
         s.spcmapfile = stop[2] ? stop[2]->c_str() : "";
         s.start_time = start_time;
         s.stop_time = std::time(nullptr);
-        sk_backup_result res{};
+        test::OwnedBackupResult res;
         ASSERT_EQ(sk_backup_finish(b, &s, &res, &msg), SK_OK) << msg.text;
         sk_backup_free(b);
         label = res.label;

@@ -46,7 +46,7 @@ std::map<std::string, std::string> sweep(const sk_config &cfg, const sk_sweep_op
         out[removed[i].location] = "repo" + std::to_string(removed[i].repo) + " " +
                                    removed[i].kind + " " + removed[i].label +
                                    (removed[i].expired ? " expired" : "");
-    sk_free(removed);
+    sk_swept_free(removed, n);
     return out;
 }
 
@@ -123,7 +123,7 @@ TEST(Sweep, CountsEveryRepositorysLeftover) {
     ASSERT_EQ(n, 2);
     EXPECT_EQ(removed[0].repo, 1);
     EXPECT_EQ(removed[1].repo, 2);
-    sk_free(removed);
+    sk_swept_free(removed, n);
 }
 
 TEST(Sweep, SkippedKindsStay) {
@@ -165,5 +165,5 @@ TEST(Sweep, BadRepositoryIsReportedAndTheOthersAreSwept) {
     ASSERT_EQ(n, 1);
     EXPECT_EQ(removed[0].repo, 2);
     EXPECT_FALSE(posix::exists(r1.backup(failed)));
-    sk_free(removed);
+    sk_swept_free(removed, n);
 }

@@ -1,4 +1,5 @@
 // Verification on a real repository with damaged objects, chains and WAL.
+#include "c_results.h"
 #include "verify_repo.h"
 
 #include "util/error.h"
@@ -218,7 +219,7 @@ TEST_F(Repo, FallbackToFullAndTimelineChecks) {
     std::string lf = "START WAL LOCATION: 0/3000028 (file 000000020000000000000003)\n"
                      "START TIMELINE: 2\n";
     sk_backup_stop st{"0/3000028", "0/3001000", lf.c_str(), "", 1, 2, nullptr};
-    sk_backup_result res{};
+    test::OwnedBackupResult res;
     EXPECT_EQ(sk_backup_finish(b, &st, &res, &msg), SK_ERROR);
     EXPECT_NE(std::string(msg.text).find("take a full backup"), std::string::npos) << msg.text;
     sk_backup_abort(b);

@@ -67,18 +67,15 @@ std::string newest_label(const RepoLayout &repo) {
 }
 
 // Where the backup landed: every member of a fan-out, or the one repository.
-std::string repositories_json(Storage &store) {
-    nlohmann::json out = nlohmann::json::array();
+std::vector<RepoOutcome> landed_where(Storage &store) {
+    std::vector<RepoOutcome> out;
     if (auto *fan = dynamic_cast<FanoutStorage *>(&store)) {
         for (const auto &m : fan->members())
-            out.push_back({{"repo", m.number},
-                           {"kind", m.store->kind()},
-                           {"landed", m.error.empty()},
-                           {"error", m.error}});
+            out.push_back({m.number, m.store->kind(), m.error.empty(), m.error});
     } else {
-        out.push_back({{"repo", 1}, {"kind", store.kind()}, {"landed", true}, {"error", ""}});
+        out.push_back({1, store.kind(), true, ""});
     }
-    return out.dump();
+    return out;
 }
 
 } // namespace
@@ -247,7 +244,7 @@ BackupOutcome BackupSession::finish(const BackupStopInfo &stop) {
     out.manifest_sha256 = sha256_hex(text.data(), text.size());
     repo_.store().write(repo_.manifest_key(label_), text.data(), text.size());
     finished_ = true;
-    out.repositories_json = repositories_json(*repos_);
+    out.repositories = landed_where(*repos_);
     out.manifest = m;
     out.changed_files = changed_files_;
     return out;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace safekeep {
 
@@ -18,12 +19,19 @@ struct BackupStopInfo {
     int64_t start_time = 0, stop_time = 0;
 };
 
+// Where a finished backup landed in one repository.
+struct RepoOutcome {
+    int repo = 1;       // repository number
+    std::string kind;   // the storage's kind: "posix", "s3"
+    bool landed = true; // the backup is complete there
+    std::string error;  // why not ("" when it landed)
+};
+
 struct BackupOutcome {
     std::string label, manifest_path, manifest_sha256;
     Manifest manifest;
-    uint64_t changed_files = 0; // files with an object in this backup
-    // [{"repo": N, "kind": ..., "landed": bool, "error": ...}] per repository.
-    std::string repositories_json;
+    uint64_t changed_files = 0;            // files with an object in this backup
+    std::vector<RepoOutcome> repositories; // every configured one, by number
 };
 
 // The backup an incremental or differential backup is relative to.

@@ -39,7 +39,4 @@ struct VerifyReport {
 VerifyReport verify_backups(const Config &cfg, const std::string &label, bool wal_to_newest,
                             const CancelPoll &cancel);
 
-// [{label, kind, object, detail}...] (verify_all.cpp, with the other JSON).
-std::string problems_json(const std::vector<VerifyProblem> &problems);
-
 } // namespace safekeep

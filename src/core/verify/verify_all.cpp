@@ -2,21 +2,7 @@
 
 #include "util/error.h"
 
-#include <nlohmann/json.hpp>
-
 namespace safekeep {
-
-namespace {
-
-nlohmann::json problems_array(const std::vector<VerifyProblem> &problems) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto &p : problems)
-        out.push_back(
-            {{"label", p.label}, {"kind", p.kind}, {"object", p.object}, {"detail", p.detail}});
-    return out;
-}
-
-} // namespace
 
 std::vector<RepositoryVerify> verify_every_repository(const Config &cfg, const std::string &label,
                                                       bool wal_to_newest,
@@ -45,6 +31,11 @@ std::vector<RepositoryVerify> verify_every_repository(const Config &cfg, const s
     return out;
 }
 
+std::string verify_summary(const VerifyReport &r) {
+    return "verified " + std::to_string(r.checked.size()) +
+           " backup(s): " + std::to_string(r.problems.size()) + " problem(s)";
+}
+
 const char *outcome_name(RepositoryVerify::Outcome o) {
     switch (o) {
     case RepositoryVerify::Outcome::Verified:
@@ -55,21 +46,6 @@ const char *outcome_name(RepositoryVerify::Outcome o) {
         return "unreadable";
     }
     return "unreadable";
-}
-
-std::string problems_json(const std::vector<VerifyProblem> &problems) {
-    return problems_array(problems).dump();
-}
-
-std::string repository_verify_json(const std::vector<RepositoryVerify> &results) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto &v : results)
-        out.push_back({{"repository", v.repository},
-                       {"outcome", outcome_name(v.outcome)},
-                       {"error", v.error},
-                       {"checked", v.report.checked},
-                       {"problems", problems_array(v.report.problems)}});
-    return out.dump();
 }
 
 } // namespace safekeep

@@ -27,9 +27,8 @@ struct RepositoryVerify {
 std::vector<RepositoryVerify> verify_every_repository(const Config &cfg, const std::string &label,
                                                       bool wal_to_newest, const CancelPoll &cancel);
 
-// [{"repository", "outcome": "verified"|"not_found"|"unreadable", "error",
-//   "checked": [label...], "problems": [{label, kind, object, detail}...]}]
-std::string repository_verify_json(const std::vector<RepositoryVerify> &results);
+// "verified N backup(s): M problem(s)"
+std::string verify_summary(const VerifyReport &r);
 
 // "verified"/"not_found"/"unreadable"
 const char *outcome_name(RepositoryVerify::Outcome o);
