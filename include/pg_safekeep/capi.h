@@ -354,29 +354,23 @@ typedef struct sk_retention_rule {
     const char *short_desc, *long_desc; /* long_desc may be NULL */
 } sk_retention_rule;
 
-/* The rules, *count of them; static storage. */
-const sk_retention_rule *sk_retention_rules(int *count) SK_NOEXCEPT;
+const sk_retention_rule *sk_retention_rules(int *count) SK_NOEXCEPT; /* static storage */
 
 /*
  * Expire backups and WAL by a retention policy, from the repositories alone,
  * in every configured repository (cfg->read_repo set: only that one).
  * policy_json: {"full": N, "days": D, "daily": N, "weekly": N, "monthly": N,
- *   "yearly": N, "wal": "all"|"consistent"}, keys and ranges as
- *   sk_retention_rules() gives them; 0 turns a rule off; a backup is
- *   kept when any rule keeps it.  full: the N newest full backups and every
- *   backup depending on them; days: backups that ended less than D days ago;
- *   daily/weekly/monthly/yearly: the newest backup of each of the last N UTC
- *   days / ISO weeks / months / years.  With none of the six rules given the
- *   default is daily 30, weekly 12, monthly 12, yearly 7; once one is given,
- *   the rest default to 0.  wal "all" (default) keeps
- *   every segment from the oldest kept backup's start on; "consistent" keeps
- *   below the newest kept backup only each kept backup's start..stop.
+ *   "yearly": N, "wal": "all"|"consistent"}: the rules, keys, ranges and
+ *   meanings as sk_retention_rules() and src/core/repo/retention.h give
+ *   them; 0 turns a rule off; a backup is kept when any rule keeps it.  With
+ *   none of the six given the default is daily 30, weekly 12, monthly 12,
+ *   yearly 7; once one is given, the rest default to 0.  wal "all" (default)
+ *   keeps every segment from the oldest kept backup's start on;
+ *   "consistent" below the newest kept backup only each one's start..stop.
  *   Optional "now" (unix seconds) replaces the clock (tests).
- *   Optional "logical": {"count": N, "days": D} for logical backups: the N
- *   newest of each database and kind (full, schema-only) and any that ended
- *   less than D days ago; without either the default is count 7, days 7;
- *   once one is given the other defaults to 0; both 0 keep every logical
- *   backup.
+ *   Optional "logical": {"count": N, "days": D} for logical backups, per
+ *   database and kind; without either the default is count 7, days 7; once
+ *   one is given the other defaults to 0; both 0 keep every logical backup.
  *   Optional "repositories": {"2": {"full": N, ...}}: repository 2's own
  *   values of the per-repository rules, each replacing the global one there.
  *   Unknown keys, wrong types, out-of-range values and all physical rules 0
@@ -385,10 +379,9 @@ const sk_retention_rule *sk_retention_rules(int *count) SK_NOEXCEPT;
  * Always kept: the newest full backup, the newest backup of any type, and
  * every backup a kept backup depends on; the newest logical backup of each
  * database and kind.  History files are never removed.
- * Without dry_run the expired backups are removed newest first, each one's
- * manifest before the rest of its directory (a crash leaves no half backup
- * that claims to exist), then the WAL objects the plan lets go, then the
- * expired logical backups (manifest first, too).
+ * Without dry_run expired backups go newest first, each manifest before the
+ * rest of its directory, then the WAL the plan lets go, then expired logical
+ * backups (manifest first, too).
  * A repository that cannot be read (or fails half-way) is reported with its
  * error and the others are still expired; SK_ERROR only when every one
  * failed (msg: the error; with several, each one's).
@@ -399,9 +392,8 @@ const sk_retention_rule *sk_retention_rules(int *count) SK_NOEXCEPT;
  *      {"repository": N, "dry_run": bool,
  *       "policy": {"full", "days", "daily", "weekly", "monthly", "yearly", "wal"},
  *       "backups": [{"label", "type", "action": "keep"|"expire", "reason"}]
- *               (physical in label order, then logical in label order; a
- *               logical one has type "logical" and also "kind", "database",
- *               "stored_size"),
+ *               (physical, then logical, each in label order; a logical one
+ *               has type "logical", "kind", "database", "stored_size"),
  *       "wal": {"mode": "all"|"consistent", "remove_before": segment or null,
  *               "keep_ranges": [[start_seg, stop_seg], ...] (consistent mode),
  *               "removed_count": n, "removed_bytes": n},

@@ -360,6 +360,17 @@ DECLARE
     changed integer;
     v_listed_at timestamptz := clock_timestamp();
     v_info jsonb := safekeep.repository_info(false);
+    -- repository_info() read the first configured repository.  A backup
+    -- retention removed there but another repository still holds (its own
+    -- retention keeps it longer) is neither expired nor missing.
+    v_read integer := (SELECT min(repository) FROM safekeep.repositories());
+    v_elsewhere text[] := ARRAY(
+        SELECT c.label FROM safekeep.backup_catalog c
+         WHERE jsonb_typeof(c.repositories) = 'array'
+           AND EXISTS (SELECT 1 FROM jsonb_array_elements(c.repositories) x
+                        WHERE (x->>'repo')::integer = v_read AND (x->>'expired')::boolean)
+           AND EXISTS (SELECT 1 FROM jsonb_array_elements(c.repositories) x
+                        WHERE (x->>'repo')::integer <> v_read AND (x->>'landed')::boolean));
 BEGIN
     FOR b IN SELECT jsonb_array_elements(v_info->'backups') LOOP
         labels := labels || (b->>'label');
@@ -407,7 +418,7 @@ BEGIN
     UPDATE safekeep.backup_catalog c
        SET status = 'expired', error_message = 'removed by retention (pg_safekeep expire)'
      WHERE c.status IN ('completed', 'missing') AND c.backup_type <> 'logical'
-       AND c.label <> ALL (labels)
+       AND c.label <> ALL (labels) AND c.label <> ALL (v_elsewhere)
        AND c.label IN (SELECT jsonb_array_elements_text(v_info->'expired_labels'));
     GET DIAGNOSTICS changed = ROW_COUNT;
     n := n + changed;
@@ -415,7 +426,8 @@ BEGIN
        SET status = 'missing',
            error_message = 'the repository no longer holds this backup (no manifest.json, and '
                            'retention did not remove it)'
-     WHERE c.status = 'completed' AND c.backup_type <> 'logical' AND c.label <> ALL (labels);
+     WHERE c.status = 'completed' AND c.backup_type <> 'logical' AND c.label <> ALL (labels)
+       AND c.label <> ALL (v_elsewhere);
     GET DIAGNOSTICS changed = ROW_COUNT;
     RETURN n + changed;
 END;

@@ -97,9 +97,13 @@ std::string expire_help() {
            "  --wal-retention=MODE     all (default): keep all WAL from the oldest kept\n"
            "                           backup on; consistent: older than the newest kept\n"
            "                           backup, keep only what each backup needs\n" +
-           logical + "  --repoN-retention-RULE=N repository N's own value of RULE (" + own +
-           "),\n"
-           "                           instead of --retention-RULE; -1: that one applies\n"
+           logical +
+           "  --repoN-retention-RULE=N\n"
+           "                           repository N's own value, instead of\n"
+           "                           --retention-RULE (-1: that one applies); RULE:\n"
+           "                           " +
+           own +
+           "\n"
            "  --dry-run                show the plan, change nothing\n"
            "  --output=FORMAT          text (default) or json\n"
            "Without any --retention-* option: " +

@@ -101,6 +101,10 @@ is( q1(
 	'1:false:true,2:true:-', 'a backup expired in repo1 only: its repositories say so');
 is(q1("SELECT count(*) FROM safekeep.verify_backup('$full[1]')"),
 	'0', 'verifying it does not look for it in repo1');
+q1('SELECT safekeep.sync_catalog()');
+is( q1(q{SELECT string_agg(status, ',' ORDER BY label) FROM safekeep.backup_catalog}),
+	'expired,completed,completed,completed',
+	'sync_catalog (which reads repo1) does not expire what repo2 still holds');
 
 # --- a repository that cannot be read ---------------------------------------------
 push @full, q1('SELECT safekeep.create_full_backup()');
