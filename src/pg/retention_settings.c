@@ -5,7 +5,10 @@
  * a repository may set for itself, and safekeep.wal_retention; and the
  * policy they make for sk_expire.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "json_out.h"
 
 #include "utils/guc.h"
 #include "utils/memutils.h"
