@@ -358,47 +358,65 @@ int sk_verify_everywhere(const sk_config *cfg, const char *label, int check_wal_
 
 /* ---- retention ------------------------------------------------------------- */
 
+/* One retention rule (src/core/repo/retention_rules.cpp, the one table of
+ * them): the shim defines its settings from these. */
+typedef struct sk_retention_rule {
+    const char *setting; /* "retention_full": safekeep.retention_full */
+    const char *key;     /* its key in sk_expire's policy ("full"; logical: under "logical") */
+    int logical;         /* nonzero: a rule of logical backups */
+    int per_repository;  /* nonzero: also safekeep.repoN_<setting>, N = 1..SK_MAX_REPOS */
+    int min, max;        /* its range */
+    int default_value;   /* the setting's default */
+    const char *short_desc, *long_desc; /* long_desc may be NULL */
+} sk_retention_rule;
+
+const sk_retention_rule *sk_retention_rules(int *count) SK_NOEXCEPT; /* static storage */
+
 /*
- * Expire backups and WAL by a retention policy, from the repository alone.
+ * Expire backups and WAL by a retention policy, from the repositories alone,
+ * in every configured repository (cfg->read_repo set: only that one).
  * policy_json: {"full": N, "days": D, "daily": N, "weekly": N, "monthly": N,
- *   "yearly": N, "wal": "all"|"consistent"}; 0 turns a rule off; a backup is
- *   kept when any rule keeps it.  full: the N newest full backups and every
- *   backup depending on them; days: backups that ended less than D days ago;
- *   daily/weekly/monthly/yearly: the newest backup of each of the last N UTC
- *   days / ISO weeks / months / years.  With none of the six rules given the
- *   default is daily 30, weekly 12, monthly 12, yearly 7; once one is given,
- *   the rest default to 0.  Ranges: full 0-1000, days 0-36500, daily 0-3650,
- *   weekly 0-520, monthly 0-1200, yearly 0-100.  wal "all" (default) keeps
- *   every segment from the oldest kept backup's start on; "consistent" keeps
- *   below the newest kept backup only each kept backup's start..stop.
+ *   "yearly": N, "wal": "all"|"consistent"}: the rules, keys, ranges and
+ *   meanings as sk_retention_rules() and src/core/repo/retention.h give
+ *   them; 0 turns a rule off; a backup is kept when any rule keeps it.  With
+ *   none of the six given the default is daily 30, weekly 12, monthly 12,
+ *   yearly 7; once one is given, the rest default to 0.  wal "all" (default)
+ *   keeps every segment from the oldest kept backup's start on;
+ *   "consistent" below the newest kept backup only each one's start..stop.
  *   Optional "now" (unix seconds) replaces the clock (tests).
- *   Optional "logical": {"count": N, "days": D} for logical backups: the N
- *   newest of each database and kind (full, schema-only) and any that ended
- *   less than D days ago; without either the default is count 7, days 7;
- *   once one is given the other defaults to 0; both 0 keep every logical
- *   backup.  Ranges: count 0-1000, days 0-36500.
+ *   Optional "logical": {"count": N, "days": D} for logical backups, per
+ *   database and kind; without either the default is count 7, days 7; once
+ *   one is given the other defaults to 0; both 0 keep every logical backup.
+ *   Optional "repositories": {"2": {"full": N, ...}}: repository 2's own
+ *   values of the per-repository rules, each replacing the global one there.
  *   Unknown keys, wrong types, out-of-range values and all physical rules 0
- *   are SK_ERROR with a message naming the setting; both policies are
- *   checked before anything is removed.
+ *   (globally or for one repository) are SK_ERROR with a message naming the
+ *   setting; every policy is checked before anything is removed.
  * Always kept: the newest full backup, the newest backup of any type, and
  * every backup a kept backup depends on; the newest logical backup of each
  * database and kind.  History files are never removed.
- * Without dry_run the expired backups are removed newest first, each one's
- * manifest before the rest of its directory (a crash leaves no half backup
- * that claims to exist), then the WAL objects the plan lets go, then the
- * expired logical backups (manifest first, too).
+ * Without dry_run expired backups go newest first, each manifest before the
+ * rest of its directory, then the WAL the plan lets go, then expired logical
+ * backups (manifest first, too).
+ * A repository that cannot be read (or fails half-way) is reported with its
+ * error and the others are still expired; SK_ERROR only when every one
+ * failed (msg: the error; with several, each one's).
  * *plan_json (free with sk_free):
  *   {"dry_run": bool,
- *    "backups": [{"label", "type", "action": "keep"|"expire", "reason"}]
- *               (physical in label order, then logical in label order; a
- *               logical one has type "logical" and also "kind", "database",
- *               "stored_size"),
- *    "wal": {"mode": "all"|"consistent", "remove_before": segment or null,
- *            "keep_ranges": [[start_seg, stop_seg], ...] (consistent mode),
- *            "removed_count": n, "removed_bytes": n},
- *    "logical": {"count": N, "days": D, "removed_count": n, "removed_bytes": n}}
+ *    "repositories": [one per repository, in order:
+ *      {"repository": N, "dry_run": bool, "error": text}   (could not be expired)
+ *      {"repository": N, "dry_run": bool,
+ *       "policy": {"full", "days", "daily", "weekly", "monthly", "yearly", "wal"},
+ *       "backups": [{"label", "type", "action": "keep"|"expire", "reason"}]
+ *               (physical, then logical, each in label order; a logical one
+ *               has type "logical", "kind", "database", "stored_size"),
+ *       "wal": {"mode": "all"|"consistent", "remove_before": segment or null,
+ *               "keep_ranges": [[start_seg, stop_seg], ...] (consistent mode),
+ *               "removed_count": n, "removed_bytes": n},
+ *       "logical": {"count": N, "days": D, "removed_count": n, "removed_bytes": n}}]}
  * removed_count/bytes: what was (dry run: would be) removed.  msg says
- * "[would ]expire[d] N backup(s)[ (M logical)] and W WAL file(s)".
+ * "[would ]expire[d] N backup(s)[ (M logical)] and W WAL file(s)" (summed),
+ * then "; repository N could not be expired: ERROR" for each that failed.
  */
 int sk_expire(const sk_config *cfg, const char *policy_json, int dry_run, char **plan_json,
               sk_msg *msg) SK_NOEXCEPT;

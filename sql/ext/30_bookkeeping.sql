@@ -240,19 +240,51 @@ RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
                     WHERE p->>'object' = p_row->>'object');
 $$;
 
--- Mark what retention removed; the rows stay, as history.
+-- Mark what retention removed (p_plan: sk_expire's, one plan per
+-- repository); the rows stay, as history.  A repository that expired a
+-- backup no longer holds it (repositories: landed false, expired true), so
+-- verification stops looking for it there; the backup is expired once no
+-- plan keeps it (a repository with a longer policy may still hold it) and it
+-- did not land in a repository that could not be read.
 CREATE FUNCTION safekeep.record_expire(p_plan jsonb)
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
     n integer;
 BEGIN
-    WITH gone AS (
-        UPDATE safekeep.backup_catalog c SET status = 'expired'
-          FROM jsonb_array_elements(p_plan->'backups') b
-         WHERE b->>'action' = 'expire' AND c.label = b->>'label' AND c.status <> 'expired'
-        RETURNING c.label, c.backup_type, b->>'reason' AS reason)
+    WITH d AS (
+        SELECT (r->>'repository')::integer AS repo, b->>'label' AS label, b->>'action' AS action,
+               b->>'reason' AS reason
+          FROM jsonb_array_elements(p_plan->'repositories') r,
+               jsonb_array_elements(coalesce(r->'backups', '[]')) b),
+    failed AS (
+        SELECT (r->>'repository')::integer AS repo
+          FROM jsonb_array_elements(p_plan->'repositories') r WHERE r ? 'error'),
+    per_label AS (
+        SELECT label, bool_or(action = 'keep') AS kept,
+               (array_agg(reason ORDER BY repo) FILTER (WHERE action = 'expire'))[1] AS reason,
+               array_agg(repo) FILTER (WHERE action = 'expire') AS gone_from
+          FROM d GROUP BY label HAVING bool_or(action = 'expire')),
+    changed AS (
+        UPDATE safekeep.backup_catalog c
+           -- Kept by a plan, or in a repository that could not be read: not expired.
+           SET status = CASE WHEN p.kept OR EXISTS (
+                                 SELECT 1 FROM jsonb_array_elements(
+                                                 CASE WHEN jsonb_typeof(c.repositories) = 'array'
+                                                      THEN c.repositories ELSE '[]' END) x
+                                  WHERE (x->>'landed')::boolean
+                                    AND (x->>'repo')::integer IN (SELECT repo FROM failed))
+                             THEN c.status ELSE 'expired' END,
+               repositories = CASE WHEN jsonb_typeof(c.repositories) = 'array' THEN
+                   (SELECT jsonb_agg(CASE WHEN (x->>'repo')::integer = ANY (p.gone_from)
+                                          THEN x || '{"landed": false, "expired": true}'
+                                          ELSE x END ORDER BY i)
+                      FROM jsonb_array_elements(c.repositories) WITH ORDINALITY AS t(x, i))
+                   ELSE c.repositories END
+          FROM per_label p
+         WHERE c.label = p.label AND c.status <> 'expired'
+        RETURNING c.label, c.backup_type, p.reason, c.status = 'expired' AS expired)
     INSERT INTO safekeep.backup_log (label, backup_type, event, message)
-    SELECT label, backup_type, 'expired', reason FROM gone;
+    SELECT label, backup_type, 'expired', reason FROM changed WHERE expired;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END;
@@ -328,6 +360,17 @@ DECLARE
     changed integer;
     v_listed_at timestamptz := clock_timestamp();
     v_info jsonb := safekeep.repository_info(false);
+    -- repository_info() read the first configured repository.  A backup
+    -- retention removed there but another repository still holds (its own
+    -- retention keeps it longer) is neither expired nor missing.
+    v_read integer := (SELECT min(repository) FROM safekeep.repositories());
+    v_elsewhere text[] := ARRAY(
+        SELECT c.label FROM safekeep.backup_catalog c
+         WHERE jsonb_typeof(c.repositories) = 'array'
+           AND EXISTS (SELECT 1 FROM jsonb_array_elements(c.repositories) x
+                        WHERE (x->>'repo')::integer = v_read AND (x->>'expired')::boolean)
+           AND EXISTS (SELECT 1 FROM jsonb_array_elements(c.repositories) x
+                        WHERE (x->>'repo')::integer <> v_read AND (x->>'landed')::boolean));
 BEGIN
     FOR b IN SELECT jsonb_array_elements(v_info->'backups') LOOP
         labels := labels || (b->>'label');
@@ -375,7 +418,7 @@ BEGIN
     UPDATE safekeep.backup_catalog c
        SET status = 'expired', error_message = 'removed by retention (pg_safekeep expire)'
      WHERE c.status IN ('completed', 'missing') AND c.backup_type <> 'logical'
-       AND c.label <> ALL (labels)
+       AND c.label <> ALL (labels) AND c.label <> ALL (v_elsewhere)
        AND c.label IN (SELECT jsonb_array_elements_text(v_info->'expired_labels'));
     GET DIAGNOSTICS changed = ROW_COUNT;
     n := n + changed;
@@ -383,7 +426,8 @@ BEGIN
        SET status = 'missing',
            error_message = 'the repository no longer holds this backup (no manifest.json, and '
                            'retention did not remove it)'
-     WHERE c.status = 'completed' AND c.backup_type <> 'logical' AND c.label <> ALL (labels);
+     WHERE c.status = 'completed' AND c.backup_type <> 'logical' AND c.label <> ALL (labels)
+       AND c.label <> ALL (v_elsewhere);
     GET DIAGNOSTICS changed = ROW_COUNT;
     RETURN n + changed;
 END;

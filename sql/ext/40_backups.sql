@@ -117,30 +117,50 @@ END;
 $$;
 
 -- Retention by the safekeep.retention_* settings (logical backups: by
--- safekeep.logical_retention_*, rows of backup_type logical).  dry_run (the
--- default) only shows what would go and why; the last row is the WAL decision.
+-- safekeep.logical_retention_*, rows of backup_type logical), in every
+-- configured repository, each by its own safekeep.repoN_retention_* where
+-- set.  dry_run (the default) only shows what would go and why; each
+-- repository's last row is its WAL decision; a repository that could not be
+-- expired is one row (backup_type 'repository', action 'error').
 CREATE FUNCTION safekeep.expire_backups(dry_run boolean DEFAULT true)
-RETURNS TABLE (label text, backup_type text, action text, reason text)
+RETURNS TABLE (label text, backup_type text, action text, reason text, repository integer)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     plan jsonb := safekeep._expire(dry_run);
+    r jsonb;
 BEGIN
     PERFORM safekeep._audit('expire_backups', jsonb_build_object(
-                'expired', (SELECT coalesce(jsonb_agg(b->>'label'), '[]')
-                              FROM jsonb_array_elements(plan->'backups') b
+                'expired', (SELECT coalesce(jsonb_agg(DISTINCT b->>'label'), '[]')
+                              FROM jsonb_array_elements(plan->'repositories') p,
+                                   jsonb_array_elements(coalesce(p->'backups', '[]')) b
                              WHERE b->>'action' = 'expire'),
-                'wal', plan->'wal'))
+                'wal', (SELECT jsonb_build_object(
+                                   'removed_count', coalesce(sum((p->'wal'->>'removed_count')::bigint), 0),
+                                   'removed_bytes', coalesce(sum((p->'wal'->>'removed_bytes')::bigint), 0))
+                          FROM jsonb_array_elements(plan->'repositories') p),
+                'failed', (SELECT coalesce(jsonb_agg(p->'repository'), '[]')
+                             FROM jsonb_array_elements(plan->'repositories') p WHERE p ? 'error')))
      WHERE NOT dry_run;
-    RETURN QUERY
-        SELECT b->>'label', b->>'type', b->>'action', b->>'reason'
-          FROM jsonb_array_elements(plan->'backups') b;
-    RETURN QUERY
-        SELECT NULL::text, 'wal'::text,
-               CASE WHEN (plan->'wal'->>'removed_count')::bigint > 0 THEN 'expire' ELSE 'keep' END,
-               format('%s WAL files (%s) %s%s', plan->'wal'->>'removed_count',
-                      pg_size_pretty((plan->'wal'->>'removed_bytes')::bigint),
-                      CASE WHEN dry_run THEN 'would be removed' ELSE 'removed' END,
-                      coalesce(' before ' || (plan->'wal'->>'remove_before'), ''));
+    FOR r IN SELECT jsonb_array_elements(plan->'repositories') LOOP
+        IF r ? 'error' THEN
+            RETURN QUERY SELECT NULL::text, 'repository'::text, 'error'::text,
+                                format('repository %s could not be expired: %s',
+                                       r->>'repository', r->>'error'),
+                                (r->>'repository')::integer;
+            CONTINUE;
+        END IF;
+        RETURN QUERY
+            SELECT b->>'label', b->>'type', b->>'action', b->>'reason', (r->>'repository')::integer
+              FROM jsonb_array_elements(r->'backups') b;
+        RETURN QUERY
+            SELECT NULL::text, 'wal'::text,
+                   CASE WHEN (r->'wal'->>'removed_count')::bigint > 0 THEN 'expire' ELSE 'keep' END,
+                   format('%s WAL files (%s) %s%s', r->'wal'->>'removed_count',
+                          pg_size_pretty((r->'wal'->>'removed_bytes')::bigint),
+                          CASE WHEN dry_run THEN 'would be removed' ELSE 'removed' END,
+                          coalesce(' before ' || (r->'wal'->>'remove_before'), '')),
+                   (r->>'repository')::integer;
+    END LOOP;
 END;
 $$;

@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "cli_error.h"
+#include "expire_options.h"
 
 #include <cstdio>
 
@@ -137,34 +138,6 @@ static const char *kVerify =
     "read is a problem, one that does not hold LABEL is only said.\n"
     "Exit status: 0 no problems, 1 problems found (each printed), 2 bad options.\n";
 
-static const char *kExpire =
-    "Usage: pg_safekeep expire REPO [RETENTION] [--dry-run] [--output=text|json]\n"
-    "\n"
-    "Removes the backups a retention policy does not keep, and the WAL no kept\n"
-    "backup needs. A backup is kept when any rule keeps it; 0 turns a rule off.\n"
-    "  --retention-full=N       the N newest full backups and their incrementals\n"
-    "                           and differentials\n"
-    "  --retention-days=D       backups that ended less than D days ago\n"
-    "  --retention-daily=N      the newest backup of each of the last N days (UTC)\n"
-    "  --retention-weekly=N     ... of each of the last N weeks\n"
-    "  --retention-monthly=N    ... of each of the last N months\n"
-    "  --retention-yearly=N     ... of each of the last N years\n"
-    "  --wal-retention=MODE     all (default): keep all WAL from the oldest kept\n"
-    "                           backup on; consistent: older than the newest kept\n"
-    "                           backup, keep only what each backup needs\n"
-    "  --logical-retention-count=N\n"
-    "                           the N newest logical backups of each database and\n"
-    "                           kind (full and schema-only counted apart)\n"
-    "  --logical-retention-days=D\n"
-    "                           logical backups that ended less than D days ago\n"
-    "  --dry-run                show the plan, change nothing\n"
-    "  --output=FORMAT          text (default) or json\n"
-    "Without any --retention-* option: daily 30, weekly 12, monthly 12, yearly 7.\n"
-    "Without any --logical-retention-* option: count 7, days 7; once one is given\n"
-    "the other is off; both 0 keep every logical backup.\n"
-    "Never expired: the newest full backup, the newest backup, any backup a kept\n"
-    "one depends on, and the newest logical backup of each database and kind.\n";
-
 static const char *kRekey =
     "Usage: pg_safekeep rekey REPO --repo=N --new-passphrase-file=FILE\n"
     "\n"
@@ -176,6 +149,7 @@ static const char *kRekey =
     "  --new-passphrase-file=FILE the new passphrase\n";
 
 void print_help(const std::string &name) {
+    const std::string expire_text = expire_help();
     const char *text = kOverview;
     if (name == "info")
         text = kInfo;
@@ -186,7 +160,7 @@ void print_help(const std::string &name) {
     else if (name == "verify")
         text = kVerify;
     else if (name == "expire")
-        text = kExpire;
+        text = expire_text.c_str();
     else if (name == "rekey")
         text = kRekey;
     else if (!name.empty() && name != "help" && name != "version")

@@ -3,6 +3,8 @@
 // PostgreSQL's longjmp.
 #include "capi_support.h"
 
+#include <ctime>
+
 using namespace safekeep;
 
 extern "C" {
@@ -262,21 +264,27 @@ int sk_expire(const sk_config *cfg, const char *policy_json, int dry_run, char *
     return guarded(msg, [&] {
         if (!plan_json)
             throw Error("sk_expire needs a result pointer");
-        std::string plan = expire_all(to_config(cfg), str(policy_json), dry_run != 0);
-        *plan_json = dup_string(plan);
-        auto j = nlohmann::json::parse(plan);
-        size_t expired = 0;
-        for (const auto &b : j["backups"])
-            expired += b["action"] == "expire";
-        const uint64_t logical = j["logical"]["removed_count"].get<uint64_t>();
-        set_msg(msg, ((dry_run ? std::string("would expire ") : std::string("expired ")) +
-                      std::to_string(expired) + " backup(s)" +
-                      (logical ? " (" + std::to_string(logical) + " logical)" : std::string()) +
-                      " and " + std::to_string(j["wal"]["removed_count"].get<uint64_t>()) +
-                      " WAL file(s)")
-                         .c_str());
+        int64_t now = static_cast<int64_t>(std::time(nullptr));
+        const RetentionSettings settings = parse_retention_settings(str(policy_json), &now);
+        const ExpireResult result = expire_all(to_config(cfg), settings, dry_run != 0, now);
+        *plan_json = dup_string(expire_result_json(result));
+        set_msg(msg, result.summary().c_str());
         return SK_OK;
     });
+}
+
+const sk_retention_rule *sk_retention_rules(int *count) noexcept {
+    // Built once from the core's table; its strings are static.
+    static const std::vector<sk_retention_rule> rules = [] {
+        std::vector<sk_retention_rule> out;
+        for (const auto &r : retention_rules())
+            out.push_back({r.setting, r.key, r.logical ? 1 : 0, r.per_repository ? 1 : 0, r.min,
+                           r.max, r.setting_default, r.short_desc, r.long_desc});
+        return out;
+    }();
+    if (count)
+        *count = static_cast<int>(rules.size());
+    return rules.data();
 }
 
 } // extern "C"

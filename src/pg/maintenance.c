@@ -8,7 +8,6 @@
 #include "settings.h"
 #include "job_slots.h"
 #include "job.h"
-#include "json_out.h"
 #include "spi_util.h"
 
 #include "access/xact.h"
@@ -61,26 +60,6 @@ int sk_verify_and_record(const char *label, bool wal_to_newest) {
     return count ? atoi(count) : 0;
 }
 
-/* Both policies in one: one plan, one catalog update, one notification. */
-static char *retention_policy(void) {
-    StringInfoData logical;
-    StringInfoData policy;
-
-    initStringInfo(&logical);
-    sk_json_int(&logical, "count", sk_logical_retention_count);
-    sk_json_int(&logical, "days", sk_logical_retention_days);
-    initStringInfo(&policy);
-    sk_json_int(&policy, "full", sk_retention_full);
-    sk_json_int(&policy, "days", sk_retention_days);
-    sk_json_int(&policy, "daily", sk_retention_daily);
-    sk_json_int(&policy, "weekly", sk_retention_weekly);
-    sk_json_int(&policy, "monthly", sk_retention_monthly);
-    sk_json_int(&policy, "yearly", sk_retention_yearly);
-    sk_json_text(&policy, "wal", sk_wal_retention == 0 ? "all" : "consistent");
-    sk_json_raw(&policy, "logical", sk_json_end(&logical));
-    return sk_json_end(&policy);
-}
-
 char *sk_expire_and_record(bool dry_run) {
     sk_config cfg;
     char stanza[32];
@@ -90,7 +69,7 @@ char *sk_expire_and_record(bool dry_run) {
 
     sk_fill_config(&cfg, stanza, sizeof(stanza));
     sk_require_repo();
-    if (sk_expire(&cfg, retention_policy(), dry_run ? 1 : 0, &plan, &msg) != SK_OK)
+    if (sk_expire(&cfg, sk_retention_policy_json(), dry_run ? 1 : 0, &plan, &msg) != SK_OK)
         sk_core_error("retention failed", &msg);
     copy = pstrdup(plan);
     sk_free(plan);

@@ -34,23 +34,11 @@ int sk_restore_timeout = 3600;
 char *sk_scratch_dir = NULL;
 int sk_drill_interval = 10080;
 int sk_archive_timeout = 60;
-int sk_retention_full = 0;
-int sk_retention_days = 7;
-int sk_retention_daily = 30;
-int sk_retention_weekly = 12;
-int sk_retention_monthly = 12;
-int sk_retention_yearly = 7;
-int sk_wal_retention = 0;
-int sk_logical_retention_count = 7;
-int sk_logical_retention_days = 7;
 bool sk_verify_after_backup = true;
 bool sk_expire_after_backup = true;
 bool sk_drill_row_counts = true;
 bool sk_scheduler = true;
 bool sk_launcher = true;
-
-static const struct config_enum_entry wal_retention_options[] = {
-    {"all", 0, false}, {"consistent", 1, false}, {NULL, 0, false}};
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -90,41 +78,7 @@ static void define_settings(void) {
                             "How long a backup or recovery waits for a WAL segment to be archived.",
                             NULL, &sk_archive_timeout, 60, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_S, NULL,
                             NULL, NULL);
-    DefineCustomIntVariable("safekeep.retention_full",
-                            "Keep this many newest full backups (0: off).",
-                            "And every backup that depends on them.", &sk_retention_full, 0, 0,
-                            1000, PGC_SIGHUP, 0, NULL, NULL, NULL);
-    DefineCustomIntVariable("safekeep.retention_days", "Keep backups younger than this many days.",
-                            NULL, &sk_retention_days, 7, 0, 36500, PGC_SIGHUP, 0, NULL, NULL, NULL);
-    DefineCustomIntVariable("safekeep.retention_daily",
-                            "Keep the newest backup of each of this many days (0: off).", NULL,
-                            &sk_retention_daily, 30, 0, 3650, PGC_SIGHUP, 0, NULL, NULL, NULL);
-    DefineCustomIntVariable("safekeep.retention_weekly",
-                            "Keep the newest backup of each of this many weeks (0: off).", NULL,
-                            &sk_retention_weekly, 12, 0, 520, PGC_SIGHUP, 0, NULL, NULL, NULL);
-    DefineCustomIntVariable("safekeep.retention_monthly",
-                            "Keep the newest backup of each of this many months (0: off).", NULL,
-                            &sk_retention_monthly, 12, 0, 1200, PGC_SIGHUP, 0, NULL, NULL, NULL);
-    DefineCustomIntVariable("safekeep.retention_yearly",
-                            "Keep the newest backup of each of this many years (0: off).", NULL,
-                            &sk_retention_yearly, 7, 0, 100, PGC_SIGHUP, 0, NULL, NULL, NULL);
-    DefineCustomEnumVariable("safekeep.wal_retention",
-                             "WAL kept: all from the oldest kept backup on, or only what each "
-                             "kept backup needs to be consistent.",
-                             NULL, &sk_wal_retention, 0, wal_retention_options, PGC_SIGHUP, 0, NULL,
-                             NULL, NULL);
-    DefineCustomIntVariable("safekeep.logical_retention_count",
-                            "Keep this many newest logical backups of each database and kind "
-                            "(0: off).",
-                            "Full and schema-only backups are counted apart; the newest of each "
-                            "is always kept.",
-                            &sk_logical_retention_count, 7, 0, 1000, PGC_SIGHUP, 0, NULL, NULL,
-                            NULL);
-    DefineCustomIntVariable("safekeep.logical_retention_days",
-                            "Keep logical backups younger than this many days (0: off).",
-                            "With both logical retention settings 0, no logical backup expires.",
-                            &sk_logical_retention_days, 7, 0, 36500, PGC_SIGHUP, 0, NULL, NULL,
-                            NULL);
+    sk_define_retention_settings();
     DefineCustomBoolVariable("safekeep.verify_after_backup",
                              "Verify each backup once it completes.", NULL, &sk_verify_after_backup,
                              true, PGC_SIGHUP, 0, NULL, NULL, NULL);

@@ -165,11 +165,19 @@ static void fire_expire(FireResult *r) {
         return;
     }
     args[0] = plan;
-    sk_spi_query("SELECT format('%s backup(s) expired, %s WAL file(s) removed', "
-                 "count(*) FILTER (WHERE b->>'action' = 'expire'), "
-                 "coalesce($1::jsonb->'wal'->>'removed_count', '0')) "
-                 "FROM jsonb_array_elements(coalesce($1::jsonb->'backups', '[]')) b",
-                 1, args, summary, 1, CurrentMemoryContext);
+    /* Summed over the repositories; one that could not be expired is named. */
+    sk_spi_query(
+        "SELECT format('%s backup(s) expired, %s WAL file(s) removed', "
+        "count(*) FILTER (WHERE b->>'action' = 'expire'), "
+        "(SELECT coalesce(sum((p->'wal'->>'removed_count')::bigint), 0) "
+        "   FROM jsonb_array_elements($1::jsonb->'repositories') p)) "
+        "|| coalesce((SELECT string_agg(format('; repository %s could not be expired: %s', "
+        "                                      p->>'repository', p->>'error'), '') "
+        "               FROM jsonb_array_elements($1::jsonb->'repositories') p "
+        "              WHERE p ? 'error'), '') "
+        "FROM jsonb_array_elements($1::jsonb->'repositories') p, "
+        "     jsonb_array_elements(coalesce(p->'backups', '[]')) b",
+        1, args, summary, 1, CurrentMemoryContext);
     r->outcome = "succeeded";
     r->message = summary[0];
 }

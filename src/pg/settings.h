@@ -38,15 +38,10 @@ extern int sk_max_backup_age;
 extern bool sk_start_fast;
 extern int sk_restore_timeout;
 extern int sk_archive_timeout;
-extern int sk_retention_full;
-extern int sk_retention_days;
-extern int sk_retention_daily;
-extern int sk_retention_weekly;
-extern int sk_retention_monthly;
-extern int sk_retention_yearly;
-extern int sk_wal_retention;
-extern int sk_logical_retention_count;
-extern int sk_logical_retention_days;
+/* The retention settings, from the core's rule table, and the policy they
+ * make for sk_expire (retention_settings.c). */
+extern void sk_define_retention_settings(void);
+extern char *sk_retention_policy_json(void);
 extern bool sk_verify_after_backup;
 extern bool sk_expire_after_backup;
 extern char *sk_scratch_dir;

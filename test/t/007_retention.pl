@@ -282,7 +282,11 @@ sub cli_plan
 	my (@opts) = @_;
 	my ($rc, $out, $err) = run_tool(@expire, @opts);
 	is($rc, 0, "pg_safekeep expire @opts exits 0") or return {};
-	return decode_json($out);
+	# One plan per repository; this one has repo1 only.
+	my $all = decode_json($out);
+	is(scalar(@{ $all->{repositories} }) . '/' . $all->{repositories}[0]{repository},
+		'1/1', 'one plan, about repository 1');
+	return $all->{repositories}[0];
 }
 
 sub cli_actions

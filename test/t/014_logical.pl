@@ -299,7 +299,7 @@ like($err, qr/--logical-retention-days must be an integer/, 'saying it must be a
 my @count1 = ('--logical-retention-count=1', '--logical-retention-days=0');
 ($rc, $out, $err) = run_tool(@expire, @count1, '--dry-run', '--output=json');
 is($rc, 0, 'pg_safekeep expire --logical-retention-count=1 --dry-run exits 0');
-my $plan = decode_json($out);
+my $plan = decode_json($out)->{repositories}[0];
 my %cli_kept = ($schemas[-1] => 1, $f3 => 1);
 is( join(',',
 		map { "$_->{label}=$_->{action}" } grep { $_->{type} eq 'logical' } @{ $plan->{backups} }),

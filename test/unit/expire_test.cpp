@@ -3,6 +3,7 @@
 
 #include "repo/label.h"
 #include "repo/retention.h"
+#include "repo/retention_rules.h"
 #include "util/error.h"
 
 #include <gtest/gtest.h>
@@ -249,8 +250,13 @@ TEST_F(Repo, ExpireDryRunThenApply) {
     EXPECT_NE(std::string(msg.text).find("days must be between"), std::string::npos);
 
     ASSERT_EQ(sk_expire(&cfg, R"({"full":1})", 1, &out, &msg), SK_OK) << msg.text;
-    json plan = json::parse(out);
+    json all = json::parse(out);
     sk_free(out);
+    ASSERT_EQ(all["repositories"].size(), 1u);
+    json plan = all["repositories"][0];
+    EXPECT_EQ(plan["repository"], 1);
+    EXPECT_EQ(plan["policy"]["full"], 1);
+    EXPECT_EQ(plan["policy"]["daily"], 0);
     ASSERT_EQ(plan["backups"].size(), 4u);
     EXPECT_EQ(plan["backups"][0]["label"], f1);
     EXPECT_EQ(plan["backups"][0]["action"], "expire");

@@ -211,7 +211,7 @@ class LogicalRepo : public ::testing::Test {
     json expire(const char *policy, bool dry_run, sk_msg &msg) {
         char *out = nullptr;
         EXPECT_EQ(sk_expire(&cfg, policy, dry_run ? 1 : 0, &out, &msg), SK_OK) << msg.text;
-        json plan = out ? json::parse(out) : json();
+        json plan = out ? json::parse(out)["repositories"][0] : json();
         sk_free(out);
         return plan;
     }

@@ -1,31 +1,9 @@
 #include "logical/expire.h"
 
-#include "util/error.h"
-#include "util/policy_json.h"
-
 #include <algorithm>
 #include <map>
-#include <nlohmann/json.hpp>
 
 namespace safekeep {
-
-using nlohmann::json;
-
-LogicalRetention parse_logical_retention(const std::string &text) {
-    const json j = parse_policy_object(text, "logical retention");
-    if (j.empty())
-        return LogicalRetention{};
-    LogicalRetention p{0, 0};
-    for (auto it = j.begin(); it != j.end(); ++it) {
-        const std::string &key = it.key();
-        const bool is_count = key == "count";
-        if (!is_count && key != "days")
-            throw Error("unknown logical retention setting \"" + key + "\" (expected count, days)");
-        (is_count ? p.count : p.days) =
-            policy_int(*it, "logical retention", key, is_count ? 1000 : 36500);
-    }
-    return p;
-}
 
 std::vector<LogicalDecision> plan_logical_expire(const std::vector<LogicalEntry> &in,
                                                  const LogicalRetention &policy, int64_t now) {
@@ -64,15 +42,14 @@ std::vector<LogicalDecision> plan_logical_expire(const std::vector<LogicalEntry>
     return plan;
 }
 
-std::string expire_logical(const Config &cfg, const LogicalRetention &policy, bool dry_run,
-                           int64_t now) {
-    RepoLayout repo = RepoLayout::for_read(cfg, true);
+std::vector<LogicalOutcome> expire_logical(const RepoLayout &repo, const LogicalRetention &policy,
+                                           bool dry_run, int64_t now) {
     std::map<std::string, LogicalEntry> by_label;
     std::vector<LogicalEntry> backups = list_logical_backups(repo);
     for (const auto &e : backups)
         by_label[e.label] = e;
     Storage &store = repo.store();
-    json out = json::array();
+    std::vector<LogicalOutcome> out;
     for (const auto &d : plan_logical_expire(backups, policy, now)) {
         const LogicalEntry &e = by_label.at(d.label);
         if (!dry_run && !d.keep) {
@@ -80,15 +57,9 @@ std::string expire_logical(const Config &cfg, const LogicalRetention &policy, bo
             store.remove({e.manifest_key});
             store.remove_tree(key_join(repo.logical_key(), e.label));
         }
-        out.push_back({{"label", e.label},
-                       {"type", "logical"},
-                       {"kind", logical_kind(e)},
-                       {"database", e.database},
-                       {"action", d.keep ? "keep" : "expire"},
-                       {"reason", d.reason},
-                       {"stored_size", e.stored_size}});
+        out.push_back({e.label, logical_kind(e), e.database, d.reason, d.keep, e.stored_size});
     }
-    return out.dump();
+    return out;
 }
 
 } // namespace safekeep

@@ -4,7 +4,6 @@
 #include "repo/layout.h"
 #include "os/files.h"
 #include "util/error.h"
-#include "util/policy_json.h"
 #include "repo/wal_list.h"
 #include "format/lsn.h"
 #include "format/wal_name.h"
@@ -22,17 +21,6 @@ namespace safekeep {
 using nlohmann::json;
 
 namespace {
-
-struct Limit {
-    const char *key;
-    int RetentionPolicy::*field;
-    int max;
-};
-
-const Limit kLimits[] = {
-    {"full", &RetentionPolicy::full, 1000},       {"days", &RetentionPolicy::days, 36500},
-    {"daily", &RetentionPolicy::daily, 3650},     {"weekly", &RetentionPolicy::weekly, 520},
-    {"monthly", &RetentionPolicy::monthly, 1200}, {"yearly", &RetentionPolicy::yearly, 100}};
 
 int64_t day_of(int64_t t) {
     return t >= 0 ? t / 86400 : (t - 86399) / 86400;
@@ -69,49 +57,6 @@ uint64_t segno_of(const std::string &seg) {
 }
 
 } // namespace
-
-RetentionPolicy parse_retention_policy(const std::string &text, int64_t *now) {
-    const json j = parse_policy_object(text, "retention");
-    RetentionPolicy p;
-    bool any_rule = false;
-    for (auto it = j.begin(); it != j.end(); ++it) {
-        const std::string &key = it.key();
-        const Limit *limit = nullptr;
-        for (const auto &l : kLimits)
-            if (key == l.key)
-                limit = &l;
-        if (limit) {
-            p.*(limit->field) = policy_int(*it, "retention", key, limit->max);
-            any_rule = true;
-        } else if (key == "wal") {
-            std::string v = it->is_string() ? it->get<std::string>() : it->dump();
-            if (v == "all")
-                p.wal = WalRetention::All;
-            else if (v == "consistent")
-                p.wal = WalRetention::Consistent;
-            else
-                throw Error("retention wal must be \"all\" or \"consistent\", not " + v);
-        } else if (key == "now") {
-            if (!it->is_number_integer())
-                throw Error("retention now must be unix seconds");
-            if (now)
-                *now = it->get<int64_t>();
-        } else {
-            throw Error("unknown retention setting \"" + key +
-                        "\" (expected full, days, daily, weekly, monthly, yearly, wal)");
-        }
-    }
-    if (!any_rule) {
-        p.daily = 30;
-        p.weekly = 12;
-        p.monthly = 12;
-        p.yearly = 7;
-    }
-    if (!p.full && !p.days && !p.daily && !p.weekly && !p.monthly && !p.yearly)
-        throw Error("retention policy keeps nothing: set at least one of full, days, daily, "
-                    "weekly, monthly, yearly above 0");
-    return p;
-}
 
 ExpirePlan plan_expire(const std::vector<RetentionBackup> &in, const RetentionPolicy &policy,
                        int64_t now) {
@@ -305,10 +250,8 @@ bool wal_removable(const WalPlan &plan, const std::string &wal_name) {
     return true;
 }
 
-std::string expire_repository(const Config &cfg, const std::string &policy_json, bool dry_run) {
-    int64_t now = static_cast<int64_t>(std::time(nullptr));
-    RetentionPolicy policy = parse_retention_policy(policy_json, &now);
-    RepoLayout repo = RepoLayout::for_read(cfg, true);
+PhysicalExpire expire_repository(const RepoLayout &repo, const RetentionPolicy &policy,
+                                 bool dry_run, int64_t now) {
     std::vector<DamagedBackup> damaged;
     std::vector<BackupEntry> backups = list_backups(repo, &damaged);
     // A damaged manifest hides which earlier backups its backup reads from:
@@ -326,57 +269,37 @@ std::string expire_repository(const Config &cfg, const std::string &policy_json,
             in.back().pinned = "older than backup " + newest_damaged +
                                ", whose manifest is damaged (its chain is unknown)";
     }
-    ExpirePlan plan = plan_expire(in, policy, now);
+    PhysicalExpire out;
+    out.plan = plan_expire(in, policy, now);
     // Nor is the WAL it needs known: keep all of it.
     if (!newest_damaged.empty())
-        plan.wal.remove = false;
+        out.plan.wal.remove = false;
 
     std::vector<WalObject> wal = list_wal_objects(repo);
-    std::vector<const WalObject *> doomed;
-    uint64_t removed_bytes = 0;
+    std::vector<std::string> doomed;
     for (const auto &w : wal)
-        if (wal_removable(plan.wal, w.name)) {
-            doomed.push_back(&w);
-            removed_bytes += w.size;
+        if (wal_removable(out.plan.wal, w.name)) {
+            doomed.push_back(w.key);
+            out.wal_removed_bytes += w.size;
         }
+    out.wal_removed_count = doomed.size();
+    if (dry_run)
+        return out;
 
-    if (!dry_run) {
-        // Newest first, so a crash never leaves a kept-looking backup whose prior is gone;
-        // the manifest goes first, so a half-removed directory is not a backup.
-        Storage &store = repo.store();
-        for (auto it = plan.backups.rbegin(); it != plan.backups.rend(); ++it) {
-            if (it->keep)
-                continue;
-            const std::string note =
-                json{{"label", it->label}, {"expired_at", now}, {"reason", it->reason}}.dump();
-            store.write(repo.expired_key(it->label), note.data(), note.size());
-            store.remove({repo.manifest_key(it->label)});
-            store.remove_tree(repo.backup_key(it->label));
-        }
-        std::vector<std::string> keys;
-        for (const auto *w : doomed)
-            keys.push_back(w->key);
-        store.remove(keys);
+    // Newest first, so a crash never leaves a kept-looking backup whose prior is gone;
+    // the manifest goes first, so a half-removed directory is not a backup.
+    Storage &store = repo.store();
+    for (auto it = out.plan.backups.rbegin(); it != out.plan.backups.rend(); ++it) {
+        if (it->keep)
+            continue;
+        const std::string note =
+            json{{"label", it->label}, {"expired_at", now}, {"reason", it->reason}}.dump();
+        store.write(repo.expired_key(it->label), note.data(), note.size());
+        store.remove({repo.manifest_key(it->label)});
+        store.remove_tree(repo.backup_key(it->label));
     }
-
-    json out;
-    out["dry_run"] = dry_run;
-    json list = json::array();
-    for (const auto &d : plan.backups)
-        list.push_back({{"label", d.label},
-                        {"type", d.type},
-                        {"action", d.keep ? "keep" : "expire"},
-                        {"reason", d.reason}});
-    out["backups"] = std::move(list);
-    json ranges = json::array();
-    for (const auto &r : plan.wal.keep_range_names)
-        ranges.push_back({r.first, r.second});
-    out["wal"] = {{"mode", plan.wal.mode == WalRetention::All ? "all" : "consistent"},
-                  {"remove_before", plan.wal.remove ? json(plan.wal.remove_before) : json(nullptr)},
-                  {"keep_ranges", std::move(ranges)},
-                  {"removed_count", doomed.size()},
-                  {"removed_bytes", removed_bytes}};
-    return out.dump();
+    store.remove(doomed);
+    return out;
 }
 
 } // namespace safekeep

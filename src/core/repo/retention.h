@@ -2,7 +2,7 @@
 // applying that plan to a repository.
 #pragma once
 
-#include "repo/config.h"
+#include "repo/layout.h"
 
 #include <cstdint>
 #include <string>
@@ -27,14 +27,14 @@ struct RetentionPolicy {
     WalRetention wal = WalRetention::All;
 };
 
-// Parses {"full":N, "days":D, "daily":N, "weekly":N, "monthly":N,
-// "yearly":N, "wal":"all"|"consistent", "now": unix seconds (optional,
-// for tests)}. With none of the six rules given, the grandfather-father-son
-// default applies (daily 30, weekly 12, monthly 12, yearly 7); once any is
-// given, the others not given are off. Throws Error naming the key for
-// unknown keys, wrong types and out-of-range values, and for a policy whose
-// rules are all 0.
-RetentionPolicy parse_retention_policy(const std::string &json, int64_t *now = nullptr);
+// 0 turns a rule off; with both off nothing is expired. A backup is kept
+// when any rule keeps it. Counted per database and kind (full and
+// schema-only apart), so schema history and data dumps never push each
+// other out. (Here, below logical/, so the rule table can name its fields.)
+struct LogicalRetention {
+    int count = 7; // the newest N of each database and kind
+    int days = 7;  // any that ended less than D days ago
+};
 
 struct RetentionBackup {
     std::string label, type, prior;
@@ -74,12 +74,16 @@ ExpirePlan plan_expire(const std::vector<RetentionBackup> &backups, const Retent
 // True when the plan lets this archived WAL file go (history files never).
 bool wal_removable(const WalPlan &plan, const std::string &wal_name);
 
-// Plans and (unless dry_run) applies: expired backups are removed newest
-// first, each manifest before the rest of its directory, then the WAL the
-// plan lets go. Returns the plan as JSON:
-// {"dry_run": b, "backups": [{"label","type","action":"keep"|"expire","reason"}],
-//  "wal": {"mode", "remove_before": seg|null, "keep_ranges": [[seg, seg]...],
-//          "removed_count": n, "removed_bytes": n}}
-std::string expire_repository(const Config &cfg, const std::string &policy_json, bool dry_run);
+// What an expire run did (dry run: would do) in one repository's physical backups.
+struct PhysicalExpire {
+    ExpirePlan plan;
+    uint64_t wal_removed_count = 0, wal_removed_bytes = 0;
+};
+
+// Plans and (unless dry_run) applies in repo: expired backups are removed
+// newest first, each manifest before the rest of its directory, then the
+// WAL the plan lets go.
+PhysicalExpire expire_repository(const RepoLayout &repo, const RetentionPolicy &policy,
+                                 bool dry_run, int64_t now);
 
 } // namespace safekeep
