@@ -31,6 +31,8 @@
 #include "util/user_names.h"
 #include "verify/verify.h"
 #include "wal/archive.h"
+#include "wal/archive_require.h"
+#include "wal/owed.h"
 #include "wal/push_ahead.h"
 #include "os/stop.h"
 
@@ -103,6 +105,8 @@ inline Config to_config(const sk_config *cfg) {
     c.stanza = str(cfg->stanza);
     c.compress_level = cfg->compress_level;
     c.parallel = cfg->parallel < 1 ? 1 : cfg->parallel;
+    c.archive_require = str(cfg->archive_require);
+    c.state_dir = str(cfg->state_dir);
     return c;
 }
 

@@ -37,6 +37,7 @@ extern void sk_require_repo_number(int n, const char *what);
 extern void sk_require_repo(void);
 /* Fills cfg->repos and cfg->max_rate from the settings. */
 extern void sk_fill_repos(sk_config *cfg);
+extern const char *sk_state_dir(void);
 extern int sk_compress_level;
 extern int sk_parallel;
 extern char *sk_database;
@@ -214,8 +215,9 @@ extern bool sk_start_worker(const char *function, const char *name, const char *
 typedef enum SkHelperTask {
     SK_HELPER_UPKEEP = 0,
     SK_HELPER_NOTIFY,
-    SK_HELPER_EXPIRE,  /* arg: the expire schedule to fire */
-    SK_HELPER_DISCARD, /* arg: the label of a vanished job's partial backup */
+    SK_HELPER_EXPIRE,      /* arg: the expire schedule to fire */
+    SK_HELPER_DISCARD,     /* arg: the label of a vanished job's partial backup */
+    SK_HELPER_WAL_CATCHUP, /* copy WAL owed to a repository that was down */
     SK_HELPER_COUNT
 } SkHelperTask;
 /* Start task's helper with arg (or NULL); false when no worker could be
