@@ -50,8 +50,8 @@ core:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
 	cmake --build build -j2 --target safekeep_core pg_safekeep_cli
 
-# PGXS tracks no header dependencies: every shim object depends on both headers.
-$(OBJS): src/pg/safekeep.h include/pg_safekeep/capi.h
+# PGXS tracks no header dependencies: every shim object depends on every shim header.
+$(OBJS): $(wildcard src/pg/*.h) include/pg_safekeep/capi.h
 
 $(CORE_LIB): core
 $(shlib): $(CORE_LIB)

@@ -7,7 +7,9 @@
  * failure into "return false": PostgreSQL keeps the segment and retries.
  * Returning true promises the file is durable in the repository.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
 
 #include "access/xlog.h"
 #include "miscadmin.h"

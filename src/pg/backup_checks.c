@@ -5,7 +5,12 @@
  * NOTICE, and the backup goes on.  A repository without room for another
  * backup the size of the last full one is an error that stops the backup.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job_slots.h"
+#include "job.h"
+#include "spi_util.h"
 
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"

@@ -6,7 +6,14 @@
  * session's backup is aborted by PostgreSQL and the launcher marks the job
  * failed.  After a success: verification and retention, as configured.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job_slots.h"
+#include "workers.h"
+#include "job.h"
+#include "json_out.h"
+#include "spi_util.h"
 
 #include <time.h>
 

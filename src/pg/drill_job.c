@@ -7,7 +7,14 @@
  * were not compared).  Restore plus recovery time is the measured RTO.  The copy
  * is always removed; safekeep.record_drill() judges and records the result.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job_slots.h"
+#include "job.h"
+#include "json_out.h"
+#include "restored_copy.h"
+#include "spi_util.h"
 
 #include "access/xact.h"
 #include "commands/dbcommands.h"

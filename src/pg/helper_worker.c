@@ -9,7 +9,10 @@
  * not jobs: they take no job slot (the eight slots stay for the jobs users
  * ask for) and leave no safekeep.jobs row.  At most one helper per task.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "workers.h"
 
 #include "access/xlog.h"
 #include "miscadmin.h"

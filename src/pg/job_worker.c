@@ -4,7 +4,12 @@
  * (backup_job.c, restore_job.c, maintenance_job.c).  If this process dies
  * the launcher marks the job failed.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "job_slots.h"
+#include "workers.h"
+#include "job.h"
+#include "spi_util.h"
 
 #include <time.h>
 #include <unistd.h>

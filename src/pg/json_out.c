@@ -4,7 +4,9 @@
  * error message may hold '"' or '\\', and pasted in with %s it would break
  * the jsonb cast after the work it records was done.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "json_out.h"
 
 #include "utils/json.h"
 

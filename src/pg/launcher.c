@@ -8,7 +8,12 @@
  * retention run (scheduler.c).  Loop shape of pg_cron's
  * launcher: every step in an ERROR handler, a memory context reset each turn.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job_slots.h"
+#include "workers.h"
+#include "spi_util.h"
 
 #include "access/xact.h"
 #include "catalog/pg_authid.h"

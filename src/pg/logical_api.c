@@ -2,7 +2,9 @@
  * logical_api.c - SQL entry points that queue logical backup and restore
  * jobs; 76_logical.sql checks the arguments (labels, databases, tables).
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "job_slots.h"
 
 #include "fmgr.h"
 #include "utils/builtins.h"

@@ -4,7 +4,12 @@
  * unix socket as the bootstrap superuser (pg_hba.conf must let the server's
  * OS user in that way: peer or trust for local connections).
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job_slots.h"
+#include "job.h"
+#include "spi_util.h"
 
 #include "access/xact.h"
 #include "access/xlog.h"

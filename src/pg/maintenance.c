@@ -3,7 +3,13 @@
  * the catalog records the outcome.  Used by the verify job, by the backup job
  * after a success, and (retention) directly by safekeep.expire_backups().
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job_slots.h"
+#include "job.h"
+#include "json_out.h"
+#include "spi_util.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"

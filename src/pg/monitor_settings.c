@@ -3,9 +3,13 @@
  * safekeep.monitor_backup_performance() from pg_settings; the backup job
  * reads the long-transaction threshold in its pre-backup checks.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
 
 #include "utils/guc.h"
+
+#include <limits.h>
 
 int sk_threshold_long_transaction = 3600;
 

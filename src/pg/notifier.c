@@ -9,7 +9,12 @@
  * runs in its own worker).  safekeep._notify_attempted records every attempt and computes
  * the backoff; after MAX_ATTEMPTS the row is gave_up.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "workers.h"
+#include "job.h"
+#include "spi_util.h"
 
 #include "storage/fd.h"
 

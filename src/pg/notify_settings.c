@@ -4,11 +4,14 @@
  * http/https, an email address without @) when they are set, rather than
  * at 3 a.m. when the first failure has to be reported.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
 
 #include "utils/elog.h"
 #include "utils/guc.h"
 
+#include <limits.h>
 #include <sys/stat.h>
 
 char *sk_notify_webhook_url = NULL;

@@ -4,7 +4,12 @@
  * shared_preload_libraries; the archiver loads the same library as its
  * archive module (archive.c).
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job_slots.h"
+#include "workers.h"
+#include "job.h"
 
 #include <unistd.h>
 

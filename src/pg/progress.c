@@ -10,7 +10,10 @@
  * throughout), the backup's checking .. writing manifest, and dumping /
  * restoring for logical jobs.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "job_slots.h"
+#include "job.h"
 
 #include "fmgr.h"
 #include "funcapi.h"

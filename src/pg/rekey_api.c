@@ -3,7 +3,9 @@
  * repository's data keys under a new passphrase (the core rewrites only
  * repo.json; no backup or WAL object is touched).
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
 
 #include "fmgr.h"
 #include "utils/builtins.h"

@@ -6,7 +6,9 @@
  * read by the core from the files these settings name, and the names
  * themselves are visible to superusers only.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
 
 #include "fmgr.h"
 #include "funcapi.h"

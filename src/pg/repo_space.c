@@ -3,7 +3,10 @@
  * pre-backup checks and safekeep.repository_usage.  statvfs is plain libc:
  * no need to go through the core.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job.h"
 
 #include <sys/statvfs.h>
 

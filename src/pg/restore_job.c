@@ -4,7 +4,14 @@
  * replayed WAL to the target and promoted.  The copy never archives into
  * the live server's repository.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job_slots.h"
+#include "job.h"
+#include "json_out.h"
+#include "restored_copy.h"
+#include "spi_util.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -4,7 +4,12 @@
  * sk_instance: restored into safekeep.scratch_dir, reachable only through a
  * socket directory of this OS user, removed when the job ends.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job.h"
+#include "restored_copy.h"
+#include "spi_util.h"
 
 #include <sys/stat.h>
 

@@ -3,11 +3,13 @@
  * evaluator (UTC) for the schedule functions, the schedules table's check
  * and the launcher.
  */
-#include "safekeep.h"
+#include "postgres.h"
 
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
+
+#include "pg_safekeep/capi.h"
 
 PG_FUNCTION_INFO_V1(sk_sql_cron_next);
 

@@ -10,7 +10,13 @@
  * fires it (helper_worker.c), so the launcher does not wait on the
  * repositories.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job_slots.h"
+#include "workers.h"
+#include "job.h"
+#include "spi_util.h"
 
 #include "access/xact.h"
 #include "catalog/pg_authid.h"

@@ -8,7 +8,9 @@
  * Only SIGKILL of this process skips it; the launcher's start-up cleanup
  * (src/core/scratch/cleanup.cpp) stops those.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "restored_copy.h"
 
 #include "storage/ipc.h"
 

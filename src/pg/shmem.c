@@ -4,7 +4,9 @@
  * worker for it (RUNNING), the worker writes the result (DONE) and wakes the
  * waiting backend, which frees the slot.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "job_slots.h"
 
 #include "miscadmin.h"
 #include "storage/ipc.h"

@@ -2,7 +2,9 @@
  * spi_util.c - short transactions for processes that run outside a client
  * transaction (launcher, job workers).
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "spi_util.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"

@@ -3,7 +3,11 @@
  * PL/pgSQL in sql/pg_safekeep--*.sql (validation with clear messages); they
  * call these for what needs the core or shared memory.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job_slots.h"
+#include "job.h"
 
 #include <sys/stat.h>
 

@@ -6,7 +6,12 @@
  * in step with the repository, scratch copies left behind are removed.  The
  * launcher dispatches no job until this has finished.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "workers.h"
+#include "restored_copy.h"
+#include "spi_util.h"
 
 #include "access/xact.h"
 #include "executor/spi.h"

@@ -6,7 +6,12 @@
  * catalog), and so are those the catalog knows as completed, unless
  * retention's expired/ note says their removal was cut short.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job_slots.h"
+#include "workers.h"
+#include "spi_util.h"
 
 #include "utils/builtins.h"
 

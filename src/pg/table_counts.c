@@ -10,7 +10,11 @@
  * these tables, and the counting runs without blocking anyone.
  * safekeep.drill_row_counts = off skips all of it on large databases.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job.h"
+#include "spi_util.h"
 
 #include "access/xact.h"
 #include "access/xlog.h"

@@ -5,7 +5,13 @@
  * rows (binary COPY file), and create it in this database in one
  * transaction, so a failure anywhere changes nothing here.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job_slots.h"
+#include "job.h"
+#include "restored_copy.h"
+#include "spi_util.h"
 
 #include <sys/stat.h>
 

@@ -3,7 +3,11 @@
  * the end of a backup (pg_backup_stop's own wait sleeps a whole second
  * between checks) and before a recovery to a recent time.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "settings.h"
+#include "job.h"
+#include "spi_util.h"
 
 #include "miscadmin.h"
 #include "pgstat.h"

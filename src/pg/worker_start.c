@@ -2,7 +2,9 @@
  * worker_start.c - registering the launcher's dynamic background workers
  * (job workers and helpers): the settings they share in one place.
  */
-#include "safekeep.h"
+#include "postgres.h"
+
+#include "workers.h"
 
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"

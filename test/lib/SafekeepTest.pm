@@ -19,7 +19,8 @@ our @EXPORT = qw(
   safekeep_node wait_for_archive switch_and_wait archived_objects
   backup_dirs run_tool tool_info wait_promoted data_fingerprint
   flip_bytes files_under job_status_of wait_jobs_idle start_s3rver
-  set_safekeep_conf
+  set_safekeep_conf secret_file s3rver_repo repo_conf repo_tool_options
+  psql_refused
 );
 
 # A started node with the library preloaded, archiving into a fresh repository
@@ -158,6 +159,60 @@ sub start_s3rver
 	}
 	$out =~ /s3rver ready: (\S+)/ or die "s3rver did not start: $err";
 	return ($h, $1);
+}
+
+# Writes $text to $dir/$name, readable by its owner only (passphrases, S3
+# credentials, SMTP passwords: secrets live in files); returns the path.
+sub secret_file
+{
+	my ($dir, $name, $text) = @_;
+	my $path = "$dir/$name";
+	open my $fh, '>', $path or die "$path: $!";
+	print $fh $text;
+	close $fh;
+	chmod 0600, $path or die "$path: $!";
+	return $path;
+}
+
+# The settings of an encrypted repository in start_s3rver's bucket, as
+# tool-option names (s3-endpoint, ...): for repo_conf and repo_tool_options.
+sub s3rver_repo
+{
+	my ($url, $tls, $creds) = @_;
+	return {
+		'type' => 's3',
+		's3-endpoint' => $url,
+		's3-bucket' => 'pgbackups',
+		's3-prefix' => 'cluster',
+		's3-ca-file' => "$tls/cert.pem",
+		's3-credentials-file' => $creds,
+		'cipher' => 'aes-256-gcm'
+	};
+}
+
+# postgresql.conf lines setting repository $n to $settings.
+sub repo_conf
+{
+	my ($n, $settings) = @_;
+	return join('',
+		map { my $k = $_ =~ s/-/_/gr; "safekeep.repo${n}_$k = '$settings->{$_}'\n" }
+		  sort keys %$settings);
+}
+
+# The same as pg_safekeep options (--repoN-...).
+sub repo_tool_options
+{
+	my ($n, $settings) = @_;
+	return map { "--repo$n-$_=$settings->{$_}" } sort keys %$settings;
+}
+
+# Runs $sql on $node expecting an error (one assertion); returns stderr.
+sub psql_refused
+{
+	my ($node, $sql, $what) = @_;
+	my ($rc, $out, $err) = $node->psql('postgres', $sql);
+	isnt($rc, 0, "refused: $what");
+	return $err;
 }
 
 # Runs the pg_safekeep tool; returns (exit status, stdout, stderr).

@@ -32,14 +32,7 @@ sub q1
 	return $node->safe_psql('postgres', $sql);
 }
 
-# Runs $sql expecting an error; returns stderr.
-sub refused
-{
-	my ($sql, $what) = @_;
-	my ($rc, $out, $err) = $node->psql('postgres', $sql);
-	isnt($rc, 0, "refused: $what");
-	return $err;
-}
+sub refused { return psql_refused($node, @_) }
 
 is(q1('SHOW shared_preload_libraries'), 'pg_safekeep,pg_cron', 'both libraries are preloaded');
 

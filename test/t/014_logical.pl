@@ -31,14 +31,7 @@ sub q1
 	return $node->safe_psql('postgres', $sql);
 }
 
-# Runs $sql expecting an error; returns stderr.
-sub refused
-{
-	my ($sql, $what) = @_;
-	my ($rc, $out, $err) = $node->psql('postgres', $sql);
-	isnt($rc, 0, "refused: $what");
-	return $err;
-}
+sub refused { return psql_refused($node, @_) }
 
 sub rows_md5
 {

@@ -26,38 +26,21 @@ my ($s3, $url) = start_s3rver($tls, 0, $data);
 my ($s3port) = $url =~ /:(\d+)$/;
 note("s3rver at $url");
 
-sub secret_file
-{
-	my ($name, $text) = @_;
-	my $path = "$tmp/$name";
-	open my $fh, '>', $path or die $!;
-	print $fh $text;
-	close $fh;
-	chmod 0600, $path;
-	return $path;
-}
-my $creds = secret_file('credentials',
+my $creds = secret_file($tmp, 'credentials',
 	"[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
-my $pass1 = secret_file('pass1', "correct horse battery staple\n");
-my $pass2 = secret_file('pass2', "a new passphrase for repo2\n");
-my $wrong = secret_file('wrong', "not the passphrase\n");
+my $pass1 = secret_file($tmp, 'pass1', "correct horse battery staple\n");
+my $pass2 = secret_file($tmp, 'pass2', "a new passphrase for repo2\n");
+my $wrong = secret_file($tmp, 'wrong', "not the passphrase\n");
 
-my %repo2 = (
-	'type' => 's3',
-	's3-endpoint' => $url,
-	's3-bucket' => 'pgbackups',
-	's3-prefix' => 'cluster',
-	's3-ca-file' => "$tls/cert.pem",
-	's3-credentials-file' => $creds,
-	'cipher' => 'aes-256-gcm');
-my $conf = join('', map { my $k = $_ =~ s/-/_/gr; "safekeep.repo2_$k = '$repo2{$_}'\n" } sort keys %repo2);
+my $repo2 = s3rver_repo($url, $tls, $creds);
+my $conf = repo_conf(2, $repo2);
 my ($node, $repo) = safekeep_node('multi',
 	conf => $conf . "safekeep.repo2_cipher_passphrase_file = '$pass1'\n");
 
 sub repo2_options
 {
 	my ($passfile) = @_;
-	return ((map { "--repo2-$_=$repo2{$_}" } sort keys %repo2),
+	return (repo_tool_options(2, $repo2),
 		"--repo2-cipher-passphrase-file=$passfile", '--repo=2');
 }
 

@@ -33,11 +33,7 @@ use Test::More;
 my $dead_http = PostgreSQL::Test::Cluster::get_free_port();
 my $dead_smtp = PostgreSQL::Test::Cluster::get_free_port();
 my $hook_file = webhook_url_file("http://127.0.0.1:$dead_http/services/T0/HOOKTOKEN7");
-my $pw_file = PostgreSQL::Test::Utils::tempdir('smtp') . '/mailpass';
-open(my $fh, '>', $pw_file) or die "$pw_file: $!";
-print $fh "MAILPASS7\n";
-close $fh;
-chmod 0600, $pw_file;
+my $pw_file = secret_file(PostgreSQL::Test::Utils::tempdir('smtp'), 'mailpass', "MAILPASS7\n");
 
 # log_statement = none, as in a production cluster: with "all" PostgreSQL
 # logs every statement's text before running it, whatever it holds.
@@ -480,7 +476,7 @@ ok( wait_for(
 is(q1('SHOW safekeep.notify_webhook_url'), '', 'the setting stays empty');
 my $conf = slurp_file($node->data_dir . '/postgresql.conf');
 $conf =~ s/^safekeep\.notify_webhook_url = .*\n//m;
-open($fh, '>', $node->data_dir . '/postgresql.conf') or die;
+open(my $fh, '>', $node->data_dir . '/postgresql.conf') or die;
 print $fh $conf;
 close $fh;
 $node->reload;

@@ -27,28 +27,11 @@ my $data = "$tmp/s3data";
 
 my ($s3, $url) = start_s3rver($tls, 0, $data);
 
-sub secret_file
-{
-	my ($name, $text) = @_;
-	my $path = "$tmp/$name";
-	open my $fh, '>', $path or die $!;
-	print $fh $text;
-	close $fh;
-	chmod 0600, $path;
-	return $path;
-}
-my $creds = secret_file('credentials',
+my $creds = secret_file($tmp, 'credentials',
 	"[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
-my $pass = secret_file('pass', "verify what restores\n");
-my %repo2 = (
-	'type' => 's3',
-	's3-endpoint' => $url,
-	's3-bucket' => 'pgbackups',
-	's3-prefix' => 'cluster',
-	's3-ca-file' => "$tls/cert.pem",
-	's3-credentials-file' => $creds,
-	'cipher' => 'aes-256-gcm');
-my $conf = join('', map { my $k = $_ =~ s/-/_/gr; "safekeep.repo2_$k = '$repo2{$_}'\n" } sort keys %repo2);
+my $pass = secret_file($tmp, 'pass', "verify what restores\n");
+my $repo2 = s3rver_repo($url, $tls, $creds);
+my $conf = repo_conf(2, $repo2);
 my ($node, $repo) = safekeep_node('verify',
 	conf => $conf
 	  . "safekeep.repo2_cipher_passphrase_file = '$pass'\n"
@@ -79,7 +62,7 @@ my $last_seg = switch_and_wait($node);
 my $rows = $node->safe_psql('postgres', 'SELECT count(*) FROM t');
 
 my @repo1 = ("--repo1-path=$repo", "--stanza=$stanza");
-my @repo2 = ((map { "--repo2-$_=$repo2{$_}" } sort keys %repo2),
+my @repo2 = (repo_tool_options(2, $repo2),
 	"--repo2-cipher-passphrase-file=$pass", '--repo=2', "--stanza=$stanza");
 
 # The incremental's manifest takes pages of t from the full backup.

@@ -176,11 +176,8 @@ is(q1($node, q{SELECT count(*) FROM safekeep.backup_catalog WHERE status = 'fail
 
 # ---- (b) an S3 repository whose endpoint is a closed port -----------------
 my $closed = PostgreSQL::Test::Cluster::get_free_port();
-my $creds = PostgreSQL::Test::Utils::tempdir('s3creds') . '/credentials';
-open(my $fh, '>', $creds) or die "$creds: $!";
-print $fh "[default]\naws_access_key_id = KEY\naws_secret_access_key = SECRET\n";
-close $fh;
-chmod 0600, $creds;
+my $creds = secret_file(PostgreSQL::Test::Utils::tempdir('s3creds'),
+	'credentials', "[default]\naws_access_key_id = KEY\naws_secret_access_key = SECRET\n");
 my ($s3node) = safekeep_node('s3down', conf => $quiet . qq{
 safekeep.repo1_path = ''
 safekeep.repo1_type = 's3'

@@ -30,10 +30,8 @@ my $s3data = "$tmp/s3data";
 
 # --- repo1 a directory, repo2 s3rver over TLS on loopback --------------------------
 my ($s3, $url) = start_s3rver($tls, 0, $s3data);
-open my $cfh, '>', "$tmp/credentials" or die $!;
-print $cfh "[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n";
-close $cfh;
-chmod 0600, "$tmp/credentials";
+secret_file($tmp, 'credentials',
+	"[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
 
 my ($node, $repo) = safekeep_node(
 	'leftovers', conf => qq{

@@ -20,19 +20,9 @@ plan skip_all => 's3rver is not installed (npm ci in test/s3)'
 my $tmp = PostgreSQL::Test::Utils::tempdir('usage');
 my ($s3, $url) = start_s3rver("$tmp/tls", 0, "$tmp/s3data");
 
-sub secret_file
-{
-	my ($name, $text) = @_;
-	my $path = "$tmp/$name";
-	open my $fh, '>', $path or die $!;
-	print $fh $text;
-	close $fh;
-	chmod 0600, $path;
-	return $path;
-}
-my $creds = secret_file('credentials',
+my $creds = secret_file($tmp, 'credentials',
 	"[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
-my $pass = secret_file('pass2', "repo2's own passphrase\n");
+my $pass = secret_file($tmp, 'pass2', "repo2's own passphrase\n");
 my $repo2 = "$tmp/repo2";
 mkdir $repo2 or die $!;
 

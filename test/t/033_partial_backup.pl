@@ -26,32 +26,17 @@ my $data = "$tmp/s3data";
 my ($s3, $url) = start_s3rver($tls, 0, $data);
 my ($s3port) = $url =~ /:(\d+)$/;
 
-sub secret_file
-{
-	my ($name, $text) = @_;
-	my $path = "$tmp/$name";
-	open my $fh, '>', $path or die $!;
-	print $fh $text;
-	close $fh;
-	chmod 0600, $path;
-	return $path;
-}
-my $creds = secret_file('credentials',
+my $creds = secret_file($tmp, 'credentials',
 	"[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
 # Delivery fails (nothing listens): the queued row is what is checked.
-my $hook = secret_file('hook_url', "http://127.0.0.1:9/hook\n");
+my $hook = secret_file($tmp, 'hook_url', "http://127.0.0.1:9/hook\n");
+my %repo2 = %{ s3rver_repo($url, $tls, $creds) };
+delete $repo2{cipher};
+$repo2{'s3-prefix'} = 'partial';
 
 my ($node, $repo1) = safekeep_node(
-	'partial', conf => qq{
-safekeep.repo2_type = 's3'
-safekeep.repo2_s3_endpoint = '$url'
-safekeep.repo2_s3_bucket = 'pgbackups'
-safekeep.repo2_s3_prefix = 'partial'
-safekeep.repo2_s3_ca_file = '$tls/cert.pem'
-safekeep.repo2_s3_credentials_file = '$creds'
-safekeep.notify_webhook_url_file = '$hook'
-safekeep.archive_timeout = 60
-});
+	'partial',
+	conf => repo_conf(2, \%repo2) . "safekeep.notify_webhook_url_file = '$hook'\n");
 
 sub q1
 {
@@ -102,12 +87,10 @@ ok(scalar(archived_objects($repo1, $held)) == 1, 'though repo1 already holds it'
 ok(!-d $owed_dir, 'nothing is owed: archiving is simply retried');
 
 # --- bad values: clear errors, nothing changed -----------------------------
-my ($rc, $out, $err) =
-  $node->psql('postgres', "ALTER SYSTEM SET safekeep.archive_require = '1;2'");
-isnt($rc, 0, "archive_require = '1;2' is refused");
-like($err, qr/must list repository numbers 1 to 4 separated by commas/, 'the error says how to write it');
-($rc, $out, $err) = $node->psql('postgres', "ALTER SYSTEM SET safekeep.archive_require = '5'");
-like($err, qr/there is no repository 5/, "archive_require = '5': no such repository");
+like(psql_refused($node, "ALTER SYSTEM SET safekeep.archive_require = '1;2'", "archive_require = '1;2'"),
+	qr/must list repository numbers 1 to 4 separated by commas/, 'the error says how to write it');
+like(psql_refused($node, "ALTER SYSTEM SET safekeep.archive_require = '5'", "archive_require = '5'"),
+	qr/there is no repository 5/, 'the error says there is no such repository');
 is(q1('SHOW safekeep.archive_require'), '', 'the setting is unchanged');
 my $log_at = -s $node->logfile;
 set_safekeep_conf($node, 'archive_require', '3');
@@ -174,10 +157,8 @@ ok($caught_up, 'the catch-up pass cleared every owed marker');
 ok(in_repo2($held) && in_repo2($seg2), "the owed WAL ($held, $seg2) is now in repo2");
 my $seg3 = switch_and_wait($node);
 ok(in_repo2($seg3), 'new WAL goes to repo2 again');
-($rc, $out, $err) = run_tool(
-	'verify', "--repo2-type=s3", "--repo2-s3-endpoint=$url", '--repo2-s3-bucket=pgbackups',
-	'--repo2-s3-prefix=partial', "--repo2-s3-ca-file=$tls/cert.pem",
-	"--repo2-s3-credentials-file=$creds", "--stanza=$stanza", '--repo=2');
+my ($rc, $out, $err) =
+  run_tool('verify', repo_tool_options(2, \%repo2), "--stanza=$stanza", '--repo=2');
 is($rc, 0, 'pg_safekeep verify --repo=2: the WAL in repo2 has no gap') or diag($out . $err);
 
 # --- an incremental goes where its chain is --------------------------------
@@ -197,9 +178,8 @@ is(q1('SELECT health_status FROM safekeep.check_backup_health()'),
 # --- incomplete settings fail the backup, nothing is written ---------------
 my @before = backup_dirs($repo1);
 set_safekeep_conf($node, 'repo2_s3_bucket', '');
-($rc, $out, $err) = $node->psql('postgres', 'SELECT safekeep.create_full_backup()');
-isnt($rc, 0, 'a full backup with repo2 missing its bucket fails');
-like($err, qr/repo2 is an s3 repository but its s3_endpoint or s3_bucket is not set/,
+like(psql_refused($node, 'SELECT safekeep.create_full_backup()', 'a full backup with repo2 missing its bucket'),
+	qr/repo2 is an s3 repository but its s3_endpoint or s3_bucket is not set/,
 	'naming the incomplete setting');
 is_deeply([ backup_dirs($repo1) ], \@before, 'and repo1 got nothing');
 

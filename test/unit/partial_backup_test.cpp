@@ -20,11 +20,14 @@ using safekeep::test::write_text;
 
 namespace {
 
-const char *const kStart = "0/5000028";
-const char *const kLabelFile =
-    "START WAL LOCATION: 0/5000028 (file 000000010000000000000005)\n"
-    "CHECKPOINT LOCATION: 0/5000060\nBACKUP METHOD: streamed\nBACKUP FROM: primary\n"
-    "START TIME: 2026-11-22 01:30:45 UTC\nLABEL: t\nSTART TIMELINE: 1\n";
+// A backup_label for a backup that starts at 0/<seg>000028 on timeline 1.
+std::string label_file(int seg) {
+    const std::string lsn = "0/" + std::to_string(seg) + "000028";
+    return "START WAL LOCATION: " + lsn + " (file 00000001000000000000000" + std::to_string(seg) +
+           ")\nCHECKPOINT LOCATION: " + lsn +
+           "\nBACKUP METHOD: streamed\nBACKUP FROM: primary\n"
+           "START TIME: 2026-11-22 01:30:45 UTC\nLABEL: t\nSTART TIMELINE: 1\n";
+}
 
 class PartialBackup : public ::testing::Test {
   protected:
@@ -48,15 +51,19 @@ class PartialBackup : public ::testing::Test {
     void break_repo2() { posix::make_dirs(t / "repo2/7001/repo.json", 0700); }
     void mend_repo2() { posix::remove_tree(t / "repo2/7001"); }
 
+    // Each backup starts in a later segment (5, 6, ...): an incremental must
+    // start after its prior's end.
+    int next_seg = 5;
     BackupOutcome backup(const std::string &type) {
         BackupOptions o;
         o.type = type;
         BackupSession s(cfg, pgdata, 7001, 150018, o);
         s.copy({}, {});
+        const int seg = next_seg++;
         BackupStopInfo stop;
-        stop.start_lsn = kStart;
-        stop.stop_lsn = "0/50000FF";
-        stop.labelfile = kLabelFile;
+        stop.start_lsn = "0/" + std::to_string(seg) + "000028";
+        stop.stop_lsn = "0/" + std::to_string(seg) + "0000FF";
+        stop.labelfile = label_file(seg);
         stop.start_time = 1795311045;
         stop.stop_time = 1795311060;
         return s.finish(stop);
@@ -142,7 +149,8 @@ TEST(ArchiveRequire, ParsesListsAndRefusesTypos) {
 }
 
 TEST_F(PartialBackup, WalMissedByANonRequiredRepositoryIsOwedThenCaughtUp) {
-    const std::string seg = "000000010000000000000009";
+    // A .partial file: any size is a whole one.
+    const std::string seg = "000000010000000000000009.partial";
     const std::string state = t / "state";
     write_text(t / "seg", std::string(4096, 'w'));
     cfg.state_dir = state;
