@@ -66,7 +66,18 @@ std::string newest_label(const RepoLayout &repo) {
     return newest;
 }
 
+// At most max bytes of s, not cutting a UTF-8 sequence.
+std::string cut(const std::string &s, size_t max) {
+    if (s.size() <= max)
+        return s;
+    size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
+        n--;
+    return s.substr(0, n) + "...";
+}
+
 // Where the backup landed: every member of a fan-out, or the one repository.
+// Errors are cut to 400 bytes: four of them must fit sk_backup_result.
 std::string repositories_json(Storage &store) {
     nlohmann::json out = nlohmann::json::array();
     if (auto *fan = dynamic_cast<FanoutStorage *>(&store)) {
@@ -74,11 +85,11 @@ std::string repositories_json(Storage &store) {
             out.push_back({{"repo", m.number},
                            {"kind", m.kind},
                            {"landed", m.error.empty()},
-                           {"error", m.error}});
+                           {"error", cut(m.error, 400)}});
     } else {
         out.push_back({{"repo", 1}, {"kind", store.kind()}, {"landed", true}, {"error", ""}});
     }
-    return out.dump();
+    return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // An incremental or differential backup reads unchanged files from its
