@@ -5,6 +5,9 @@
 #include "backup/backup.h"
 #include "error_of.h"
 #include "os/files.h"
+#include "storage/fanout_storage.h"
+#include "storage/forwarding_storage.h"
+#include "storage/posix_storage.h"
 #include "temp_dir.h"
 #include "wal/archive.h"
 #include "wal/archive_require.h"
@@ -126,6 +129,25 @@ TEST_F(PartialBackup, AnIncrementalGoesOnlyWhereItsChainIs) {
     EXPECT_FALSE(has_manifest(2, inc.label));
     BackupOutcome again = backup("full");
     EXPECT_TRUE(has_manifest(1, again.label) && has_manifest(2, again.label));
+}
+
+// A member whose writes are canceled (the stop poll fired while it wrote).
+class CanceledStorage : public ForwardingStorage {
+  public:
+    using ForwardingStorage::ForwardingStorage;
+    void write(const std::string &, const void *, size_t) override { throw Canceled(); }
+    std::unique_ptr<ObjectWriter> create(const std::string &) override { throw Canceled(); }
+};
+
+TEST_F(PartialBackup, CancellationIsNoRepositoryFailure) {
+    auto one = std::make_shared<PosixStorage>(t / "repo1");
+    auto two = std::make_shared<CanceledStorage>(std::make_shared<PosixStorage>(t / "repo2"));
+    FanoutStorage fan({{1, one, "", ""}, {2, two, "", ""}});
+    EXPECT_THROW(fan.write("k", "x", 1), Canceled);
+    EXPECT_THROW(fan.create("k2"), Canceled);
+    for (const auto &m : fan.members())
+        EXPECT_EQ(m.error, "") << "repository " << m.number << " was dropped";
+    EXPECT_EQ(fan.members()[1].kind, "posix");
 }
 
 TEST(ArchiveRequire, ParsesListsAndRefusesTypos) {

@@ -59,16 +59,18 @@ FanoutStorage::FanoutStorage(std::vector<Member> members) : members_(std::move(m
     if (members_.empty())
         throw Error("no repository is configured");
     RepoProblems all;
+    bool any_live = false;
     for (auto &m : members_) {
         if (!m.store && m.error.empty())
             m.error = "not opened";
         if (m.kind.empty() && m.store)
             m.kind = m.store->kind();
-        if (m.error.empty())
-            return;
-        all.add(m.number, m.error);
+        any_live = any_live || m.error.empty();
+        if (!m.error.empty())
+            all.add(m.number, m.error);
     }
-    throw Error("every repository failed: " + all.text());
+    if (!any_live)
+        throw Error("every repository failed: " + all.text());
 }
 
 std::vector<FanoutStorage::Member> FanoutStorage::members() const {
