@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # bench/s3.sh: pg_safekeep against pgBackRest with the repository in S3
-# (issue 6): both tools write to the same S3-compatible server (s3rver, npm,
-# over TLS on loopback), same cluster, same data, same run.
+# (issues 6, 16): both tools write to the same S3 server over TLS on
+# loopback — Ceph's radosgw (test/s3/start_radosgw.sh; the default) or
+# s3rver (npm) — same cluster, same data, same run.
 #
-#   bash bench/s3.sh [--scale N] [--runs N] [--segments N] [--port N] [--keep]
+#   bash bench/s3.sh [--server radosgw|s3rver] [--scale N] [--runs N] [--segments N] [--port N] [--keep]
 #
 # Measures the full backup (wall time, stored bytes) and the WAL archive drain
 # rate (segments/s) of pg_safekeep (archive_library) and pgBackRest
 # (archive-push, synchronous and --archive-async). Prints one table (median,
 # and min-max over the runs). Run as root; servers and tools run as postgres.
-# Needs `npm ci` in test/s3 (scripts/setup.sh does it).
+# Needs scripts/setup.sh (radosgw packages; `npm ci` in test/s3 for s3rver).
 set -Eeuo pipefail
 export LC_ALL=C
 
@@ -21,6 +22,7 @@ RUNS=3
 SEGMENTS=32
 PORT=55449
 KEEP=0
+SERVER=radosgw
 while [[ $# -gt 0 ]]; do
     case $1 in
         --scale) SCALE=$2; shift 2 ;;
@@ -28,7 +30,8 @@ while [[ $# -gt 0 ]]; do
         --segments) SEGMENTS=$2; shift 2 ;;
         --port) PORT=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --server) SERVER=$2; shift 2 ;;
+        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -41,7 +44,11 @@ source "$BENCH_DIR/lib.sh"
 PGBR=/usr/bin/pgbackrest
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 [[ $(id -u) == 0 ]] || { echo "run as root" >&2; exit 2; }
-[[ -d $REPO_DIR/test/s3/node_modules/s3rver ]] || { echo "s3rver missing: npm ci in test/s3" >&2; exit 2; }
+case $SERVER in
+    radosgw) command -v radosgw >/dev/null || { echo "radosgw missing: bash scripts/setup.sh" >&2; exit 2; } ;;
+    s3rver) [[ -d $REPO_DIR/test/s3/node_modules/s3rver ]] || { echo "s3rver missing: npm ci in test/s3" >&2; exit 2; } ;;
+    *) echo "--server must be radosgw or s3rver" >&2; exit 2 ;;
+esac
 
 S=$(mktemp -d /var/tmp/pg_safekeep_s3bench.XXXXXX)
 chown postgres: "$S"
@@ -55,25 +62,35 @@ RAW=$S/raw.tsv
 cleanup() {
     set +e
     [[ -f $PGDATA/postmaster.pid ]] && as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1
-    [[ -n $S3PID ]] && kill "$S3PID" 2>/dev/null
+    [[ -n $S3PID ]] && kill "$S3PID" 2>/dev/null && wait "$S3PID" 2>/dev/null
     if (( KEEP )); then log "scratch kept in $S"; else rm -rf "$S"; fi
 }
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- S3 server
-# The script execs node, so $! is the server itself (stopped by cleanup).
+# s3rver's script execs node, so $! is the server itself; radosgw's stays in
+# the foreground and stops its daemons on SIGTERM (both stopped by cleanup).
 mkdir -p "$S3DATA"
-S3RVER_BUCKETS=sk,pgbr bash "$REPO_DIR/test/s3/start_s3rver.sh" --tls "$S/tls" 0 "$S3DATA" \
-    >"$S/s3rver.out" 2>&1 &
+if [[ $SERVER == radosgw ]]; then
+    S3KEY=SAFEKEEPBENCHKEY0001
+    S3SECRET=safekeep-bench-secret-0001
+    RADOSGW_ACCESS_KEY=$S3KEY RADOSGW_SECRET_KEY=$S3SECRET RADOSGW_BUCKETS="sk pgbr" \
+        bash "$REPO_DIR/test/s3/start_radosgw.sh" --tls "$S/tls" 0 "$S3DATA" >"$S/s3.out" 2>&1 &
+else
+    S3KEY=S3RVER
+    S3SECRET=S3RVER
+    S3RVER_BUCKETS=sk,pgbr bash "$REPO_DIR/test/s3/start_s3rver.sh" --tls "$S/tls" 0 "$S3DATA" \
+        >"$S/s3.out" 2>&1 &
+fi
 S3PID=$!
-for _ in $(seq 300); do grep -q 'ready' "$S/s3rver.out" 2>/dev/null && break; sleep 0.1; done
-URL=$(sed -n 's/^s3rver ready: //p' "$S/s3rver.out")
-[[ -n $URL ]] || { cat "$S/s3rver.out" >&2; exit 1; }
+for _ in $(seq 600); do grep -q 'ready' "$S/s3.out" 2>/dev/null && break; sleep 0.1; done
+URL=$(sed -n 's/^.* ready: //p' "$S/s3.out")
+[[ -n $URL ]] || { cat "$S/s3.out" >&2; exit 1; }
 S3PORT=${URL##*:}
-log "s3rver at $URL"
+log "$SERVER at $URL"
 chmod 0755 "$S/tls"
 chmod 0644 "$S/tls/cert.pem"
-printf '[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n' >"$S/credentials"
+printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$S3KEY" "$S3SECRET" >"$S/credentials"
 chown postgres: "$S/credentials"
 chmod 0600 "$S/credentials"
 
@@ -101,8 +118,8 @@ repo1-s3-bucket=pgbr
 repo1-s3-endpoint=127.0.0.1
 repo1-storage-port=$S3PORT
 repo1-s3-region=us-east-1
-repo1-s3-key=S3RVER
-repo1-s3-key-secret=S3RVER
+repo1-s3-key=$S3KEY
+repo1-s3-key-secret=$S3SECRET
 repo1-s3-uri-style=path
 repo1-storage-verify-tls=n
 EOF
@@ -146,7 +163,14 @@ reload
 as_pg "$PGBR" --config="$S/pgbr.conf" --stanza=bench stanza-create >"$S/pgbr.out" 2>&1 ||
     { cat "$S/pgbr.out" >&2; exit 1; }
 
-bucket_bytes() { du -sb "$S3DATA/$1" | cut -f1; }
+bucket_bytes() {   # bucket
+    if [[ $SERVER == radosgw ]]; then
+        S3_URL=$URL S3_CA=$S/tls/cert.pem S3_ACCESS_KEY=$S3KEY S3_SECRET_KEY=$S3SECRET \
+            python3 "$REPO_DIR/test/s3/s3_client.py" list "$1" | awk '{ n += $1 } END { print n + 0 }'
+    else
+        du -sb "$S3DATA/$1" | cut -f1
+    fi
+}
 
 backup_sk() {
     archive_conf sk; reload; drained
@@ -201,7 +225,12 @@ archive_conf sk; reload
 
 # ---------------------------------------------------------------- report
 echo
-echo "pg_safekeep vs pgBackRest, repository in S3 (s3rver $(cd "$REPO_DIR/test/s3" && node -p 'require("s3rver/package.json").version') over TLS on loopback)"
+if [[ $SERVER == radosgw ]]; then
+    server_name="Ceph radosgw $(dpkg-query -W -f='${Version}' radosgw), one in-memory OSD"
+else
+    server_name="s3rver $(cd "$REPO_DIR/test/s3" && node -p 'require("s3rver/package.json").version')"
+fi
+echo "pg_safekeep vs pgBackRest, repository in S3 ($server_name, over TLS on loopback)"
 echo "pgbench scale $SCALE (${DB_MB} MiB), $RUNS runs, $SEGMENTS+ segments per drain; $(nproc) cores; $("$PGBR" version)"
 echo "command: $COMMAND"
 echo

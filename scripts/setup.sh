@@ -19,6 +19,9 @@ PACKAGES=(
     # s3rver (an S3-compatible server on loopback; openssl makes its certificate)
     # (npm comes with nodejs from NodeSource, separately in Debian: see below)
     python3-botocore nodejs openssl
+    # a real S3 server for the S3 tests: Ceph's radosgw with one monitor and
+    # one in-memory OSD (test/s3/start_radosgw.sh)
+    radosgw ceph-mon ceph-osd ceph-common
 )
 
 if [ "$(id -u)" -ne 0 ]; then

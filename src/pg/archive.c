@@ -10,6 +10,7 @@
 #include "postgres.h"
 
 #include "settings.h"
+#include "job_slots.h"
 
 #include "access/xlog.h"
 #include "miscadmin.h"
@@ -33,8 +34,10 @@ static bool push_file(const char *file, const char *path) {
     sk_fill_config(&cfg, stanza, sizeof(stanza));
     if (sk_archive_push(&cfg, GetSystemIdentifier(), PG_VERSION_NUM, file, path, &msg) != SK_OK) {
         ereport(WARNING, (errmsg("pg_safekeep could not archive \"%s\": %s", file, msg.text)));
+        sk_set_archive_error(psprintf("could not archive \"%s\": %s", file, msg.text));
         return false;
     }
+    sk_set_archive_error(NULL);
     return true;
 }
 

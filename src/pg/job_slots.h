@@ -99,6 +99,9 @@ typedef struct SkShared {
     pid_t launcher_pid;
     Latch *launcher_latch;
     bool backup_running;
+    /* The archive module's last failure, "" since its last success
+     * (archive.c); a wait that times out on the archiver reports it. */
+    char archive_error[SK_MSG_LEN];
     SkJobSlot slots[SK_MAX_JOBS];
 } SkShared;
 
@@ -110,6 +113,10 @@ extern SkShared *sk_shared_or_error(void);
 /* Mark a slot done and wake its waiter (caller must NOT hold the lock).
  * Returns false when the slot no longer carries that job or already has a
  * result. */
+/* Record the archive module's outcome (error NULL: a success) and read the
+ * last failure back (false: none since the last success). */
+extern void sk_set_archive_error(const char *error);
+extern bool sk_last_archive_error(char *buf, size_t len);
 extern bool sk_slot_finish(int slotno, int64 job_id, bool success, const char *result,
                            const char *error);
 

@@ -40,6 +40,23 @@ SkShared *sk_shared_or_error(void) {
     return sk_shared;
 }
 
+void sk_set_archive_error(const char *error) {
+    if (sk_shared == NULL)
+        return;
+    LWLockAcquire(sk_shared->lock, LW_EXCLUSIVE);
+    strlcpy(sk_shared->archive_error, error ? error : "", sizeof(sk_shared->archive_error));
+    LWLockRelease(sk_shared->lock);
+}
+
+bool sk_last_archive_error(char *buf, size_t len) {
+    if (sk_shared == NULL)
+        return false;
+    LWLockAcquire(sk_shared->lock, LW_SHARED);
+    strlcpy(buf, sk_shared->archive_error, len);
+    LWLockRelease(sk_shared->lock);
+    return buf[0] != '\0';
+}
+
 bool sk_slot_finish(int slotno, int64 job_id, bool success, const char *result, const char *error) {
     SkJobSlot *slot = &sk_shared->slots[slotno];
     PGPROC *waiter;

@@ -7,6 +7,7 @@
 
 #include "settings.h"
 #include "job.h"
+#include "job_slots.h"
 #include "spi_util.h"
 
 #include "miscadmin.h"
@@ -25,11 +26,17 @@ void sk_wait_for_archived(const char *segment) {
         sk_query_in_xact("SELECT last_archived_wal FROM pg_stat_archiver", 0, NULL, last, 1);
         if (last[0] != NULL && strncmp(last[0], segment, 24) >= 0)
             return;
-        if (GetCurrentTimestamp() > deadline)
-            ereport(ERROR, (errmsg("WAL segment %s was not archived within %d seconds", segment,
-                                   sk_archive_timeout),
+        if (GetCurrentTimestamp() > deadline) {
+            char why[SK_MSG_LEN];
+            bool failing = sk_last_archive_error(why, sizeof(why));
+
+            ereport(ERROR, (errmsg("WAL segment %s was not archived within %d seconds%s%s", segment,
+                                   sk_archive_timeout,
+                                   failing ? ": the archiver's last attempt failed: " : "",
+                                   failing ? why : ""),
                             errhint("Check pg_stat_archiver and the server log; "
                                     "safekeep.archive_timeout sets this limit.")));
+        }
         /* A dead postmaster means no archiver: stop rather than wait it out,
          * by ERROR so the job's clean-up runs (sk_job_failed then exits). */
         if (WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_POSTMASTER_DEATH, 10L,

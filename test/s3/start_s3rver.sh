@@ -39,12 +39,5 @@ if [ -z "$tls_dir" ]; then
     exec "${node[@]}" "$here/run_s3rver.js" "$port" "$data"
 fi
 
-mkdir -p "$tls_dir"
-if [ ! -s "$tls_dir/cert.pem" ] || [ ! -s "$tls_dir/key.pem" ]; then
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-        -keyout "$tls_dir/key.pem" -out "$tls_dir/cert.pem" -days 30 \
-        -subj "/CN=127.0.0.1" \
-        -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-        -addext "basicConstraints=critical,CA:TRUE" 2>/dev/null
-fi
+bash "$here/make_test_cert.sh" "$tls_dir"
 exec "${node[@]}" "$here/run_s3rver.js" "$port" "$data" "$tls_dir/key.pem" "$tls_dir/cert.pem"
