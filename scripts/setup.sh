@@ -21,7 +21,7 @@ PACKAGES=(
     python3-botocore nodejs openssl
     # a real S3 server for the S3 tests: Ceph's radosgw with one monitor and
     # one in-memory OSD (test/s3/start_radosgw.sh)
-    radosgw ceph-mon ceph-osd ceph-common
+    radosgw ceph-mon ceph-osd ceph-common curl
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -11,7 +11,8 @@ use Exporter 'import';
 use File::Basename 'dirname';
 use IPC::Run;
 
-our @EXPORT = qw(radosgw_installed start_radosgw s3_list s3_uploads);
+our @EXPORT = qw(radosgw_installed start_radosgw stop_radosgw s3_list s3_uploads s3_heads
+  s3_flip s3_gateway_stop s3_gateway_start);
 
 my $s3dir = abs_path(dirname(__FILE__) . '/../s3');
 
@@ -40,6 +41,7 @@ sub start_radosgw
 	local $ENV{RADOSGW_SECRET_KEY} = $s{secret_key};
 	local $ENV{RADOSGW_BUCKETS} = 'pgbackups';
 	my ($out, $err) = ('', '');
+	$s{out} = \$out;
 	$s{handle} = IPC::Run::start(
 		[ 'bash', "$s3dir/start_radosgw.sh", '--tls', "$dir/tls", 0, "$dir/ceph" ],
 		'<', \undef, '>', \$out, '2>', \$err);
@@ -56,6 +58,45 @@ sub start_radosgw
 	$s{credentials} = "[default]\naws_access_key_id = $s{access_key}\n"
 	  . "aws_secret_access_key = $s{secret_key}\n";
 	return \%s;
+}
+
+# Stops the cluster (the script's SIGTERM).
+sub stop_radosgw
+{
+	my ($s3) = @_;
+	$s3->{handle}->signal('TERM');
+	$s3->{handle}->finish;
+}
+
+# Pumps the start script's output until $pattern appears after what was
+# there before; dies after 60 s.
+sub await_output
+{
+	my ($s3, $from, $pattern) = @_;
+	for (1 .. 600)
+	{
+		return if substr(${ $s3->{out} }, $from) =~ $pattern;
+		$s3->{handle}->pump_nb;
+		select(undef, undef, undef, 0.1);
+	}
+	die "radosgw: no '$pattern' from the start script (logs in $s3->{log})";
+}
+
+# An S3 outage: the gateway stops, the OSD keeps the objects; and back.
+sub s3_gateway_stop
+{
+	my ($s3) = @_;
+	my $from = length ${ $s3->{out} };
+	$s3->{handle}->signal('USR1');
+	await_output($s3, $from, qr/radosgw stopped/);
+}
+
+sub s3_gateway_start
+{
+	my ($s3) = @_;
+	my $from = length ${ $s3->{out} };
+	$s3->{handle}->signal('USR2');
+	await_output($s3, $from, qr/radosgw ready/);
 }
 
 sub s3_client
@@ -78,6 +119,24 @@ sub s3_list
 	my %objects = map { my ($size, $key) = split / /, $_, 2; ($key => $size) }
 	  split /\n/, s3_client($s3, 'list', 'pgbackups', $prefix // '');
 	return \%objects;
+}
+
+# The first $n bytes of each object under $prefix: { key => bytes }.
+sub s3_heads
+{
+	my ($s3, $prefix, $n) = @_;
+	return {
+		map { my ($key, $hex) = split / /, $_, 2; ($key => pack('H*', $hex // '')) }
+		  split /\n/, s3_client($s3, 'heads', 'pgbackups', $prefix, $n)
+	};
+}
+
+# Complements $len bytes in the middle of an object (a flipped byte on the
+# server).
+sub s3_flip
+{
+	my ($s3, $key, $len) = @_;
+	s3_client($s3, 'flip', 'pgbackups', $key, $len);
 }
 
 # Unfinished multipart uploads in bucket pgbackups: a list of keys.

@@ -19,7 +19,7 @@ our @EXPORT = qw(
   safekeep_node wait_for_archive switch_and_wait archived_objects
   backup_dirs run_tool tool_info wait_promoted data_fingerprint
   flip_bytes files_under job_status_of wait_jobs_idle start_s3rver
-  set_safekeep_conf secret_file s3rver_repo repo_conf repo_tool_options
+  set_safekeep_conf secret_file encrypted_s3_repo repo_conf repo_tool_options
   psql_refused
 );
 
@@ -174,9 +174,9 @@ sub secret_file
 	return $path;
 }
 
-# The settings of an encrypted repository in start_s3rver's bucket, as
+# The settings of an encrypted repository in the test S3 server's bucket, as
 # tool-option names (s3-endpoint, ...): for repo_conf and repo_tool_options.
-sub s3rver_repo
+sub encrypted_s3_repo
 {
 	my ($url, $tls, $creds) = @_;
 	return {

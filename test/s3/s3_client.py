@@ -5,6 +5,8 @@
   s3_client.py make-buckets BUCKET...   create them, waiting for the gateway
   s3_client.py list BUCKET [PREFIX]     "size key" per object
   s3_client.py uploads BUCKET           "key upload-id" per unfinished multipart upload
+  s3_client.py heads BUCKET PREFIX N    "key hex" per object: its first N bytes
+  s3_client.py flip BUCKET KEY LEN      complement LEN bytes in the object's middle
 
 Reads S3_URL, S3_CA (empty: no TLS verification needed, plain HTTP),
 S3_ACCESS_KEY and S3_SECRET_KEY."""
@@ -63,7 +65,24 @@ def list_uploads(bucket):
             print(u["Key"], u["UploadId"])
 
 
+def heads(bucket, prefix, n):
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for o in page.get("Contents", []):
+            body = client.get_object(Bucket=bucket, Key=o["Key"], Range=f"bytes=0-{int(n) - 1}")
+            print(o["Key"], body["Body"].read().hex())
+
+
+def flip(bucket, key, length):
+    data = bytearray(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+    start = len(data) // 2
+    for i in range(start, min(start + int(length), len(data))):
+        data[i] ^= 0xFF
+    client.put_object(Bucket=bucket, Key=key, Body=bytes(data))
+
+
 commands = {
+    "heads": lambda args: heads(*args),
+    "flip": lambda args: flip(*args),
     "make-buckets": lambda args: make_buckets(args),
     "list": lambda args: list_objects(*args),
     "uploads": lambda args: list_uploads(*args),

@@ -52,6 +52,7 @@ pids=()
 # 10 s to stop cleanly before SIGKILL.
 stop() {
     local i p
+    stop_gateway
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
         p=${pids[i]}
         kill "$p" 2>/dev/null || continue
@@ -77,6 +78,7 @@ if [ -n "$tls_dir" ]; then
     frontend+=" ssl_private_key=$tls_dir/key.pem tcp_nodelay=1"
 fi
 
+url="$scheme://127.0.0.1:$port"
 fsid=$(python3 -c 'import uuid; print(uuid.uuid4())')
 conf=$dir/ceph.conf
 cat >"$conf" <<EOF
@@ -156,8 +158,36 @@ done
 
 "${ceph[@]}" auth get-or-create client.rgw.a mon 'allow rw' osd 'allow rwx' \
     -o "$dir/client.rgw.a.keyring" >/dev/null
-radosgw -c "$conf" -n client.rgw.a -f 2>>"$dir/log/rgw.stderr" &
-pids+=($!)
+# The gateway alone can be stopped and started again (SIGUSR1, SIGUSR2): an
+# S3 outage with the objects kept (the OSD holds them in RAM).
+gateway=
+start_gateway() {
+    radosgw -c "$conf" -n client.rgw.a -f 2>>"$dir/log/rgw.stderr" &
+    gateway=$!
+}
+stop_gateway() {
+    [ -n "$gateway" ] || return 0
+    kill "$gateway" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+        kill -0 "$gateway" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$gateway" 2>/dev/null || true
+    wait "$gateway" 2>/dev/null || true
+    gateway=
+}
+# Ready once it answers a request (any HTTP status).
+wait_gateway() {
+    local curl_tls=()
+    [ -z "$tls_dir" ] || curl_tls=(--cacert "$tls_dir/cert.pem")
+    for _ in $(seq 1 300); do
+        curl -s -o /dev/null "${curl_tls[@]}" "$url/" && return 0
+        sleep 0.1
+    done
+    echo "$0: radosgw does not answer at $url (logs in $dir/log)" >&2
+    exit 1
+}
+start_gateway
 
 admin=(radosgw-admin -c "$conf")
 for _ in $(seq 1 150); do
@@ -166,7 +196,7 @@ for _ in $(seq 1 150); do
     sleep 0.2
 done
 
-url="$scheme://127.0.0.1:$port"
+wait_gateway
 ca=
 [ -z "$tls_dir" ] || ca=$tls_dir/cert.pem
 # shellcheck disable=SC2086 # the bucket list is split on spaces
@@ -174,10 +204,12 @@ S3_URL=$url S3_CA=$ca S3_ACCESS_KEY=$access_key S3_SECRET_KEY=$secret_key \
     python3 "$here/s3_client.py" make-buckets $buckets
 
 echo "radosgw ready: $url"
+trap 'stop_gateway; echo "radosgw stopped"' USR1
+trap 'if [ -z "$gateway" ]; then start_gateway; wait_gateway; fi; echo "radosgw ready: $url"' USR2
 # Until a signal (the trap stops the daemons), a daemon dies, or whoever
 # started us is gone: a test killed with -9 leaves no cluster behind.
 while [ -d "/proc/$parent" ]; do
-    for p in "${pids[@]}"; do
+    for p in "${pids[@]}" $gateway; do
         kill -0 "$p" 2>/dev/null || {
             echo "$0: a Ceph daemon exited (logs in $dir/log)" >&2
             exit 1

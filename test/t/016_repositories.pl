@@ -1,5 +1,5 @@
-# Several repositories at once (issue 6): repo1 a directory, repo2 an
-# S3-compatible server (s3rver over TLS, on loopback) encrypted with
+# Several repositories at once (issue 6): repo1 a directory, repo2 in a real
+# S3 server (Ceph's radosgw over TLS, on loopback) encrypted with
 # AES-256-GCM. Backup and WAL go to both; with repo1 deleted, a point-in-time
 # restore from repo2 alone gives the data at the target. Key rotation, a
 # wrong passphrase, a tampered object and an S3 outage during archiving.
@@ -7,32 +7,27 @@ use strict;
 use warnings;
 
 use File::Path qw(rmtree);
-use FindBin;
-use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use SafekeepS3;
 use SafekeepTest;
 use Test::More;
 
-my $s3dir = "$FindBin::RealBin/../s3";
-plan skip_all => 's3rver is not installed (npm ci in test/s3)'
-  unless -d "$s3dir/node_modules/s3rver";
+plan skip_all => 'radosgw is not installed (apt-get install radosgw ceph-mon ceph-osd ceph-common)'
+  unless radosgw_installed();
 
 my $tmp = PostgreSQL::Test::Utils::tempdir('s3');
 my $tls = "$tmp/tls";
-my $data = "$tmp/s3data";
+my $s3 = start_radosgw($tmp);
+my $url = $s3->{url};
+note("radosgw at $url");
 
-my ($s3, $url) = start_s3rver($tls, 0, $data);
-my ($s3port) = $url =~ /:(\d+)$/;
-note("s3rver at $url");
-
-my $creds = secret_file($tmp, 'credentials',
-	"[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
+my $creds = secret_file($tmp, 'credentials', $s3->{credentials});
 my $pass1 = secret_file($tmp, 'pass1', "correct horse battery staple\n");
 my $pass2 = secret_file($tmp, 'pass2', "a new passphrase for repo2\n");
 my $wrong = secret_file($tmp, 'wrong', "not the passphrase\n");
 
-my $repo2 = s3rver_repo($url, $tls, $creds);
+my $repo2 = encrypted_s3_repo($url, $tls, $creds);
 my $conf = repo_conf(2, $repo2);
 my ($node, $repo) = safekeep_node('multi',
 	conf => $conf . "safekeep.repo2_cipher_passphrase_file = '$pass1'\n");
@@ -61,18 +56,14 @@ SELECT details->>'repositories_with_latest_backup', details->>'storage_kinds',
 
 # Everything in the bucket is encrypted, but for repo.json and each backup's
 # data.key (its data key, wrapped by the repository's master key).
-my @key_objects = grep { m{/backup/[^/]+/data\.key\._S3rver_object$} } files_under("$data/pgbackups");
-ok(@key_objects >= 1 && !grep({ slurp_file($_) !~ /\A[0-9a-f]{120}\n\z/ } @key_objects),
+my $heads = s3_heads($s3, 'cluster/', 200);
+my @key_objects = grep { m{/backup/[^/]+/data\.key$} } keys %$heads;
+ok(@key_objects >= 1 && !grep({ $heads->{$_} !~ /\A[0-9a-f]{120}\n\z/ } @key_objects),
 	'each backup in the bucket holds its wrapped data key beside its data');
-my @objects = grep { !/repo\.json|data\.key/ } files_under("$data/pgbackups");
-my @plain = grep {
-	open my $fh, '<:raw', $_ or die $!;
-	read $fh, my $head, 6;
-	close $fh;
-	/_S3rver_object$/ && $head ne 'SKGCM1';
-} @objects;
-ok(scalar(grep { /_S3rver_object$/ } @objects) > 10, 'the bucket holds the backup objects');
-is(scalar(@plain), 0, 'every object in the bucket is AES-256-GCM encrypted');
+my @objects = grep { !/repo\.json|data\.key/ } keys %$heads;
+my @plain = grep { substr($heads->{$_}, 0, 6) ne 'SKGCM1' } @objects;
+ok(scalar(@objects) > 10, 'the bucket holds the backup objects');
+is(scalar(@plain), 0, 'every object in the bucket is AES-256-GCM encrypted') or diag("@plain");
 
 # Rotation: re-wrap the keys, then point the setting at the new passphrase.
 like($node->safe_psql('postgres', "SELECT safekeep.rotate_encryption_key(2, '$pass2')"),
@@ -84,8 +75,7 @@ $node->reload;
 # that is not stored, and archiving catches up with no gap.
 $node->safe_psql('postgres', 'UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid < 5000');
 switch_and_wait($node);
-$s3->signal('TERM');
-$s3->finish;
+s3_gateway_stop($s3);
 my $failed_before = $node->safe_psql('postgres', 'SELECT failed_count FROM pg_stat_archiver');
 $node->safe_psql('postgres', 'UPDATE pgbench_accounts SET abalance = abalance + 2 WHERE aid < 5000');
 $node->safe_psql('postgres', 'SELECT txid_current()');
@@ -94,7 +84,7 @@ $node->poll_query_until('postgres', "SELECT failed_count > $failed_before FROM p
   or die 'archiving did not fail while S3 was down';
 ok(-f $node->data_dir . "/pg_wal/archive_status/$held.ready",
 	'with S3 down the segment stays .ready (not acknowledged)');
-($s3) = start_s3rver($tls, $s3port, $data);
+s3_gateway_start($s3);
 wait_for_archive($node, $held);
 pass('after S3 came back the held segment was archived');
 
@@ -128,12 +118,12 @@ is($copy->safe_psql('postgres', "SELECT to_regclass('after_t') IS NULL"), 't',
 $copy->stop;
 
 # A flipped byte in an encrypted object fails authentication, named.
-my ($victim) = sort { -s $b <=> -s $a } grep { m{/backup/.*\._S3rver_object$} } files_under("$data/pgbackups");
-flip_bytes($victim, 4);
+my $sizes = s3_list($s3, 'cluster/');
+my ($victim) = sort { $sizes->{$b} <=> $sizes->{$a} } grep { m{/backup/} } keys %$sizes;
+s3_flip($s3, $victim, 4);
 ($rc, $out, $err) = run_tool('verify', repo2_options($pass2));
 isnt($rc, 0, 'verify fails on a tampered object');
 like($out . $err, qr/authentication failed/, 'with the authentication failure named');
 
-$s3->signal('TERM');
-$s3->finish;
+stop_radosgw($s3);
 done_testing();

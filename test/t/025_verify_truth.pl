@@ -30,7 +30,7 @@ my ($s3, $url) = start_s3rver($tls, 0, $data);
 my $creds = secret_file($tmp, 'credentials',
 	"[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
 my $pass = secret_file($tmp, 'pass', "verify what restores\n");
-my $repo2 = s3rver_repo($url, $tls, $creds);
+my $repo2 = encrypted_s3_repo($url, $tls, $creds);
 my $conf = repo_conf(2, $repo2);
 my ($node, $repo) = safekeep_node('verify',
 	conf => $conf

@@ -8,6 +8,9 @@
 #include "format/wal_name.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <thread>
+#include <vector>
 
 using namespace safekeep;
 using safekeep::test::TempDir;
@@ -232,4 +235,56 @@ TEST_F(ArchiveTest, MisnamedSegmentIsRefused) {
     write_text(dir / "s2", safekeep::test::wal_segment_bytes(seg2, 9999, "c"));
     wal_push(cfg, 7001, 150018, seg2, dir / "s2");
     EXPECT_THROW(wal_get(cfg, seg2, dir / "got"), Error);
+}
+
+// The archiver's push-ahead threads archive several segments at once into a
+// repository that has no repo.json yet: exactly one repo.json is created and
+// every segment decrypts with it, in a process that did not write them.
+TEST_F(ArchiveTest, ConcurrentFirstPushesIntoAnEncryptedRepositoryShareOneKey) {
+    write_text(dir / "pass", "concurrent first pushes\n");
+    ASSERT_EQ(::chmod((dir / "pass").c_str(), 0600), 0);
+    RepoSpec spec;
+    spec.number = 1;
+    spec.type = "posix";
+    spec.path = dir / "repo";
+    spec.cipher = "aes-256-gcm";
+    spec.passphrase_file = dir / "pass";
+    cfg.repo_root.clear();
+    cfg.repos = {spec};
+    constexpr int kSegments = 6;
+    std::vector<std::string> names, contents;
+    for (int i = 0; i < kSegments; i++) {
+        names.push_back("00000001000000000000000" + std::to_string(i + 1));
+        contents.push_back(safekeep::test::wal_segment_bytes(names.back(), 7001, names.back()));
+        write_text(dir / ("pg_wal/" + names.back()), contents.back());
+    }
+    std::vector<std::thread> threads;
+    std::vector<std::string> errors(kSegments);
+    for (int i = 0; i < kSegments; i++)
+        threads.emplace_back([&, i] {
+            // "try again" (another writer won the creation) is what the
+            // archiver's retry sees; it then reads the winner's repo.json.
+            for (int attempt = 0; attempt < 3; attempt++) {
+                try {
+                    wal_push(cfg, 7001, 150018, names[i], dir / ("pg_wal/" + names[i]));
+                    errors[i].clear();
+                    return;
+                } catch (const std::exception &e) {
+                    errors[i] = e.what();
+                }
+            }
+        });
+    for (auto &t : threads)
+        t.join();
+    for (int i = 0; i < kSegments; i++)
+        EXPECT_EQ(errors[i], "") << names[i];
+    // A fresh reader, as another process is: a different path spelling is
+    // another identity for the cache of opened repositories (repo/layout).
+    Config reader = cfg;
+    reader.repos[0].passphrase_file = dir / "pass";
+    reader.repos[0].path = dir / "repo/.";
+    for (int i = 0; i < kSegments; i++) {
+        wal_get(reader, names[i], dir / ("restored_" + names[i]));
+        EXPECT_EQ(posix::read_file(dir / ("restored_" + names[i])), contents[i]) << names[i];
+    }
 }

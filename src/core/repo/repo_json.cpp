@@ -4,11 +4,28 @@
 #include "storage/fanout_storage.h"
 #include "util/error.h"
 
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 namespace safekeep {
 
 namespace {
+
+// The archiver pushes several segments at once (wal/push_ahead): without
+// this, two of its threads could both find no repo.json and each write one
+// with its own keys, and the segments encrypted under the overwritten one
+// would never decrypt again. Creation is one thread at a time per process.
+std::mutex creation_mutex;
+
+// Reads key; NotFound becomes false.
+bool read_if_there(Storage &store, const std::string &key, std::string &text) {
+    try {
+        text = store.read(key);
+        return true;
+    } catch (const NotFound &) {
+        return false;
+    }
+}
 
 void ensure_one(Storage &store, const std::string &key, const std::string &where,
                 uint64_t system_id, int pg_version) {
@@ -16,11 +33,11 @@ void ensure_one(Storage &store, const std::string &key, const std::string &where
     // One read, no existence check first: on S3 every request is a round trip,
     // and this runs for every archived segment.
     std::string text;
-    bool found = true;
-    try {
-        text = store.read(key);
-    } catch (const NotFound &) {
-        found = false;
+    bool found = read_if_there(store, key, text);
+    std::unique_lock<std::mutex> creating(creation_mutex, std::defer_lock);
+    if (!found) {
+        creating.lock();
+        found = read_if_there(store, key, text); // another thread may have made it
     }
     if (found) {
         nlohmann::json j;
@@ -43,6 +60,14 @@ void ensure_one(Storage &store, const std::string &key, const std::string &where
         j["cipher"] = enc->new_cipher_section();
     text = j.dump(2) + "\n";
     store.write(key, text.data(), text.size());
+    // Another process (a backup job beside the archiver) may have created it
+    // at the same moment: only the copy that was stored may be used, so a
+    // lost race is an error now (the caller retries and then reads the
+    // winner's) rather than objects encrypted under keys nobody kept.
+    std::string stored;
+    if (!read_if_there(store, key, stored) || stored != text)
+        throw Error("repository file \"" + store.url(key) +
+                    "\" was created by another process at the same moment; try again");
 }
 
 } // namespace
