@@ -30,7 +30,7 @@ my $creds = secret_file($tmp, 'credentials',
 	"[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
 # Delivery fails (nothing listens): the queued row is what is checked.
 my $hook = secret_file($tmp, 'hook_url', "http://127.0.0.1:9/hook\n");
-my %repo2 = %{ s3rver_repo($url, $tls, $creds) };
+my %repo2 = %{ encrypted_s3_repo($url, $tls, $creds) };
 delete $repo2{cipher};
 $repo2{'s3-prefix'} = 'partial';
 
