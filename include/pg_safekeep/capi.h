@@ -81,6 +81,8 @@ typedef struct sk_config {
     int parallel;       /* copy threads */
     int read_repo;      /* reads (restore, verify, info): 1..4, or 0 = the first that has it */
     int64_t max_rate;   /* bytes per second a job may write to the repositories; 0 = no limit */
+    const char *archive_require; /* repositories WAL must reach ("1,2"); NULL/"": all */
+    const char *state_dir;       /* PGDATA/pg_safekeep: WAL owed to repositories; NULL: none */
 } sk_config;
 
 /* ---- WAL archive --------------------------------------------------------- */
@@ -98,6 +100,20 @@ typedef struct sk_config {
  */
 int sk_archive_push(const sk_config *cfg, uint64_t system_id, int pg_version, const char *wal_name,
                     const char *wal_path, sk_msg *msg) SK_NOEXCEPT;
+
+/*
+ * safekeep.archive_require: a file is durable in every repository it lists
+ * before sk_archive_push returns SK_OK; one it does not list that failed is
+ * owed the file (a marker under cfg->state_dir).  sk_wal_catch_up copies
+ * owed files from a repository that holds them and clears their markers;
+ * *copied and *still_owed count files (SK_OK even when some stay owed: msg
+ * then says why).  sk_wal_owed_count only looks at the markers (no I/O on
+ * repositories).  sk_check_archive_require checks the setting's syntax.
+ */
+int sk_wal_catch_up(const sk_config *cfg, uint64_t system_id, int pg_version, int *copied,
+                    int *still_owed, sk_msg *msg) SK_NOEXCEPT;
+int sk_wal_owed_count(const char *state_dir) SK_NOEXCEPT;
+int sk_check_archive_require(const char *value, sk_msg *msg) SK_NOEXCEPT;
 
 /* Fetch one archived file into dest_path, checking its sha256.
  * SK_NOT_FOUND when the repository has no such file. */

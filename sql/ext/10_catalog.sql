@@ -67,6 +67,8 @@ CREATE TABLE safekeep.backup_catalog (
     row_counts_skipped text,         -- why no row counts were taken for drills (54_drills.sql)
     schema_hash       text,          -- logical backups: sha256 of the schema (76_logical.sql)
     repositories      jsonb,         -- [{repo, kind, landed, error}]: where the backup landed
+    -- completed backups: partial when a configured repository did not get it
+    outcome           text CHECK (outcome IN ('success', 'partial')),
     error_message     text
 );
 CREATE INDEX ON safekeep.backup_catalog (status, completed_at);

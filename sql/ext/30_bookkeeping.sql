@@ -105,8 +105,21 @@ BEGIN
 END;
 $$;
 
+-- "; partial, not in repository 2 (S3 GET ... failed)" when a configured
+-- repository did not get the backup; '' when every one did.
+CREATE FUNCTION safekeep._not_landed_text(p_repositories jsonb)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce('; partial, not in ' || string_agg(
+               format('repository %s (%s)', x->>'repo', coalesce(nullif(x->>'error', ''), 'no error recorded')),
+               ', ' ORDER BY (x->>'repo')::integer), '')
+      FROM jsonb_array_elements(coalesce(p_repositories, '[]'::jsonb)) x
+     WHERE NOT (x->>'landed')::boolean;
+$$;
+
 CREATE FUNCTION safekeep.backup_completed(p_job bigint, r jsonb)
 RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    v_not_landed text := safekeep._not_landed_text(r->'repositories');
 BEGIN
     UPDATE safekeep.backup_catalog
        SET status = 'completed',
@@ -127,15 +140,16 @@ BEGIN
            stop_wal = r->>'stop_wal',
            timeline = (r->>'timeline')::integer,
            repositories = r->'repositories',
+           outcome = CASE WHEN v_not_landed = '' THEN 'success' ELSE 'partial' END,
            started_at = to_timestamp((r->>'start_time')::double precision),
            completed_at = now(),
            duration = now() - to_timestamp((r->>'start_time')::double precision)
      WHERE label = r->>'label';
     INSERT INTO safekeep.backup_log (label, backup_type, backup_file, event, message)
     VALUES (r->>'label', r->>'type', r->>'backup_file', 'completed',
-            format('%s backup %s completed: %s files, %s stored of %s', r->>'type', r->>'label',
+            format('%s backup %s completed: %s files, %s stored of %s%s', r->>'type', r->>'label',
                    r->>'file_count', pg_size_pretty((r->>'backup_size')::bigint),
-                   pg_size_pretty((r->>'database_size')::bigint)));
+                   pg_size_pretty((r->>'database_size')::bigint), v_not_landed));
     UPDATE safekeep.jobs SET status = 'succeeded', finished_at = now(), result = r->>'label'
      WHERE id = p_job;
 END;

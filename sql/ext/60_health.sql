@@ -1,8 +1,10 @@
 -- Health: the first of backup_missing, no_backups, verify_failed,
--- backup_failed, archive_failing, backup_old that applies, else healthy.
--- no_backups only when nothing failed either: a new installation whose first
--- backups fail is backup_failed.  details.last_failed_backup names the newest
--- failure.
+-- backup_failed, backup_partial, archive_failing, backup_old that applies,
+-- else healthy.  no_backups only when nothing failed either: a new
+-- installation whose first backups fail is backup_failed.
+-- details.last_failed_backup names the newest failure; details.partial_backup
+-- the newest physical backup when a configured repository did not get it
+-- (backup_partial), with those repositories and their errors.
 CREATE FUNCTION safekeep.check_backup_health()
 RETURNS TABLE (health_status text, details jsonb) LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
@@ -20,6 +22,7 @@ DECLARE
     v_missing text[];
     v_unverified text[];
     v_last_failed jsonb;
+    v_partial jsonb;
 BEGIN
     SELECT array_agg(c.label ORDER BY c.label) INTO v_missing
       FROM safekeep.backup_catalog c WHERE c.status = 'missing';
@@ -62,6 +65,20 @@ BEGIN
      WHERE c.label = (SELECT p.label FROM safekeep.backup_catalog p
                        WHERE p.status = 'completed' AND p.backup_type <> 'logical'
                        ORDER BY right(p.label, 16) DESC, p.label DESC LIMIT 1);
+    SELECT jsonb_build_object('label', c.label, 'backup_type', c.backup_type,
+                              'not_in_repositories',
+                              (SELECT jsonb_agg(jsonb_build_object('repo', (x->>'repo')::integer,
+                                                                   'kind', x->>'kind',
+                                                                   'error', x->>'error')
+                                                ORDER BY (x->>'repo')::integer)
+                                 FROM jsonb_array_elements(c.repositories) x
+                                WHERE NOT (x->>'landed')::boolean))
+      INTO v_partial
+      FROM safekeep.backup_catalog c
+     WHERE c.outcome = 'partial'
+       AND c.label = (SELECT p.label FROM safekeep.backup_catalog p
+                       WHERE p.status = 'completed' AND p.backup_type <> 'logical'
+                       ORDER BY right(p.label, 16) DESC, p.label DESC LIMIT 1);
     SELECT * INTO v_arch FROM pg_stat_archiver;
     SELECT setting::integer INTO v_max_age FROM pg_settings WHERE name = 'safekeep.max_backup_age';
 
@@ -82,7 +99,8 @@ BEGIN
         'rule_3_2_1', v_copies >= 2 AND v_kinds >= 2 AND v_object,
         'missing_backups', coalesce(to_jsonb(v_missing), '[]'::jsonb),
         'failed_verification', coalesce(to_jsonb(v_unverified), '[]'::jsonb),
-        'last_failed_backup', v_last_failed);
+        'last_failed_backup', v_last_failed,
+        'partial_backup', v_partial);
 
     IF v_missing IS NOT NULL THEN
         health_status := 'backup_missing';
@@ -96,6 +114,8 @@ BEGIN
                                     AND c.created_at > now() - interval '7 days'
                                     AND c.created_at > v_latest.completed_at) THEN
         health_status := 'backup_failed';
+    ELSIF v_partial IS NOT NULL THEN
+        health_status := 'backup_partial';
     ELSIF v_arch.last_failed_time IS NOT NULL
           AND v_arch.last_failed_time > coalesce(v_arch.last_archived_time, '-infinity') THEN
         health_status := 'archive_failing';

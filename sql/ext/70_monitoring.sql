@@ -104,7 +104,11 @@ SELECT c.label, c.backup_type, c.status, c.prior_label, c.created_at, c.started_
        c.verify_status, c.last_drill_result, c.last_drill_rto,
        (SELECT count(*) FROM safekeep.backup_log l
          WHERE l.label = c.label AND l.event = 'warning') AS warnings,
-       c.error_message
+       c.error_message, c.outcome,
+       -- the repositories a partial backup is not in (their numbers)
+       (SELECT array_agg((x->>'repo')::integer ORDER BY (x->>'repo')::integer)
+          FROM jsonb_array_elements(coalesce(c.repositories, '[]'::jsonb)) x
+         WHERE NOT (x->>'landed')::boolean) AS not_in_repositories
   FROM safekeep.backup_catalog c;
 
 -- Finished backups per day (session time zone); expired ones had succeeded.

@@ -8,7 +8,7 @@
 
 CREATE TABLE safekeep.notification_log (
     id              bigserial PRIMARY KEY,
-    event           text NOT NULL,   -- backup_failed, backup_completed, drill_failed, ...
+    event           text NOT NULL,   -- backup_failed, backup_partial, backup_completed, ...
     channel         text NOT NULL CHECK (channel IN ('webhook', 'email')),
     subject         text NOT NULL,
     body            text NOT NULL,
@@ -99,6 +99,12 @@ BEGIN
         PERFORM safekeep._notify('backup_failed', format('%s backup failed', NEW.backup_type),
                                  NEW.label, coalesce(NEW.error_message, 'no error message recorded'));
     ELSIF TG_OP = 'UPDATE' AND OLD.status = 'running' AND NEW.status = 'completed'
+          AND NEW.outcome = 'partial' THEN
+        PERFORM safekeep._notify('backup_partial',
+                                 format('%s backup completed partially', NEW.backup_type),
+                                 NEW.label, ltrim(safekeep._not_landed_text(NEW.repositories), '; '),
+                                 'bring the repository back (SELECT * FROM safekeep.repositories()); the next full backup lands in every repository again');
+    ELSIF TG_OP = 'UPDATE' AND OLD.status = 'running' AND NEW.status = 'completed'
           AND coalesce(current_setting('safekeep.notify_on_success', true), 'off') = 'on' THEN
         PERFORM safekeep._notify('backup_completed',
                                  format('%s backup completed', NEW.backup_type), NEW.label, NULL,
@@ -150,8 +156,9 @@ CREATE TRIGGER notify_expire AFTER INSERT ON safekeep.backup_log
     FOR EACH STATEMENT EXECUTE FUNCTION safekeep._notify_expire_trigger();
 
 -- Launcher checks: archiving failing for longer than p_after, and health
--- turning unhealthy.  A transition into backup_failed or no_backups is not
--- sent: the failed backup has its own message, and no_backups is a new install.
+-- turning unhealthy.  A transition into backup_failed, backup_partial or
+-- no_backups is not sent: the failed or partial backup has its own message,
+-- and no_backups is a new install.
 CREATE FUNCTION safekeep._notify_check(p_after interval)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $$
@@ -186,7 +193,8 @@ BEGIN
     IF v_health IS DISTINCT FROM v_prev THEN
         INSERT INTO safekeep.notification_state (key, value) VALUES ('health', v_health)
         ON CONFLICT (key) DO UPDATE SET value = excluded.value, since = now();
-        IF v_health NOT IN ('healthy', 'backup_failed', 'backup_missing', 'no_backups') THEN
+        IF v_health NOT IN ('healthy', 'backup_failed', 'backup_partial', 'backup_missing',
+                            'no_backups') THEN
             PERFORM safekeep._notify('health_unhealthy',
                                      format('backup health turned %s', v_health), NULL,
                                      v_details::text);

@@ -21,6 +21,34 @@ int sk_archive_push(const sk_config *cfg, uint64_t system_id, int pg_version, co
     });
 }
 
+int sk_wal_catch_up(const sk_config *cfg, uint64_t system_id, int pg_version, int *copied,
+                    int *still_owed, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        CatchUpResult r = wal_catch_up(to_config(cfg), system_id, pg_version);
+        if (copied)
+            *copied = r.copied;
+        if (still_owed)
+            *still_owed = r.still_owed;
+        set_msg(msg, r.error.c_str());
+        return SK_OK;
+    });
+}
+
+int sk_wal_owed_count(const char *state_dir) noexcept {
+    try {
+        return static_cast<int>(list_owed_wal(str(state_dir)).size());
+    } catch (...) {
+        return 0;
+    }
+}
+
+int sk_check_archive_require(const char *value, sk_msg *msg) noexcept {
+    return guarded(msg, [&] {
+        parse_repo_list(str(value), SK_MAX_REPOS);
+        return SK_OK;
+    });
+}
+
 int sk_archive_get(const sk_config *cfg, const char *wal_name, const char *dest_path,
                    sk_msg *msg) noexcept {
     return guarded(msg, [&] {

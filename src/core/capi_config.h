@@ -50,6 +50,8 @@ inline Config to_config(const sk_config *cfg) {
     c.stanza = str(cfg->stanza);
     c.compress_level = cfg->compress_level;
     c.parallel = cfg->parallel < 1 ? 1 : cfg->parallel;
+    c.archive_require = str(cfg->archive_require);
+    c.state_dir = str(cfg->state_dir);
     return c;
 }
 

@@ -34,6 +34,8 @@
 #include "verify/verify.h"
 #include "verify_json.h"
 #include "wal/archive.h"
+#include "wal/archive_require.h"
+#include "wal/owed.h"
 #include "wal/push_ahead.h"
 #include "os/stop.h"
 

@@ -2,8 +2,9 @@
  * helper_worker.c - short-lived workers the launcher starts for work that
  * waits on the network or on the repositories: the start-up upkeep (sweep,
  * sync_catalog, scratch copies), each notification pass (SMTP, webhook) and
- * an expire schedule's retention run (listing and removing backups), and
- * removing the partial backup of a job worker that vanished.
+ * an expire schedule's retention run (listing and removing backups),
+ * removing the partial backup of a job worker that vanished, and copying WAL
+ * owed to a repository that was down (safekeep.archive_require).
  * The launcher's loop thus keeps dispatching jobs every second.  They are
  * not jobs: they take no job slot (the eight slots stay for the jobs users
  * ask for) and leave no safekeep.jobs row.  At most one helper per task.
@@ -13,6 +14,7 @@
 #include "settings.h"
 #include "workers.h"
 
+#include "access/xlog.h"
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
@@ -24,6 +26,7 @@ static const char *const helper_names[SK_HELPER_COUNT] = {
     [SK_HELPER_NOTIFY] = "pg_safekeep notifier",
     [SK_HELPER_EXPIRE] = "pg_safekeep scheduled retention",
     [SK_HELPER_DISCARD] = "pg_safekeep partial backup removal",
+    [SK_HELPER_WAL_CATCHUP] = "pg_safekeep owed WAL catch-up",
 };
 
 /* bgw_extra: the launcher's database, then the task's argument (a string). */
@@ -55,6 +58,24 @@ static void discard_partial_backup(const char *label) {
     sk_fill_config(&cfg, stanza, sizeof(stanza));
     if (sk_any_repo_configured() && sk_backup_discard_partial(&cfg, label, &msg) != SK_OK)
         ereport(WARNING, (errmsg("pg_safekeep: %s", msg.text)));
+}
+
+/* Copy WAL owed to repositories that were down; one still down is tried
+ * again at the next pass. */
+static void catch_up_owed_wal(void) {
+    sk_config cfg;
+    char stanza[32];
+    sk_msg msg;
+    int copied = 0, still_owed = 0;
+
+    sk_fill_config(&cfg, stanza, sizeof(stanza));
+    if (sk_wal_catch_up(&cfg, GetSystemIdentifier(), PG_VERSION_NUM, &copied, &still_owed, &msg) !=
+        SK_OK)
+        ereport(WARNING, (errmsg("pg_safekeep: owed WAL catch-up failed: %s", msg.text)));
+    else if (copied > 0 || still_owed > 0)
+        ereport(LOG, (errmsg("pg_safekeep: owed WAL catch-up copied %d file(s), %d still owed%s%s",
+                             copied, still_owed, still_owed > 0 ? ": " : "",
+                             still_owed > 0 ? msg.text : "")));
 }
 
 bool sk_helper_running(SkHelperTask task) {
@@ -98,5 +119,7 @@ void sk_helper_main(Datum arg) {
         sk_fire_expire_schedule(task_arg);
     else if (task == SK_HELPER_DISCARD)
         discard_partial_backup(task_arg);
+    else if (task == SK_HELPER_WAL_CATCHUP)
+        catch_up_owed_wal();
     proc_exit(0);
 }

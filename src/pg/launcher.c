@@ -232,6 +232,20 @@ static void start_notification_pass(void) {
         sk_notification_pass();
 }
 
+/* Every 30 seconds, while WAL is owed to a repository that was down (a
+ * marker per file, see safekeep.archive_require), a helper copies it there. */
+static void start_wal_catch_up(void) {
+    static TimestampTz last_start = 0;
+    TimestampTz now = GetCurrentTimestamp();
+
+    if (!TimestampDifferenceExceeds(last_start, now, 30000) ||
+        sk_helper_running(SK_HELPER_WAL_CATCHUP))
+        return;
+    last_start = now;
+    if (sk_wal_owed_count(sk_state_dir()) > 0)
+        (void)sk_helper_start(SK_HELPER_WAL_CATCHUP, NULL);
+}
+
 void sk_launcher_main(Datum arg) {
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
@@ -259,6 +273,7 @@ void sk_launcher_main(Datum arg) {
             run_step(schedule_drill);
             run_step(sk_run_due_schedules);
             run_step(start_notification_pass);
+            run_step(start_wal_catch_up);
         }
         if (upkeep != UPKEEP_RUNNING)
             run_step(dispatch_jobs);

@@ -15,6 +15,7 @@
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 typedef struct RepoSettings {
@@ -37,6 +38,7 @@ typedef struct RepoSettings {
 
 static RepoSettings repo_settings[SK_MAX_REPOS];
 int sk_max_rate = 0;
+static char *archive_require = NULL;
 
 /* Compatibility: repo1_path is what the shim's checks and messages use. */
 char *sk_repo1_path = NULL;
@@ -84,6 +86,17 @@ static void define_repo(int n) {
                   &r->cipher_passphrase_file, secret);
 }
 
+/* A typo ("1;2", "5") is refused when it is set; a repository that is not
+ * configured is refused by the archive call, which names it. */
+static bool check_archive_require(char **newval, void **extra, GucSource source) {
+    sk_msg msg;
+
+    if (sk_check_archive_require(*newval, &msg) == SK_OK)
+        return true;
+    GUC_check_errdetail("%s", msg.text);
+    return false;
+}
+
 void sk_define_repo_settings(void) {
     for (int n = 1; n <= SK_MAX_REPOS; n++)
         define_repo(n);
@@ -91,6 +104,12 @@ void sk_define_repo_settings(void) {
                             "Kilobytes per second one backup job may write to its repositories.",
                             "Units are accepted, e.g. '10MB' (per second); 0 means no limit.",
                             &sk_max_rate, 0, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_KB, NULL, NULL, NULL);
+    DefineCustomStringVariable(
+        "safekeep.archive_require",
+        "Repositories an archived WAL file must reach before archiving succeeds, e.g. '1'.",
+        "Empty: every configured repository.  A file that misses another one is owed to it "
+        "and copied there once it is back.",
+        &archive_require, "", PGC_SIGHUP, 0, check_archive_require, NULL, NULL);
 }
 
 static bool repo_configured(int i) {
@@ -203,4 +222,16 @@ void sk_fill_repos(sk_config *cfg) {
         c->cipher_passphrase_file = r->cipher_passphrase_file;
     }
     cfg->max_rate = (int64_t)sk_max_rate * 1024;
+    cfg->archive_require = archive_require;
+    cfg->state_dir = sk_state_dir();
+}
+
+/* PGDATA/pg_safekeep: the extension's own state (WAL owed to repositories);
+ * its contents are left out of backups. */
+const char *sk_state_dir(void) {
+    static char dir[MAXPGPATH];
+
+    if (dir[0] == '\0' && DataDir != NULL)
+        snprintf(dir, sizeof(dir), "%s/pg_safekeep", DataDir);
+    return dir[0] ? dir : NULL;
 }

@@ -31,6 +31,8 @@ extern void sk_require_repo_number(int n, const char *what);
 extern void sk_require_repo(void);
 /* Fills cfg->repos and cfg->max_rate from the settings. */
 extern void sk_fill_repos(sk_config *cfg);
+/* PGDATA/pg_safekeep: WAL owed to repositories (safekeep.archive_require). */
+extern const char *sk_state_dir(void);
 extern int sk_compress_level;
 extern int sk_parallel;
 extern char *sk_database;

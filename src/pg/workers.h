@@ -25,8 +25,9 @@ extern bool sk_start_worker(const char *function, const char *name, const char *
 typedef enum SkHelperTask {
     SK_HELPER_UPKEEP = 0,
     SK_HELPER_NOTIFY,
-    SK_HELPER_EXPIRE,  /* arg: the expire schedule to fire */
-    SK_HELPER_DISCARD, /* arg: the label of a vanished job's partial backup */
+    SK_HELPER_EXPIRE,      /* arg: the expire schedule to fire */
+    SK_HELPER_DISCARD,     /* arg: the label of a vanished job's partial backup */
+    SK_HELPER_WAL_CATCHUP, /* copy WAL owed to a repository that was down */
     SK_HELPER_COUNT
 } SkHelperTask;
 /* Start task's helper with arg (or NULL); false when no worker could be

@@ -71,11 +71,42 @@ std::vector<RepoOutcome> landed_where(Storage &store) {
     std::vector<RepoOutcome> out;
     if (auto *fan = dynamic_cast<FanoutStorage *>(&store)) {
         for (const auto &m : fan->members())
-            out.push_back({m.number, m.store->kind(), m.error.empty(), m.error});
+            out.push_back({m.number, m.kind, m.error.empty(), m.error});
     } else {
         out.push_back({1, store.kind(), true, ""});
     }
     return out;
+}
+
+// An incremental or differential backup reads unchanged files from its
+// prior chain, so it goes only to the repositories that hold the whole chain;
+// the others are dropped from the fan-out, with the reason.
+void drop_repos_without_chain(const RepoLayout &repo, const Manifest &prior) {
+    auto *fan = dynamic_cast<FanoutStorage *>(&repo.store());
+    if (!fan)
+        return;
+    std::vector<std::string> chain = prior.dependencies();
+    chain.push_back(prior.label);
+    std::vector<FanoutStorage::Member> members = fan->members();
+    for (size_t i = 0; i < members.size(); i++) {
+        if (!fan->live(i))
+            continue;
+        RepoLayout one(members[i].store, repo.stanza());
+        std::string missing;
+        try {
+            for (const auto &label : chain)
+                if (missing.empty() && !one.store().exists(one.manifest_key(label)))
+                    missing = label;
+        } catch (const Canceled &) {
+            throw;
+        } catch (const std::exception &e) {
+            fan->drop(i, e.what());
+            continue;
+        }
+        if (!missing.empty())
+            fan->drop(i, "does not hold backup " + missing + " of the prior chain of " +
+                             prior.label); // throws when none is left
+    }
 }
 
 } // namespace
@@ -128,6 +159,7 @@ BackupSession::BackupSession(const Config &cfg, const std::string &pgdata, uint6
                             std::to_string(p->manifest.timeline) + ", the server on " +
                             std::to_string(opts.timeline) + "; take a full backup");
             prior_ = p->manifest;
+            drop_repos_without_chain(RepoLayout(repos_, repo_.stanza()), prior_);
         }
     }
 

@@ -9,9 +9,11 @@ namespace safekeep {
 namespace {
 
 // Directories whose contents are runtime state, recreated empty on restore.
+// pg_safekeep: the extension's markers of WAL owed to a repository, true of
+// this server only.
 const char *const kDirContentsExcluded[] = {"pg_dynshmem", "pg_notify",    "pg_replslot",
                                             "pg_serial",   "pg_snapshots", "pg_stat_tmp",
-                                            "pg_subtrans", "pg_wal"};
+                                            "pg_subtrans", "pg_wal",       "pg_safekeep"};
 
 // Files that belong to the running server or to another backup.
 const char *const kFilesExcluded[] = {

@@ -45,6 +45,10 @@ struct Config {
     int parallel = 1;
     int read_repo = 0;     // reads: this repository number, or 0 for the first one
     uint64_t max_rate = 0; // bytes per second a backup job writes; 0 = no limit
+    // WAL: repositories an archived file must reach ("1,2"; "" = every one);
+    // a file that misses another one is owed to it, marked in state_dir.
+    std::string archive_require;
+    std::string state_dir; // e.g. PGDATA/pg_safekeep; "" = nothing is owed
 
     // repos, or repo 1 made of repo_root.
     std::vector<RepoSpec> effective_repos() const {

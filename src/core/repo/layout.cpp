@@ -197,12 +197,23 @@ RepoLayout RepoLayout::for_write(const Config &cfg, uint64_t system_id) {
         throw Error("no repository is configured");
     if (repos.size() == 1)
         return for_repo_write(cfg, repos.front(), system_id);
+    // Incomplete settings fail the backup (nothing is written). A repository
+    // that cannot be reached (down, wrong passphrase) is dropped and its
+    // error kept: the backup lands in the others, recorded partial.
     std::vector<FanoutStorage::Member> members;
-    std::string stanza;
+    const std::string stanza = cfg.stanza.empty() ? std::to_string(system_id) : cfg.stanza;
+    check_stanza_name(stanza);
     for (const auto &r : repos) {
-        RepoLayout one = for_repo_write(cfg, r, system_id);
-        stanza = one.stanza();
-        members.push_back({r.number, one.store_ptr(), ""});
+        const std::string kind = r.type.empty() ? "posix" : r.type;
+        std::shared_ptr<Storage> store = open_repo(r);
+        try {
+            check_cipher(RepoLayout(store, stanza));
+            members.push_back({r.number, store, "", kind});
+        } catch (const Canceled &) {
+            throw;
+        } catch (const std::exception &e) {
+            members.push_back({r.number, nullptr, e.what(), kind});
+        }
     }
     return RepoLayout(std::make_shared<FanoutStorage>(std::move(members)), stanza);
 }

@@ -89,9 +89,21 @@ void ensure_one(Storage &store, const std::string &key, const std::string &where
 void ensure_repo_json(const RepoLayout &repo, uint64_t system_id, int pg_version) {
     const std::string key = repo.repo_json_key();
     // Each repository of a fan-out has its own (its own salt and keys).
+    // One that fails is dropped from the fan-out, not the backup's end.
     if (auto *fan = dynamic_cast<FanoutStorage *>(&repo.store())) {
-        for (auto &m : fan->members())
-            ensure_one(*m.store, key, m.store->url(repo.stanza()), system_id, pg_version);
+        std::vector<FanoutStorage::Member> members = fan->members();
+        for (size_t i = 0; i < members.size(); i++) {
+            if (!fan->live(i))
+                continue;
+            const FanoutStorage::Member &m = members[i];
+            try {
+                ensure_one(*m.store, key, m.store->url(repo.stanza()), system_id, pg_version);
+            } catch (const Canceled &) {
+                throw;
+            } catch (const std::exception &e) {
+                fan->drop(i, e.what()); // throws when none is left
+            }
+        }
         return;
     }
     ensure_one(repo.store(), key, repo.where(), system_id, pg_version);

@@ -58,6 +58,19 @@ class TeeWriter : public ObjectWriter {
 FanoutStorage::FanoutStorage(std::vector<Member> members) : members_(std::move(members)) {
     if (members_.empty())
         throw Error("no repository is configured");
+    RepoProblems all;
+    bool any_live = false;
+    for (auto &m : members_) {
+        if (!m.store && m.error.empty())
+            m.error = "not opened";
+        if (m.kind.empty() && m.store)
+            m.kind = m.store->kind();
+        any_live = any_live || m.error.empty();
+        if (!m.error.empty())
+            all.add(m.number, m.error);
+    }
+    if (!any_live)
+        throw Error("every repository failed: " + all.text());
 }
 
 std::vector<FanoutStorage::Member> FanoutStorage::members() const {
@@ -93,19 +106,28 @@ Storage &FanoutStorage::first() {
     throw Error("every repository failed");
 }
 
+// The first member that could be opened (live or dropped later): what the
+// fan-out says about itself does not change while a backup runs.
+const Storage &FanoutStorage::opened() const {
+    for (const auto &m : members_)
+        if (m.store)
+            return *m.store;
+    throw Error("no repository could be opened");
+}
+
 std::string FanoutStorage::kind() const {
     std::lock_guard<std::mutex> g(mu_);
-    return members_.front().store->kind();
+    return opened().kind();
 }
 
 uint64_t FanoutStorage::physical_size(uint64_t logical_size) const {
     std::lock_guard<std::mutex> g(mu_);
-    return members_.front().store->physical_size(logical_size);
+    return opened().physical_size(logical_size);
 }
 
 std::string FanoutStorage::url(const std::string &key) const {
     std::lock_guard<std::mutex> g(mu_);
-    return members_.front().store->url(key);
+    return opened().url(key);
 }
 
 template <typename Fn> void FanoutStorage::each(Fn fn) {
@@ -133,6 +155,8 @@ std::unique_ptr<ObjectWriter> FanoutStorage::create(const std::string &key) {
             continue;
         try {
             writers.emplace_back(i, members_[i].store->create(key));
+        } catch (const Canceled &) {
+            throw;
         } catch (const std::exception &e) {
             drop(i, e.what());
         }
@@ -162,6 +186,8 @@ bool FanoutStorage::claim(const std::string &prefix) {
         bool ok = false;
         try {
             ok = members_[i].store->claim(prefix);
+        } catch (const Canceled &) {
+            throw;
         } catch (const std::exception &e) {
             drop(i, e.what());
             continue;

@@ -1,9 +1,10 @@
 // Several repositories at once (3-2-1): writes go to every member, reads come
-// from the first. A member that fails while a backup is written is dropped
-// for the rest of that backup and its error kept, so one dead repository
-// does not fail the backup in the others; the backup then records per
-// repository whether it landed. Only when every member failed does a write
-// throw.
+// from the first live one. A member that cannot be opened, or fails while a
+// backup is written, is dropped for the rest of that backup and its error
+// kept, so one dead repository does not fail the backup in the others; the
+// backup then records per repository whether it landed. Only when every
+// member failed does a write throw. Cancellation is never a member's fault:
+// it propagates.
 #pragma once
 
 #include "storage/storage.h"
@@ -18,11 +19,14 @@ namespace safekeep {
 class FanoutStorage : public Storage {
   public:
     struct Member {
-        int number; // repository number (safekeep.repoN_*)
-        std::shared_ptr<Storage> store;
-        std::string error; // why it was dropped; empty while it is live
+        int number;                     // repository number (safekeep.repoN_*)
+        std::shared_ptr<Storage> store; // null when it could not be opened
+        std::string error;              // why it was dropped; empty while it is live
+        std::string kind;               // posix | s3 (known even when it could not be opened)
     };
 
+    // Members that come with an error are dropped from the start; at least
+    // one must be live.
     explicit FanoutStorage(std::vector<Member> members);
 
     // Members in order, with the error of each dropped one.
@@ -53,6 +57,7 @@ class FanoutStorage : public Storage {
 
   private:
     Storage &first();
+    const Storage &opened() const; // mu_ held
     // Runs fn on every live member; a member that throws is dropped.
     template <typename Fn> void each(Fn fn);
 
