@@ -51,7 +51,7 @@ core:
 	cmake --build build -j2 --target safekeep_core pg_safekeep_cli
 
 # PGXS tracks no header dependencies: every shim object depends on every shim header.
-$(OBJS): $(wildcard src/pg/*.h) include/pg_safekeep/capi.h
+$(OBJS): $(wildcard src/pg/*.h) $(wildcard include/pg_safekeep/*.h)
 
 $(CORE_LIB): core
 $(shlib): $(CORE_LIB)

@@ -264,7 +264,7 @@ PhysicalExpire expire_repository(const RepoLayout &repo, const RetentionPolicy &
     for (const auto &e : backups) {
         const Manifest &m = e.manifest;
         in.push_back(
-            {e.label, m.type, m.prior, m.dependencies(), m.start_wal, m.stop_wal, m.stop_time});
+            {e.label, m.type, m.prior, m.dependencies(), m.start_wal, m.stop_wal, m.stop_time, ""});
         if (e.label < newest_damaged)
             in.back().pinned = "older than backup " + newest_damaged +
                                ", whose manifest is damaged (its chain is unknown)";
