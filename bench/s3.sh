@@ -71,15 +71,18 @@ trap cleanup EXIT
 # s3rver's script execs node, so $! is the server itself; radosgw's stays in
 # the foreground and stops its daemons on SIGTERM (both stopped by cleanup).
 mkdir -p "$S3DATA"
+# radosgw wants bucket names of 3 or more characters
+SK_BUCKET=sk-bench
+PGBR_BUCKET=pgbr-bench
 if [[ $SERVER == radosgw ]]; then
     S3KEY=SAFEKEEPBENCHKEY0001
     S3SECRET=safekeep-bench-secret-0001
-    RADOSGW_ACCESS_KEY=$S3KEY RADOSGW_SECRET_KEY=$S3SECRET RADOSGW_BUCKETS="sk pgbr" \
+    RADOSGW_ACCESS_KEY=$S3KEY RADOSGW_SECRET_KEY=$S3SECRET RADOSGW_BUCKETS="$SK_BUCKET $PGBR_BUCKET" \
         bash "$REPO_DIR/test/s3/start_radosgw.sh" --tls "$S/tls" 0 "$S3DATA" >"$S/s3.out" 2>&1 &
 else
     S3KEY=S3RVER
     S3SECRET=S3RVER
-    S3RVER_BUCKETS=sk,pgbr bash "$REPO_DIR/test/s3/start_s3rver.sh" --tls "$S/tls" 0 "$S3DATA" \
+    S3RVER_BUCKETS=$SK_BUCKET,$PGBR_BUCKET bash "$REPO_DIR/test/s3/start_s3rver.sh" --tls "$S/tls" 0 "$S3DATA" \
         >"$S/s3.out" 2>&1 &
 fi
 S3PID=$!
@@ -106,7 +109,7 @@ safekeep.parallel = 2
 safekeep.verify_after_backup = off
 safekeep.expire_after_backup = off
 safekeep.repo1_s3_endpoint = '$URL'
-safekeep.repo1_s3_bucket = 'sk'
+safekeep.repo1_s3_bucket = '$SK_BUCKET'
 safekeep.repo1_s3_ca_file = '$S/tls/cert.pem'
 safekeep.repo1_s3_credentials_file = '$S/credentials'
 include_if_exists = 'bench_archive.conf'
@@ -114,7 +117,7 @@ EOF
 write_pgbr_conf_file "$S/pgbr.conf" "$S" "$PGDATA" "$PORT" "$SOCK" <<EOF
 repo1-type=s3
 repo1-path=/pgbr
-repo1-s3-bucket=pgbr
+repo1-s3-bucket=$PGBR_BUCKET
 repo1-s3-endpoint=127.0.0.1
 repo1-storage-port=$S3PORT
 repo1-s3-region=us-east-1
@@ -175,24 +178,24 @@ bucket_bytes() {   # bucket
 backup_sk() {
     archive_conf sk; reload; drained
     psql_ CHECKPOINT >/dev/null; sync; sleep 2
-    local before t0 t1; before=$(bucket_bytes sk)
+    local before t0 t1; before=$(bucket_bytes "$SK_BUCKET")
     t0=$EPOCHREALTIME
     psql_ "SELECT safekeep.create_full_backup()" >/dev/null
     t1=$EPOCHREALTIME
     record backup_wall_s sk "$(elapsed "$t0" "$t1")"
-    record backup_stored_mb sk "$(( ($(bucket_bytes sk) - before) / 1048576 ))"
+    record backup_stored_mb sk "$(( ($(bucket_bytes "$SK_BUCKET") - before) / 1048576 ))"
     log "  pg_safekeep backup to S3: $(elapsed "$t0" "$t1") s"
 }
 backup_pgbr() {
     archive_conf pgbr; reload; drained
     psql_ CHECKPOINT >/dev/null; sync; sleep 2
-    local before t0 t1; before=$(bucket_bytes pgbr)
+    local before t0 t1; before=$(bucket_bytes "$PGBR_BUCKET")
     t0=$EPOCHREALTIME
     as_pg "$PGBR" --config="$S/pgbr.conf" --stanza=bench --type=full backup >"$S/pgbr.out" 2>&1 ||
         { cat "$S/pgbr.out" >&2; exit 1; }
     t1=$EPOCHREALTIME
     record backup_wall_s pgbr "$(elapsed "$t0" "$t1")"
-    record backup_stored_mb pgbr "$(( ($(bucket_bytes pgbr) - before) / 1048576 ))"
+    record backup_stored_mb pgbr "$(( ($(bucket_bytes "$PGBR_BUCKET") - before) / 1048576 ))"
     log "  pgBackRest backup to S3: $(elapsed "$t0" "$t1") s"
 }
 drain() {   # method
