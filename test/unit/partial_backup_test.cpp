@@ -14,7 +14,6 @@
 #include "wal/owed.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 using namespace safekeep;
 using safekeep::test::error_of;
@@ -81,13 +80,13 @@ class PartialBackup : public ::testing::Test {
 TEST_F(PartialBackup, AMemberThatCannotBeOpenedIsDroppedAndRecorded) {
     break_repo2();
     BackupOutcome out = backup("full");
-    auto repos = nlohmann::json::parse(out.repositories_json);
-    ASSERT_EQ(repos.size(), 2u) << out.repositories_json;
-    EXPECT_EQ(repos[0]["landed"], true);
-    EXPECT_EQ(repos[1]["repo"], 2);
-    EXPECT_EQ(repos[1]["kind"], "posix");
-    EXPECT_EQ(repos[1]["landed"], false);
-    EXPECT_NE(repos[1]["error"].get<std::string>(), "");
+    const std::vector<RepoOutcome> &repos = out.repositories;
+    ASSERT_EQ(repos.size(), 2u);
+    EXPECT_TRUE(repos[0].landed);
+    EXPECT_EQ(repos[1].repo, 2);
+    EXPECT_EQ(repos[1].kind, "posix");
+    EXPECT_FALSE(repos[1].landed);
+    EXPECT_NE(repos[1].error, "");
     EXPECT_TRUE(has_manifest(1, out.label));
     EXPECT_FALSE(has_manifest(2, out.label));
     EXPECT_FALSE(posix::exists(t / ("repo2/7001/backup/" + out.label)))
@@ -120,10 +119,11 @@ TEST_F(PartialBackup, AnIncrementalGoesOnlyWhereItsChainIs) {
     mend_repo2();
     BackupOutcome inc = backup("incremental");
     EXPECT_EQ(inc.manifest.prior, full.label);
-    auto repos = nlohmann::json::parse(inc.repositories_json);
-    EXPECT_EQ(repos[0]["landed"], true);
-    EXPECT_EQ(repos[1]["landed"], false);
-    EXPECT_EQ(repos[1]["error"],
+    const std::vector<RepoOutcome> &repos = inc.repositories;
+    ASSERT_EQ(repos.size(), 2u);
+    EXPECT_TRUE(repos[0].landed);
+    EXPECT_FALSE(repos[1].landed);
+    EXPECT_EQ(repos[1].error,
               "does not hold backup " + full.label + " of the prior chain of " + full.label);
     EXPECT_TRUE(has_manifest(1, inc.label));
     EXPECT_FALSE(has_manifest(2, inc.label));
