@@ -48,20 +48,27 @@ mon_port=$(free_port)
 
 parent=$PPID
 pids=()
-# Newest first (the gateway before the OSD before the monitor), each given
-# 10 s to stop cleanly before SIGKILL.
+gateway=
+# One daemon, given 10 s to stop cleanly before SIGKILL.
+stop_daemon() {
+    kill "$1" 2>/dev/null || return 0
+    for _ in $(seq 1 100); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+stop_gateway() {
+    [ -z "$gateway" ] || stop_daemon "$gateway"
+    gateway=
+}
+# Newest first: the gateway, then the OSD, then the monitor.
 stop() {
-    local i p
+    local i
     stop_gateway
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-        p=${pids[i]}
-        kill "$p" 2>/dev/null || continue
-        for _ in $(seq 1 100); do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -9 "$p" 2>/dev/null || true
-        wait "$p" 2>/dev/null || true
+        stop_daemon "${pids[i]}"
     done
     pids=()
 }
@@ -160,21 +167,9 @@ done
     -o "$dir/client.rgw.a.keyring" >/dev/null
 # The gateway alone can be stopped and started again (SIGUSR1, SIGUSR2): an
 # S3 outage with the objects kept (the OSD holds them in RAM).
-gateway=
 start_gateway() {
     radosgw -c "$conf" -n client.rgw.a -f 2>>"$dir/log/rgw.stderr" &
     gateway=$!
-}
-stop_gateway() {
-    [ -n "$gateway" ] || return 0
-    kill "$gateway" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-        kill -0 "$gateway" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -9 "$gateway" 2>/dev/null || true
-    wait "$gateway" 2>/dev/null || true
-    gateway=
 }
 # Ready once it answers a request (any HTTP status).
 wait_gateway() {
